@@ -1,0 +1,103 @@
+import { createHash } from "node:crypto";
+import { mkdir, readFile, readdir, rename, writeFile } from "node:fs/promises";
+import { dirname, join, resolve } from "node:path";
+import { packageRoot } from "./package-root.js";
+
+/** The AssemblyScript options every proxy-wasm module needs (runtime, exports, abort routing). */
+export const sdkAsconfig = join(packageRoot, "asconfig.json");
+
+export interface CompileOptions {
+  /** The filter's entry file (AssemblyScript). */
+  entry: string;
+  /** Keep names and debug info (asconfig target `debug`) instead of the optimized `release` target. */
+  debug?: boolean;
+  /** An asconfig.json to use instead of the SDK's (a filter project's own, which extends the SDK's). */
+  config?: string;
+  /** Extra compiler flags. */
+  flags?: string[];
+}
+
+export interface CompileResult {
+  binary: Uint8Array | null;
+  /** Compiler diagnostics as asc prints them (file:line:column and message). */
+  diagnostics: string;
+}
+
+/** Compiles an AssemblyScript entry file to a wasm binary in-process with the current `assemblyscript` compiler. */
+export async function compileAssemblyScript(options: CompileOptions): Promise<CompileResult> {
+  const { default: asc } = await import("assemblyscript/asc");
+  let binary: Uint8Array | null = null;
+  let diagnostics = "";
+  const argv = [
+    options.entry,
+    "--config", options.config ?? sdkAsconfig,
+    "--target", options.debug ? "debug" : "release",
+    "--outFile", "module.wasm",
+    ...(options.flags ?? []),
+  ];
+  const { error } = await asc.main(argv, {
+    writeFile: (name, contents) => {
+      if (name.endsWith(".wasm")) binary = contents as Uint8Array;
+    },
+    stdout: { write: (s: string | Uint8Array) => void (diagnostics += String(s)) } as never,
+    stderr: { write: (s: string | Uint8Array) => void (diagnostics += String(s)) } as never,
+  });
+  if (error && !diagnostics) diagnostics = error.message;
+  return { binary: error ? null : binary, diagnostics };
+}
+
+/**
+ * Compiles with a content-addressed cache keyed on the entry, the SDK sources and the options, so test
+ * suites that build the same fixture many times compile it once. Throws with the diagnostics on failure.
+ */
+export async function compileCached(options: CompileOptions & { cacheDir?: string }): Promise<Uint8Array> {
+  const cacheDir = options.cacheDir ?? join(packageRoot, ".test-cache");
+  const key = await cacheKey(options);
+  const cached = join(cacheDir, `${key}.wasm`);
+  try {
+    return new Uint8Array(await readFile(cached));
+  } catch {
+    // not cached yet
+  }
+  const { binary, diagnostics } = await compileAssemblyScript(options);
+  if (!binary) throw new Error(`compiling ${options.entry} failed:\n${diagnostics}`);
+  await mkdir(cacheDir, { recursive: true });
+  const tmp = `${cached}.${process.pid}.tmp`;
+  await writeFile(tmp, binary);
+  await rename(tmp, cached);
+  return binary;
+}
+
+async function cacheKey(options: CompileOptions): Promise<string> {
+  const hash = createHash("sha256");
+  hash.update(JSON.stringify({ debug: !!options.debug, flags: options.flags ?? [], config: options.config ?? "" }));
+  // The entry's own folder counts whole: its imports live beside it.
+  const files = new Set([
+    resolve(options.entry),
+    sdkAsconfig,
+    ...(options.config ? [resolve(options.config)] : []),
+    ...(await listFiles(join(packageRoot, "sdk"))),
+    ...(await listFiles(dirname(resolve(options.entry)))),
+  ]);
+  for (const file of [...files].sort()) {
+    hash.update(file);
+    hash.update(await readFile(file));
+  }
+  return hash.digest("hex").slice(0, 32);
+}
+
+async function listFiles(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  let entries;
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch {
+    return out;
+  }
+  for (const entry of entries) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...(await listFiles(path)));
+    else if (entry.name.endsWith(".ts")) out.push(path);
+  }
+  return out;
+}

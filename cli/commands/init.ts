@@ -1,0 +1,7 @@
+import type { Command } from "commander";
+import type { Io } from "../io.js";
+
+// Placeholder until the command lands; replaced by its implementation.
+export function registerInit(program: Command, _io: Io): void {
+  program.command("init").description("(not implemented yet)");
+}

@@ -1,0 +1,7 @@
+import type { Command } from "commander";
+import type { Io } from "../io.js";
+
+// Placeholder until the command lands; replaced by its implementation.
+export function registerPush(program: Command, _io: Io): void {
+  program.command("push").description("(not implemented yet)");
+}
