@@ -1,7 +1,23 @@
 import type { Command } from "commander";
 import type { Io } from "../io.js";
 
-// Placeholder until the command lands; replaced by its implementation.
-export function registerInspect(program: Command, _io: Io): void {
-  program.command("inspect").description("(not implemented yet)");
+export function registerInspect(program: Command, io: Io): void {
+  program
+    .command("inspect")
+    .description("show a module's ABI version, imports, exports and size, and whether Envoy/Istio can load it")
+    .argument("<file.wasm>", "the module to inspect (from any SDK)")
+    .option("--json", "print the report as JSON")
+    .addHelpText(
+      "after",
+      `
+Exits with 1 when a host would refuse the module, listing every reason.
+
+Examples:
+  $ as-proxy-wasm inspect build/filter.wasm
+  $ as-proxy-wasm inspect build/filter.wasm --json | jq .problems`,
+    )
+    .action(async (file: string, options: { json?: boolean }) => {
+      const { inspect } = await import("../wasm/inspect.js");
+      await inspect(file, options, io);
+    });
 }
