@@ -21,6 +21,8 @@ export interface CompileResult {
   binary: Uint8Array | null;
   /** Compiler diagnostics as asc prints them (file:line:column and message). */
   diagnostics: string;
+  /** Absolute paths of every file the compiler read (sources and asconfig files), for up-to-date checks. */
+  sources: string[];
 }
 
 /** Compiles an AssemblyScript entry file to a wasm binary in-process with the current `assemblyscript` compiler. */
@@ -35,7 +37,18 @@ export async function compileAssemblyScript(options: CompileOptions): Promise<Co
     "--outFile", "module.wasm",
     ...(options.flags ?? []),
   ];
+  const sources: string[] = [];
   const { error } = await asc.main(argv, {
+    readFile: async (name, baseDir) => {
+      const path = resolve(baseDir, name);
+      try {
+        const text = await readFile(path, "utf8");
+        sources.push(path);
+        return text;
+      } catch {
+        return null; // asc probes several candidate paths per import
+      }
+    },
     writeFile: (name, contents) => {
       if (name.endsWith(".wasm")) binary = contents as Uint8Array;
     },
@@ -43,7 +56,7 @@ export async function compileAssemblyScript(options: CompileOptions): Promise<Co
     stderr: { write: (s: string | Uint8Array) => void (diagnostics += String(s)) } as never,
   });
   if (error && !diagnostics) diagnostics = error.message;
-  return { binary: error ? null : binary, diagnostics };
+  return { binary: error ? null : binary, diagnostics, sources };
 }
 
 /**
