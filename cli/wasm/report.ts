@@ -1,4 +1,6 @@
 import { createColors } from "picocolors";
+import { CALLBACKS } from "../../host/abi.js";
+import type { WasmExport } from "../../host/wasm-binary.js";
 import type { Output } from "../io.js";
 import { formatType, type ModuleInfo } from "./module-info.js";
 import type { Verdict } from "./verdict.js";
@@ -13,7 +15,7 @@ export function reportJson(file: string, info: ModuleInfo, verdict: Verdict) {
     problems: verdict.problems,
     warnings: verdict.warnings,
     imports: info.imports.map(({ module, name, kind, type }) => ({ module, name, kind, ...type })),
-    exports: info.exports.map(({ name, kind, type }) => ({ name, kind, ...type })),
+    exports: info.exports,
     customSections: info.customSections,
   };
 }
@@ -27,7 +29,7 @@ export function formatReport(file: string, info: ModuleInfo, verdict: Verdict, o
     for (const [name, detail] of rows) lines.push(`  ${name.padEnd(width)}  ${detail}`.trimEnd());
   };
   table("imports", info.imports.map((i) => [`${i.module}.${i.name}`, i.type ? formatType(i.type) : i.kind]));
-  table("exports", info.exports.map((e) => [e.name, e.type ? formatType(e.type) : e.kind]));
+  table("exports", info.exports.map((e) => [e.name, exportRole(e)]));
   if (info.customSections.length > 0) {
     table("custom sections", info.customSections.map((s) => [s.name, formatBytes(s.size)]));
   }
@@ -43,6 +45,19 @@ export function formatVerdict(verdict: Verdict, out: Output): string {
     : [c.red("✗ not loadable by Envoy/Istio:"), ...verdict.problems.map((p) => `  - ${p}`)];
   lines.push(...verdict.warnings.map((w) => c.yellow(`warning: ${w}`)));
   return lines.join("\n");
+}
+
+/** Not in the spec, but proxy-wasm-cpp-host (so Envoy/Istio) calls them when exported (abi.md §1). */
+const CPP_HOST_ONLY_CALLBACKS = new Set(["proxy_on_request_metadata", "proxy_on_response_metadata"]);
+
+/** What a host does with an export, so a misspelt callback stands out as "not used by hosts". */
+function exportRole(e: WasmExport): string {
+  if (e.kind !== "function") return e.kind;
+  if (e.name.startsWith("proxy_abi_version_")) return "ABI version marker";
+  if (e.name === "malloc" || e.name === "proxy_on_memory_allocate") return "allocator";
+  if (e.name === "_initialize" || e.name === "_start" || e.name === "main") return "initialization";
+  if (Object.hasOwn(CALLBACKS, e.name) || CPP_HOST_ONLY_CALLBACKS.has(e.name)) return "callback";
+  return "function (not used by hosts)";
 }
 
 export function formatBytes(size: number): string {

@@ -1,7 +1,11 @@
-import { ABI_VERSIONS, ENV_FUNCTIONS, WASI_FUNCTIONS, WASI_MODULES, type AbiVersion } from "./host-functions.js";
-import { formatType, type FunctionType, type ModuleImport, type ModuleInfo } from "./module-info.js";
+import { ABI_VERSIONS, ENV_FUNCTIONS, WASI_FUNCTIONS, WASI_MODULES, type AbiVersion, type FunctionSpec } from "../../host/abi.js";
+import type { FuncType, WasmImport } from "../../host/wasm-binary.js";
+import { formatType, type ModuleInfo } from "./module-info.js";
 
-/** Whether Envoy/Istio would load a module, and why not. Shared by `inspect` and `build`. */
+/**
+ * Whether Envoy/Istio would load a module, and why not. Shared by `inspect` and `build`; what a host
+ * provides per ABI version comes from the emulator's ABI table (`host/abi.ts`), the one list of it.
+ */
 export interface Verdict {
   /** From the `proxy_abi_version_*` marker export; null when there is none. */
   abiVersion: AbiVersion | null;
@@ -62,15 +66,17 @@ export function judgeModule(info: ModuleInfo): Verdict {
   return { abiVersion, loadable: problems.length === 0, problems, warnings };
 }
 
-function importProblem(imp: ModuleImport, version: AbiVersion | null): string | undefined {
+const ENV = new Map(ENV_FUNCTIONS.map((f) => [f.name, f]));
+const WASI = new Map(WASI_FUNCTIONS.map((f) => [f.name, f]));
+
+function importProblem(imp: WasmImport, version: AbiVersion | null): string | undefined {
   const what = `imports ${imp.module}.${imp.name}`;
   if (imp.kind !== "function") return `${what} (a ${imp.kind}): hosts provide only functions`;
-  if ((WASI_MODULES as readonly string[]).includes(imp.module)) {
-    return WASI_FUNCTIONS.has(imp.name) ? undefined : `${what}: not a WASI preview1 function`;
-  }
-  if (imp.module !== "env") return `${what}: no host provides module "${imp.module}"`;
-  const host = Object.hasOwn(ENV_FUNCTIONS, imp.name) ? ENV_FUNCTIONS[imp.name] : undefined;
+  const wasi = (WASI_MODULES as readonly string[]).includes(imp.module);
+  if (!wasi && imp.module !== "env") return `${what}: no host provides module "${imp.module}"`;
+  const host = (wasi ? WASI : ENV).get(imp.name);
   if (!host) {
+    if (wasi) return `${what}, a WASI function hosts do not provide`;
     const known = ASSEMBLYSCRIPT_IMPORTS[imp.name];
     return known ? `${what}, which hosts do not provide: ${known}` : `${what}, which hosts do not provide`;
   }
@@ -83,6 +89,6 @@ function importProblem(imp: ModuleImport, version: AbiVersion | null): string | 
   return undefined;
 }
 
-function sameType(a: FunctionType, b: FunctionType): boolean {
+function sameType(a: FuncType, b: FunctionSpec): boolean {
   return a.params.join() === b.params.join() && a.results.join() === b.results.join();
 }

@@ -1,0 +1,79 @@
+import { mkdir } from "node:fs/promises";
+import { createRequire } from "node:module";
+import { dirname, resolve } from "node:path";
+import { compileAssemblyScript } from "../asc.js";
+import { CliError } from "../errors.js";
+import type { Io } from "../io.js";
+import { packageVersion } from "../package-root.js";
+import { readModuleInfo } from "../wasm/module-info.js";
+import { formatBytes, formatVerdict } from "../wasm/report.js";
+import { judgeModule, type Verdict } from "../wasm/verdict.js";
+import { countErrors, formatDiagnostics } from "./diagnostics.js";
+import { displayPath, readProject } from "./project.js";
+import { makeStamp, sha256, stampPath, upToDateOutput, writeAtomically } from "./stamp.js";
+
+export interface BuildOptions {
+  output?: string;
+  debug?: boolean;
+  quiet?: boolean;
+  json?: boolean;
+  /** Compile even when the inputs have not changed. */
+  force?: boolean;
+}
+
+const compilerVersion: string = createRequire(import.meta.url)("assemblyscript/package.json").version;
+
+/**
+ * `build`: compiles the project's entry, refuses a module a host would not load, and writes the output
+ * atomically (a failed build leaves the previous artifact in place). Skips the compiler when nothing the
+ * last compile read has changed.
+ */
+export async function build(dirArg: string | undefined, options: BuildOptions, io: Io): Promise<void> {
+  const started = Date.now();
+  const project = await readProject(dirArg ?? ".", io.cwd);
+  const output = options.output ? resolve(io.cwd, options.output) : project.defaultOutput;
+  const key = sha256(JSON.stringify([packageVersion, compilerVersion, !!options.debug, project.entry, project.config]));
+
+  const cached = options.force ? undefined : await upToDateOutput(output, key);
+  if (cached) {
+    report(output, cached, judgeModule(readModuleInfo(cached)), true, Date.now() - started, options, io);
+    return;
+  }
+
+  const { binary, diagnostics, sources } = await compileAssemblyScript({
+    entry: project.entry,
+    config: project.config,
+    debug: options.debug,
+    flags: ["--baseDir", project.dir],
+  });
+  const messages = formatDiagnostics(diagnostics, project.dir, io.cwd);
+  if (!binary) {
+    if (messages) io.stderr.write(`${messages}\n\n`);
+    const errors = countErrors(diagnostics);
+    throw new CliError(`build failed: ${errors > 0 ? `${errors} compile error(s)` : "the compiler produced no module"}`);
+  }
+  if (messages && !options.quiet && !options.json) io.stderr.write(`${messages}\n\n`);
+
+  const verdict = judgeModule(readModuleInfo(binary));
+  if (!verdict.loadable) {
+    io.stderr.write(`${formatVerdict(verdict, io.stderr)}\n`);
+    throw new CliError("build failed: Envoy/Istio would refuse this module (see above)");
+  }
+  await mkdir(dirname(output), { recursive: true });
+  await writeAtomically(output, binary);
+  await writeAtomically(stampPath(output), JSON.stringify(await makeStamp(key, sources, binary), null, 2));
+  report(output, binary, verdict, false, Date.now() - started, options, io);
+}
+
+function report(output: string, binary: Uint8Array, verdict: Verdict, upToDate: boolean, ms: number, options: BuildOptions, io: Io): void {
+  const path = displayPath(output, io.cwd);
+  if (options.json) {
+    const json = { output: path, size: binary.length, sha256: sha256(binary), abiVersion: verdict.abiVersion, upToDate, warnings: verdict.warnings };
+    io.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
+    return;
+  }
+  if (options.quiet) return;
+  const what = upToDate ? "up to date" : `built in ${(ms / 1000).toFixed(1)}s`;
+  io.stdout.write(`${path}: ${formatBytes(binary.length)}, ABI ${verdict.abiVersion} (${what})\n`);
+  for (const warning of verdict.warnings) io.stderr.write(`warning: ${warning}\n`);
+}

@@ -1,0 +1,27 @@
+import { resolve } from "node:path";
+import { displayPath } from "./project.js";
+
+/**
+ * Rewrites asc's diagnostics into the `file:line:column: error CODE: message` form editors and CI log
+ * parsers link to, keeping asc's code frame under each. asc prints the location last ("└─ in
+ * file(line,col)") and paths relative to its baseDir (the project); they become relative to `cwd`.
+ */
+export function formatDiagnostics(text: string, projectDir: string, cwd: string): string {
+  const blocks = text.split(/\n\s*\n/).map((b) => b.replace(/\s+$/, "")).filter((b) => b && !/^FAILURE \d+ \w+ error\(s\)$/.test(b));
+  return blocks.map((block) => formatBlock(block, projectDir, cwd)).join("\n\n");
+}
+
+function formatBlock(block: string, projectDir: string, cwd: string): string {
+  const lines = block.split("\n");
+  const head = /^(ERROR|WARNING|INFO|PEDANTIC) ((?:TS|AS)\d+): (.*)$/.exec(lines[0]);
+  const where = lines.map((l) => /└─ in (.+)\((\d+),(\d+)\)$/.exec(l)).find((m) => m !== null);
+  if (!head || !where) return block;
+  const file = displayPath(resolve(projectDir, where[1]), cwd);
+  const frame = lines.slice(1).filter((l) => !l.includes("└─ in ") && l.trim() !== ":");
+  return [`${file}:${where[2]}:${where[3]}: ${head[1].toLowerCase()} ${head[2]}: ${head[3]}`, ...frame].join("\n");
+}
+
+/** How many errors (not warnings) asc reported. */
+export function countErrors(text: string): number {
+  return (text.match(/^ERROR /gm) ?? []).length;
+}
