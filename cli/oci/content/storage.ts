@@ -1,0 +1,37 @@
+import type { Descriptor } from "../descriptor.js";
+
+/**
+ * Small role interfaces that compose, as in oras-go's `content/storage.go` and `target.go`: a registry
+ * repository, an OCI image layout and the memory store all implement `Target`, so `copy` moves an
+ * artifact between any two of them.
+ */
+export interface Fetcher {
+  /** Returns the bytes of `descriptor`, verified against its size and digest. */
+  fetch(descriptor: Descriptor): Promise<Uint8Array>;
+}
+
+export interface Pusher {
+  /** Stores `bytes` as `descriptor`. Manifests are pushed with `push` too, before being tagged. */
+  push(descriptor: Descriptor, bytes: Uint8Array, options?: PushOptions): Promise<void>;
+}
+
+export interface PushOptions {
+  /** Reports bytes sent so far for a large blob (progress bars). */
+  onProgress?: (sent: number) => void;
+}
+
+export interface ReadOnlyStorage extends Fetcher {
+  exists(descriptor: Descriptor): Promise<boolean>;
+}
+
+export type Storage = ReadOnlyStorage & Pusher;
+
+export interface Target extends Storage {
+  /** Resolves a tag or digest to the manifest's descriptor; throws `NotFoundError` when absent. */
+  resolve(reference: string): Promise<Descriptor>;
+  /**
+   * Stores a manifest and points `reference` (a tag) at it in one step. Copies call it last, after every
+   * blob the manifest names is stored, so a tag never points at missing content.
+   */
+  pushReference(descriptor: Descriptor, bytes: Uint8Array, reference: string): Promise<void>;
+}

@@ -1,0 +1,65 @@
+import { createHash } from "node:crypto";
+
+/** An OCI content descriptor: what a manifest says about a blob (image-spec `descriptor.md`). */
+export interface Descriptor {
+  mediaType: string;
+  digest: string;
+  size: number;
+  annotations?: Record<string, string>;
+  platform?: { architecture: string; os: string };
+}
+
+export const MediaType = {
+  ImageManifest: "application/vnd.oci.image.manifest.v1+json",
+  ImageIndex: "application/vnd.oci.image.index.v1+json",
+  ImageConfig: "application/vnd.oci.image.config.v1+json",
+  ImageLayerGzip: "application/vnd.oci.image.layer.v1.tar+gzip",
+  DockerManifest: "application/vnd.docker.distribution.manifest.v2+json",
+  DockerManifestList: "application/vnd.docker.distribution.manifest.list.v2+json",
+  DockerLayerGzip: "application/vnd.docker.image.rootfs.diff.tar.gzip",
+  /** Istio's *oci* variant (solo-io Wasm image spec). */
+  WasmConfig: "application/vnd.module.wasm.config.v1+json",
+  WasmLayer: "application/vnd.module.wasm.content.layer.v1+wasm",
+} as const;
+
+/** Manifest media types a registry may answer with; sent as `Accept` when resolving a reference. */
+export const manifestMediaTypes = [MediaType.ImageManifest, MediaType.DockerManifest, MediaType.ImageIndex, MediaType.DockerManifestList];
+
+export const Annotation = {
+  Title: "org.opencontainers.image.title",
+  Created: "org.opencontainers.image.created",
+  Source: "org.opencontainers.image.source",
+  Revision: "org.opencontainers.image.revision",
+  Version: "org.opencontainers.image.version",
+  /** Tag name in an OCI image layout's index.json. */
+  RefName: "org.opencontainers.image.ref.name",
+} as const;
+
+/** The manifest shape shared by OCI image manifests and docker schema 2 manifests. */
+export interface ImageManifest {
+  schemaVersion: 2;
+  mediaType?: string;
+  artifactType?: string;
+  config: Descriptor;
+  layers: Descriptor[];
+  annotations?: Record<string, string>;
+}
+
+export function sha256(bytes: Uint8Array): string {
+  return `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
+}
+
+export function describe(mediaType: string, bytes: Uint8Array, annotations?: Record<string, string>): Descriptor {
+  return { mediaType, digest: sha256(bytes), size: bytes.byteLength, ...(annotations ? { annotations } : {}) };
+}
+
+const digestPattern = /^sha256:[a-f0-9]{64}$/;
+
+/** Only sha256 digests are produced and accepted: the algorithm every registry and Istio supports. */
+export function isDigest(value: string): boolean {
+  return digestPattern.test(value);
+}
+
+export function isManifestMediaType(mediaType: string): boolean {
+  return (manifestMediaTypes as string[]).includes(mediaType);
+}

@@ -1,0 +1,88 @@
+/**
+ * Registry and content errors, layered like oras-go: `RegistryError` is what a registry answered (method,
+ * URL, status, error codes); `ContentError` is content that failed verification. Both name what failed
+ * and never carry credentials.
+ */
+
+/** One entry of the distribution spec's error body: `{ errors: [{ code, message, detail }] }`. */
+export interface RegistryErrorCode {
+  code: string;
+  message?: string;
+}
+
+/** Error bodies are capped: a misbehaving server must not fill memory or the terminal (oras: 8 KiB). */
+export const maxErrorBody = 8 * 1024;
+
+export class RegistryError extends Error {
+  constructor(
+    readonly method: string,
+    readonly url: string,
+    readonly status: number,
+    readonly codes: RegistryErrorCode[] = [],
+  ) {
+    super(`${method} "${url}": response status code ${status}: ${describeCodes(status, codes)}`);
+    this.name = "RegistryError";
+  }
+
+  hasCode(code: string): boolean {
+    return this.codes.some((c) => c.code === code);
+  }
+}
+
+function describeCodes(status: number, codes: RegistryErrorCode[]): string {
+  if (codes.length === 0) return statusText(status);
+  return codes.map((c) => (c.message ? `${c.code.toLowerCase().replaceAll("_", " ")}: ${c.message}` : c.code.toLowerCase())).join("; ");
+}
+
+function statusText(status: number): string {
+  const known: Record<number, string> = { 401: "unauthorized", 403: "denied", 404: "not found", 429: "too many requests" };
+  return known[status] ?? (status >= 500 ? "server error" : "unexpected response");
+}
+
+/** Reads a registry's error body (capped) into a RegistryError. */
+export async function registryError(method: string, url: string, response: Response): Promise<RegistryError> {
+  let codes: RegistryErrorCode[] = [];
+  if (method !== "HEAD") {
+    const text = await readCapped(response);
+    try {
+      const parsed = JSON.parse(text) as { errors?: RegistryErrorCode[] };
+      if (Array.isArray(parsed.errors)) codes = parsed.errors.filter((e) => typeof e?.code === "string");
+    } catch {
+      // not a distribution error body: the status says enough
+    }
+  } else {
+    await response.body?.cancel();
+  }
+  return new RegistryError(method, url, response.status, codes);
+}
+
+async function readCapped(response: Response): Promise<string> {
+  if (!response.body) return "";
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  while (total < maxErrorBody) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    total += value.byteLength;
+  }
+  await reader.cancel();
+  return Buffer.concat(chunks).subarray(0, maxErrorBody).toString("utf8");
+}
+
+/** Content whose bytes do not match its descriptor (oras-go `content.ErrMismatchedDigest` / size). */
+export class ContentError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ContentError";
+  }
+}
+
+/** A reference, tag or blob that does not exist in a store. */
+export class NotFoundError extends Error {
+  constructor(what: string) {
+    super(`${what}: not found`);
+    this.name = "NotFoundError";
+  }
+}

@@ -1,0 +1,32 @@
+/**
+ * The OCI side of the CLI: packaging a .wasm as an image Istio loads, and moving it between registries and
+ * OCI image layouts. Commands (`push`, `pull`, `manifest`) use this module's exports only.
+ */
+import { CliError } from "../errors.js";
+import type { Io } from "../io.js";
+import { describeFailure, openTarget } from "./target.js";
+
+export { copy, parseManifest, type CopyOptions } from "./copy.js";
+export { Annotation, MediaType, sha256, type Descriptor, type ImageManifest } from "./descriptor.js";
+export { ContentError, NotFoundError, RegistryError } from "./errors.js";
+export { extractWasm } from "./extract.js";
+export { OciLayout } from "./layout.js";
+export { createdFromEnv, packageWasm, pluginFileName, variants, type Variant } from "./package.js";
+export { parseLayoutReference, parseReference, formatReference, type Reference } from "./reference.js";
+export { credentialSource, dockerConfigPath, eraseCredential, passwordEnv, storeCredential, usernameEnv } from "./credentials.js";
+export { describeFailure, openTarget, type OpenedTarget, type TargetOptions } from "./target.js";
+
+/**
+ * The `sha256:<hex>` digest of the image MANIFEST that `ref` names (a registry reference, or with
+ * `ociLayout` an OCI layout `<dir>[:tag]`): what Istio's WasmPlugin `sha256` pins for an `oci://` url.
+ * Throws a `CliError` naming the image when it is unreachable or missing.
+ */
+export async function resolveManifestDigest(ref: string, opts: { ociLayout?: boolean; plainHttp?: boolean; io?: Io } = {}): Promise<string> {
+  const opened = openTarget(ref, opts);
+  try {
+    return (await opened.target.resolve(opened.reference)).digest;
+  } catch (error) {
+    const failure = describeFailure(error, opened, "cannot resolve image");
+    throw failure instanceof CliError ? failure : new CliError(`cannot resolve image ${opened.display}: ${failure.message}`);
+  }
+}

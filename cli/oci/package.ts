@@ -1,0 +1,112 @@
+import { gzipSync } from "node:zlib";
+import { Annotation, describe, MediaType, sha256, type Descriptor, type ImageManifest } from "./descriptor.js";
+import { MemoryStore } from "./content/memory.js";
+import { tarOneFile } from "./tar.js";
+
+/**
+ * Packages a .wasm in one of the two layouts Istio's image fetcher accepts (`pkg/wasm/imagefetcher.go`):
+ *  - compat: an OCI image whose last (only) layer is `application/vnd.oci.image.layer.v1.tar+gzip` holding
+ *    `plugin.wasm`; docker, skopeo and every registry handle it like any image.
+ *  - oci: the solo-io Wasm artifact spec, exactly two layers: the runtime config
+ *    (`application/vnd.module.wasm.config.v1+json`, also the manifest's config) and the raw module
+ *    (`application/vnd.module.wasm.content.layer.v1+wasm`).
+ * Layers carry title annotations so `oras pull` writes them as files. Bytes are reproducible: nothing
+ * depends on the clock or the machine, so the same .wasm and options give the same digest.
+ */
+export type Variant = "compat" | "oci";
+export const variants: Variant[] = ["compat", "oci"];
+
+export const pluginFileName = "plugin.wasm";
+
+export interface PackageOptions {
+  variant: Variant;
+  /** RFC 3339 creation time: from SOURCE_DATE_EPOCH or fixed, never the clock. */
+  created: string;
+  /** Image annotations (source, revision, version…); `created` is added. */
+  annotations?: Record<string, string>;
+}
+
+export interface PackagedArtifact {
+  manifest: Descriptor;
+  /** The manifest and every blob it names, tagged `reference` in the store. */
+  store: MemoryStore;
+}
+
+/** The fixed creation time used when SOURCE_DATE_EPOCH is not set. */
+export const defaultCreated = "1970-01-01T00:00:00Z";
+
+export function createdFromEnv(env: NodeJS.ProcessEnv): string {
+  const epoch = env.SOURCE_DATE_EPOCH;
+  if (epoch && /^\d+$/.test(epoch)) return new Date(Number(epoch) * 1000).toISOString().replace(/\.000Z$/, "Z");
+  return defaultCreated;
+}
+
+export async function packageWasm(wasm: Uint8Array, options: PackageOptions, reference: string): Promise<PackagedArtifact> {
+  const annotations = { [Annotation.Created]: options.created, ...options.annotations };
+  const blobs = options.variant === "compat" ? compatBlobs(wasm, options.created) : ociBlobs(wasm, options.created);
+  const manifest: ImageManifest = {
+    schemaVersion: 2,
+    mediaType: MediaType.ImageManifest,
+    config: blobs.config.descriptor,
+    layers: blobs.layers.map((l) => l.descriptor),
+    annotations: sortKeys(annotations),
+  };
+  const manifestBytes = Buffer.from(JSON.stringify(manifest));
+  const descriptor = describe(MediaType.ImageManifest, manifestBytes);
+  const store = new MemoryStore();
+  for (const blob of [blobs.config, ...blobs.layers]) await store.push(blob.descriptor, blob.bytes);
+  await store.pushReference(descriptor, manifestBytes, reference);
+  return { manifest: descriptor, store };
+}
+
+interface Blob {
+  descriptor: Descriptor;
+  bytes: Uint8Array;
+}
+
+function compatBlobs(wasm: Uint8Array, created: string): { config: Blob; layers: Blob[] } {
+  const tar = tarOneFile(pluginFileName, wasm, Math.floor(Date.parse(created) / 1000));
+  const layer = gzipDeterministic(tar);
+  // A valid image config: diff_ids name the uncompressed layer, as runtimes and skopeo expect.
+  const config = jsonBytes({
+    created,
+    architecture: "wasm",
+    os: "wasip1",
+    config: {},
+    rootfs: { type: "layers", diff_ids: [sha256(tar)] },
+  });
+  return {
+    config: { descriptor: describe(MediaType.ImageConfig, config), bytes: config },
+    layers: [{ descriptor: describe(MediaType.ImageLayerGzip, layer, { [Annotation.Title]: `${pluginFileName}.tar.gz` }), bytes: layer }],
+  };
+}
+
+function ociBlobs(wasm: Uint8Array, created: string): { config: Blob; layers: Blob[] } {
+  // The runtime config of the spec (`type`, `abiVersions`, `config`), as the manifest config and as a layer.
+  const config = jsonBytes({ created, type: "envoy_proxy", abiVersions: ["v0.2.1"], config: {} });
+  return {
+    config: { descriptor: describe(MediaType.WasmConfig, config), bytes: config },
+    layers: [
+      { descriptor: describe(MediaType.WasmConfig, config, { [Annotation.Title]: "runtime-config.json" }), bytes: config },
+      { descriptor: describe(MediaType.WasmLayer, wasm, { [Annotation.Title]: pluginFileName }), bytes: wasm },
+    ],
+  };
+}
+
+/**
+ * gzip without a timestamp or file name (Node writes mtime 0), and with the OS byte set to "unknown"
+ * (255, as Go's gzip writes it) so the header does not depend on the platform zlib was built for.
+ */
+function gzipDeterministic(bytes: Uint8Array): Uint8Array {
+  const gz = gzipSync(bytes, { level: 9 });
+  gz[9] = 255;
+  return gz;
+}
+
+function jsonBytes(value: unknown): Uint8Array {
+  return Buffer.from(JSON.stringify(value));
+}
+
+function sortKeys(record: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(record).sort(([a], [b]) => a.localeCompare(b)));
+}
