@@ -1,7 +1,359 @@
+import { createHash } from "node:crypto";
+import { existsSync, statSync } from "node:fs";
+import { readFile, writeFile } from "node:fs/promises";
+import { basename, dirname, join, resolve } from "node:path";
 import type { Command } from "commander";
+import { CliError, UsageError } from "../errors.js";
 import type { Io } from "../io.js";
+import type { WasmCode, WasmFilterInput, WasmSource } from "../manifests/index.js";
 
-// Placeholder until the command lands; replaced by its implementation.
-export function registerManifest(program: Command, _io: Io): void {
-  program.command("manifest").description("(not implemented yet)");
+/** Flags shared by the three generators. */
+interface CommonOptions {
+  image: string;
+  config?: string;
+  configSchema?: string;
+  wasm?: string;
+  sha256?: string;
+  name?: string;
+  pluginName?: string;
+  failStrategy?: string;
+  env: string[];
+  envFromHost: string[];
+  output?: string;
+}
+
+interface WasmPluginOptions extends CommonOptions {
+  namespace?: string;
+  digest?: string;
+  ociLayout?: string;
+  plainHttp?: boolean;
+  phase?: string;
+  priority?: string;
+  selector: string[];
+  targetRef: string[];
+  imagePullPolicy?: string;
+  imagePullSecret?: string;
+  match: string[];
+  type?: string;
+}
+
+interface EnvoyFilterOptions extends CommonOptions {
+  namespace?: string;
+  context?: string;
+  priority?: string;
+  selector: string[];
+  targetRef: string[];
+  fetchCluster?: string;
+  fetchTimeout: string;
+}
+
+interface EnvoyOptions extends CommonOptions {
+  port: string;
+  address: string;
+  adminPort: string;
+  upstream?: string;
+  fetchTimeout: string;
+}
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+/** The generators load on use (they bring ajv and yaml), keeping `--help` and other commands fast. */
+const manifests = () => import("../manifests/index.js");
+
+export function registerManifest(program: Command, io: Io): void {
+  const manifest = program
+    .command("manifest")
+    .description("generate Istio/Envoy manifests that deploy a filter (validated before output)");
+
+  const wasmplugin = manifest
+    .command("wasmplugin")
+    .description("an Istio WasmPlugin (extensions.istio.io/v1alpha1), sha256 pinned")
+    .option("--namespace <ns>", "metadata.namespace")
+    .option("--digest <sha256:hex>", "image manifest digest (from `push --json`) instead of looking it up")
+    .option("--oci-layout <dir[:tag]>", "look the digest up in this OCI image layout (written by `push --oci-layout`) instead of the registry")
+    .option("--plain-http", "use plain HTTP to reach the registry for the digest lookup")
+    .option("--phase <phase>", "AUTHN | AUTHZ | STATS | UNSPECIFIED_PHASE")
+    .option("--priority <n>", "ordering within the phase (higher first)")
+    .option("--selector <key=value,...>", "workload selector matchLabels (repeatable)", collect, [])
+    .option("--target-ref <[group/]Kind/name>", "attach to a Gateway, GatewayClass, Service or ServiceEntry (repeatable)", collect, [])
+    .option("--image-pull-policy <policy>", "IfNotPresent | Always | UNSPECIFIED_POLICY")
+    .option("--image-pull-secret <secret>", "name of a docker pull secret in the plugin's namespace")
+    .option("--match <MODE[:PORT,...]>", "traffic selector: CLIENT | SERVER | CLIENT_AND_SERVER | UNDEFINED, with ports (repeatable)", collect, [])
+    .option("--type <type>", "HTTP | NETWORK");
+  addCommonOptions(wasmplugin, "FAIL_CLOSE | FAIL_OPEN | FAIL_RELOAD").addHelpText(
+    "after",
+    `
+The url is oci://<image> for a registry image, pinned by the image MANIFEST digest (looked up in the
+registry, in --oci-layout, or given with --digest); http(s)://… pinned by the module's sha256 (--sha256,
+or computed from --wasm); file://… for a module on the proxy's disk.
+
+Examples:
+  $ as-proxy-wasm manifest wasmplugin --image ghcr.io/acme/add-header:v1 --selector app=web --config @config.yaml
+  $ as-proxy-wasm manifest wasmplugin --image ghcr.io/acme/add-header:v1 --digest "$(as-proxy-wasm push build/filter.wasm ghcr.io/acme/add-header:v1 --json | jq -r .digest)"
+  $ as-proxy-wasm manifest wasmplugin --image ghcr.io/acme/auth:v1 --target-ref Gateway/ingress --phase AUTHN -o auth.yaml`,
+  );
+  wasmplugin.action(async (options: WasmPluginOptions) => emit(await wasmPluginYaml(options, io), options, io));
+
+  const envoyfilter = manifest
+    .command("envoyfilter")
+    .description("an Istio EnvoyFilter (networking.istio.io/v1alpha3) inserting the wasm filter before the router")
+    .option("--namespace <ns>", "metadata.namespace")
+    .option("--context <context>", "SIDECAR_INBOUND | SIDECAR_OUTBOUND | GATEWAY", "SIDECAR_INBOUND")
+    .option("--priority <n>", "order among EnvoyFilters")
+    .option("--selector <key=value,...>", "workloadSelector labels (repeatable)", collect, [])
+    .option("--target-ref <[group/]Kind/name>", "attach to a resource instead of a selector (repeatable)", collect, [])
+    .option("--fetch-cluster <name>", "an existing cluster to fetch an http(s) module through (default: add one)")
+    .option("--fetch-timeout <duration>", "timeout of the http(s) fetch", "10s");
+  addCommonOptions(envoyfilter, "FAIL_CLOSE | FAIL_OPEN").addHelpText(
+    "after",
+    `
+The module comes from a file on the proxy's disk (local.filename) or an http(s) url (remote.http_uri,
+pinned by --sha256 or the sha256 of --wasm, with a CLUSTER patch adding the fetch cluster).
+
+Examples:
+  $ as-proxy-wasm manifest envoyfilter --image /var/local/wasm/filter.wasm --selector app=web
+  $ as-proxy-wasm manifest envoyfilter --image https://cdn.example.com/filter.wasm --wasm build/filter.wasm --context GATEWAY`,
+  );
+  envoyfilter.action(async (options: EnvoyFilterOptions) => emit(await envoyFilterYaml(options, io), options, io));
+
+  const envoy = manifest
+    .command("envoy")
+    .description("a static Envoy bootstrap that runs the filter locally: envoy -c envoy.yaml")
+    .option("--port <port>", "listener port", "10000")
+    .option("--address <ip>", "listener address", "0.0.0.0")
+    .option("--admin-port <port>", "admin interface port (on 127.0.0.1)", "9901")
+    .option("--upstream <host:port>", "route requests here (default: answer 200 directly)")
+    .option("--fetch-timeout <duration>", "timeout of an http(s) module fetch", "10s");
+  addCommonOptions(envoy, "FAIL_CLOSE | FAIL_OPEN").addHelpText(
+    "after",
+    `
+Examples:
+  $ as-proxy-wasm manifest envoy --image build/filter.wasm --upstream 127.0.0.1:8080 -o envoy.yaml && envoy -c envoy.yaml
+  $ as-proxy-wasm manifest envoy --image build/filter.wasm --config '{"header":"x-hello"}' --port 8000`,
+  );
+  envoy.action(async (options: EnvoyOptions) => emit(await envoyYaml(options, io), options, io));
+}
+
+function addCommonOptions(command: Command, failStrategies: string): Command {
+  return command
+    .requiredOption("--image <ref|url|file>", "registry image, oci:// http(s):// or file:// url, or a local .wasm")
+    .option("--config <json|@file>", "plugin configuration: inline JSON, or @file (JSON or YAML)")
+    .option("--config-schema <file>", "JSON Schema the configuration must satisfy (default: the project's config.schema.json)")
+    .option("--wasm <file>", "local copy of the module: computes sha256 for an http(s) url, locates the project")
+    .option("--sha256 <hex>", "sha256 of the .wasm for an http(s) url")
+    .option("--name <name>", "resource / plugin name (default: from the image)")
+    .option("--plugin-name <name>", "plugin name (root_id) the module selects its root context by")
+    .option("--fail-strategy <strategy>", failStrategies)
+    .option("--env <NAME=value>", "VM environment variable (repeatable)", collect, [])
+    .option("--env-from-host <NAME>", "VM environment variable read from the proxy's environment (repeatable)", collect, [])
+    .option("-o, --output <file>", "write the YAML here instead of stdout");
+}
+
+async function wasmPluginYaml(options: WasmPluginOptions, io: Io): Promise<string> {
+  const m = await manifests();
+  const source = await classify(options, io);
+  const pluginConfig = await checkedConfig(options, source, io);
+  const sha256 = source.kind === "oci" ? await ociDigest(source, options, io) : await moduleSha256(source, options, io);
+  return m.toYaml(
+    m.buildWasmPlugin({
+      name: options.name ?? m.defaultName(source),
+      namespace: options.namespace,
+      url: source.url,
+      sha256,
+      pluginConfig,
+      pluginName: options.pluginName,
+      phase: options.phase,
+      priority: options.priority === undefined ? undefined : m.parseInteger(options.priority),
+      selector: options.selector.length ? m.parseLabels(options.selector, "--selector") : undefined,
+      targetRefs: options.targetRef.map(m.parseTargetRef),
+      failStrategy: options.failStrategy,
+      imagePullPolicy: options.imagePullPolicy,
+      imagePullSecret: options.imagePullSecret,
+      match: options.match.map(m.parseMatch),
+      type: options.type,
+      env: m.parseEnv(options.env, options.envFromHost),
+    }),
+  );
+}
+
+async function envoyFilterYaml(options: EnvoyFilterOptions, io: Io): Promise<string> {
+  const m = await manifests();
+  const source = await classify(options, io);
+  const filter = await wasmFilterInput(options, source, io, options.fetchCluster);
+  return m.toYaml(
+    m.buildEnvoyFilter({
+      name: filter.name,
+      namespace: options.namespace,
+      context: options.context,
+      filter,
+      existingFetchCluster: options.fetchCluster !== undefined,
+      selector: options.selector.length ? m.parseLabels(options.selector, "--selector") : undefined,
+      targetRefs: options.targetRef.map(m.parseTargetRef),
+      priority: options.priority === undefined ? undefined : m.parseInteger(options.priority),
+    }),
+  );
+}
+
+async function envoyYaml(options: EnvoyOptions, io: Io): Promise<string> {
+  const m = await manifests();
+  const source = await classify(options, io);
+  const filter = await wasmFilterInput(options, source, io);
+  return m.toYaml(
+    m.buildEnvoyBootstrap({
+      filter,
+      port: m.parseInteger(options.port),
+      address: options.address,
+      adminPort: m.parseInteger(options.adminPort),
+      upstream: options.upstream === undefined ? undefined : m.parseHostPort(options.upstream, "--upstream"),
+    }),
+  );
+}
+
+/** What Envoy needs to run the module: for EnvoyFilter and the bootstrap alike. */
+async function wasmFilterInput(
+  options: CommonOptions & { fetchTimeout: string },
+  source: WasmSource,
+  io: Io,
+  fetchCluster?: string,
+): Promise<WasmFilterInput> {
+  const m = await manifests();
+  if (source.kind === "oci") {
+    throw new UsageError("--image: Envoy cannot load oci:// images", "use `manifest wasmplugin`, or give a .wasm file or an http(s) url");
+  }
+  if (options.failStrategy !== undefined && !["FAIL_CLOSE", "FAIL_OPEN"].includes(options.failStrategy)) {
+    throw new UsageError(`--fail-strategy: must be one of FAIL_CLOSE, FAIL_OPEN (got "${options.failStrategy}")`);
+  }
+  const configuration = await checkedConfig(options, source, io);
+  let code: WasmCode;
+  if (source.kind === "file") {
+    code = { kind: "file", path: source.path };
+  } else {
+    const sha256 = await moduleSha256(source, options, io);
+    code = { kind: "http", url: source.url, sha256: sha256 ?? "", cluster: fetchCluster ?? m.fetchClusterName(source.url), timeout: options.fetchTimeout };
+  }
+  return {
+    name: options.name ?? m.defaultName(source),
+    rootId: options.pluginName,
+    code,
+    configuration,
+    failOpen: options.failStrategy === "FAIL_OPEN",
+    env: m.parseEnv(options.env, options.envFromHost),
+  };
+}
+
+async function classify(options: CommonOptions, io: Io): Promise<WasmSource> {
+  return (await manifests()).classifyImage(options.image, io.cwd, isFile);
+}
+
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The manifest digest for an `oci://` url, hex: pinned in the url, given by `--digest`, or looked up in the
+ * OCI layout or the registry. An unreachable image is an error: an unpinned WasmPlugin is not what was asked.
+ */
+async function ociDigest(source: Extract<WasmSource, { kind: "oci" }>, options: WasmPluginOptions, io: Io): Promise<string> {
+  const { digestHex } = await manifests();
+  if (options.digest !== undefined) return digestHex(options.digest);
+  if (source.digest !== undefined) return digestHex(source.digest);
+  const { resolveManifestDigest, parseReference } = await import("../oci/index.js");
+  if (options.ociLayout !== undefined) {
+    // A layout given without a tag is looked up by the image's tag: the one it will carry in the registry.
+    const hasTag = /:[\w][\w.-]*$/.test(basename(options.ociLayout)) || options.ociLayout.includes("@");
+    const layoutRef = hasTag ? options.ociLayout : `${options.ociLayout}:${parseReference(source.reference).reference}`;
+    return digestHex(await resolveManifestDigest(resolve(io.cwd, layoutRef), { ociLayout: true, io }));
+  }
+  return digestHex(await resolveManifestDigest(source.reference, { plainHttp: options.plainHttp, io }));
+}
+
+/** sha256 of the module itself, for http(s) and file urls: `--sha256`, or computed from the local file. */
+async function moduleSha256(source: WasmSource, options: CommonOptions, io: Io): Promise<string | undefined> {
+  const local = source.kind === "file" && isFile(source.path) ? source.path : options.wasm && resolve(io.cwd, options.wasm);
+  const computed = local ? createHash("sha256").update(await readInput(local, "--wasm")).digest("hex") : undefined;
+  if (options.sha256 !== undefined && computed !== undefined && options.sha256 !== computed) {
+    throw new UsageError(`--sha256: does not match ${local} (its sha256 is ${computed})`);
+  }
+  const sha256 = options.sha256 ?? computed;
+  if (sha256 === undefined && source.kind === "http") {
+    throw new UsageError("--sha256: an http(s) url must be pinned by the module's sha256", "pass --sha256 <hex>, or --wasm <file> to compute it");
+  }
+  return sha256;
+}
+
+/** The `--config` value, checked against the filter project's configuration schema when there is one. */
+async function checkedConfig(options: CommonOptions, source: WasmSource, io: Io): Promise<unknown> {
+  if (options.config === undefined) return undefined;
+  const config = await readConfig(options.config, io);
+  const schemaPath = options.configSchema ? resolve(io.cwd, options.configSchema) : projectConfigSchema(source, options, io);
+  if (schemaPath) {
+    const schema = parseJson(await readInput(schemaPath, "--config-schema"), schemaPath);
+    (await manifests()).validatePluginConfig(schema, config, "pluginConfig", basename(schemaPath));
+  }
+  return config;
+}
+
+/** Name of the configuration schema a filter project declares at its root (as `init` templates do). */
+export const configSchemaFile = "config.schema.json";
+
+/** The project of the local module (or of the working directory): nearest folder with a package.json. */
+function projectConfigSchema(source: WasmSource, options: CommonOptions, io: Io): string | undefined {
+  const module = source.kind === "file" && isFile(source.path) ? source.path : options.wasm && resolve(io.cwd, options.wasm);
+  let dir = module ? dirname(module) : io.cwd;
+  for (;;) {
+    if (existsSync(join(dir, "package.json"))) {
+      const schema = join(dir, configSchemaFile);
+      return existsSync(schema) ? schema : undefined;
+    }
+    const parent = dirname(dir);
+    if (parent === dir) return undefined;
+    dir = parent;
+  }
+}
+
+/** `--config '{"a":1}'` (JSON) or `--config @file` (JSON or YAML). */
+async function readConfig(value: string, io: Io): Promise<unknown> {
+  if (!value.startsWith("@")) return parseJson(value, "--config");
+  const path = resolve(io.cwd, value.slice(1));
+  const text = (await readInput(path, "--config")).toString("utf8");
+  if (path.endsWith(".json")) return parseJson(text, path);
+  const { parse } = await import("yaml");
+  try {
+    return parse(text);
+  } catch (error) {
+    throw new UsageError(`--config: ${path} is not valid YAML: ${(error as Error).message.split("\n")[0]}`);
+  }
+}
+
+function parseJson(text: string | Buffer, what: string): unknown {
+  try {
+    return JSON.parse(text.toString());
+  } catch (error) {
+    throw new UsageError(`${what}: not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+async function readInput(path: string, flag: string): Promise<Buffer> {
+  try {
+    return await readFile(path);
+  } catch {
+    throw new UsageError(`${flag}: cannot read ${path}`);
+  }
+}
+
+/** Writes only once everything is built and valid, so a failure leaves no partial output. */
+async function emit(yaml: string, options: { output?: string }, io: Io): Promise<void> {
+  if (options.output === undefined) {
+    io.stdout.write(yaml);
+    return;
+  }
+  try {
+    await writeFile(resolve(io.cwd, options.output), yaml);
+  } catch (error) {
+    throw new CliError(`cannot write ${options.output}: ${(error as Error).message}`);
+  }
 }

@@ -74,8 +74,15 @@ function keywordCheck(keyword: string, failure: (data: unknown) => string | unde
 let sharedAjv: Ajv | undefined;
 const compiled = new WeakMap<object, ValidateFunction>();
 
+export interface ValidateOptions {
+  /** Path of `document` inside the manifest, prefixed to field names in errors. */
+  root?: string;
+  /** Tells which flag sets a field. */
+  hint?: (field: string) => string | undefined;
+}
+
 /** Validates `document` against one of the vendored schemas; throws a ManifestError for the first violation. */
-export function validateManifest(schema: object, document: unknown, hintFor?: (field: string) => string | undefined): void {
+export function validateManifest(schema: object, document: unknown, options: ValidateOptions = {}): void {
   sharedAjv ??= crdAjv();
   let validate = compiled.get(schema);
   if (!validate) {
@@ -83,8 +90,8 @@ export function validateManifest(schema: object, document: unknown, hintFor?: (f
     compiled.set(schema, validate);
   }
   if (validate(document)) return;
-  const { field, reason } = describe(validate.errors![0], document);
-  throw new ManifestError(field, reason, hintFor?.(field));
+  const { field, reason } = describe(validate.errors![0], document, options.root);
+  throw new ManifestError(field, reason, options.hint?.(field));
 }
 
 /**

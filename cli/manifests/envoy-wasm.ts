@@ -1,0 +1,108 @@
+import { isIP } from "node:net";
+import type { VmEnv } from "./wasmplugin.js";
+
+/** Where Envoy loads the module from: a file on the proxy's disk, or an http(s) url pinned by the module's sha256. */
+export type WasmCode =
+  | { kind: "file"; path: string }
+  | { kind: "http"; url: string; sha256: string; cluster: string; timeout: string };
+
+export interface WasmFilterInput {
+  /** Plugin name (Envoy `config.name`) and VM id. */
+  name: string;
+  /** Envoy `root_id`, Istio's `pluginName`. */
+  rootId?: string;
+  code: WasmCode;
+  /** The plugin configuration; handed to the filter as the JSON text of a `google.protobuf.StringValue`. */
+  configuration?: unknown;
+  failOpen?: boolean;
+  env?: VmEnv[];
+}
+
+export const wasmFilterName = "envoy.filters.http.wasm";
+export const routerFilterName = "envoy.filters.http.router";
+export const httpConnectionManagerName = "envoy.filters.network.http_connection_manager";
+
+/** The `envoy.filters.http.wasm` HttpFilter (`envoy.extensions.filters.http.wasm.v3.Wasm`) on the V8 runtime. */
+export function wasmHttpFilter(input: WasmFilterInput): Record<string, unknown> {
+  const code =
+    input.code.kind === "file"
+      ? { local: { filename: input.code.path } }
+      : {
+          remote: {
+            http_uri: { uri: input.code.url, cluster: input.code.cluster, timeout: input.code.timeout },
+            sha256: input.code.sha256,
+          },
+        };
+  const hostKeys = input.env?.filter((e) => e.valueFrom === "HOST").map((e) => e.name) ?? [];
+  const inline = input.env?.filter((e) => e.valueFrom !== "HOST") ?? [];
+  const environment =
+    hostKeys.length || inline.length
+      ? {
+          environment_variables: {
+            ...(hostKeys.length ? { host_env_keys: hostKeys } : {}),
+            ...(inline.length ? { key_values: Object.fromEntries(inline.map((e) => [e.name, e.value ?? ""])) } : {}),
+          },
+        }
+      : {};
+  return {
+    name: wasmFilterName,
+    typed_config: {
+      "@type": "type.googleapis.com/envoy.extensions.filters.http.wasm.v3.Wasm",
+      config: {
+        name: input.name,
+        ...(input.rootId ? { root_id: input.rootId } : {}),
+        vm_config: { vm_id: input.name, runtime: "envoy.wasm.runtime.v8", code, ...environment },
+        ...(input.configuration !== undefined
+          ? { configuration: { "@type": "type.googleapis.com/google.protobuf.StringValue", value: JSON.stringify(input.configuration) } }
+          : {}),
+        ...(input.failOpen ? { fail_open: true } : {}),
+      },
+    },
+  };
+}
+
+/** The router, always the last HTTP filter. */
+export function routerHttpFilter(): Record<string, unknown> {
+  return { name: routerFilterName, typed_config: { "@type": "type.googleapis.com/envoy.extensions.filters.http.router.v3.Router" } };
+}
+
+/**
+ * A cluster of one endpoint: STATIC for an IP address, STRICT_DNS for a name; TLS (with SNI for names)
+ * when `tls` is set, as an https fetch needs.
+ */
+export function singleHostCluster(name: string, host: string, port: number | string, tls = false): Record<string, unknown> {
+  return {
+    name,
+    type: isIP(host) ? "STATIC" : "STRICT_DNS",
+    connect_timeout: "5s",
+    lb_policy: "ROUND_ROBIN",
+    load_assignment: {
+      cluster_name: name,
+      endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: host, port_value: port } } } }] }],
+    },
+    ...(tls
+      ? {
+          transport_socket: {
+            name: "envoy.transport_sockets.tls",
+            typed_config: {
+              "@type": "type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext",
+              ...(isIP(host) ? {} : { sni: host }),
+            },
+          },
+        }
+      : {}),
+  };
+}
+
+/** The cluster Envoy fetches an http(s) module through, named after the url's host and port. */
+export function fetchCluster(url: string, name = fetchClusterName(url)): Record<string, unknown> {
+  const parsed = new URL(url);
+  const tls = parsed.protocol === "https:";
+  const port = parsed.port ? Number(parsed.port) : tls ? 443 : 80;
+  return singleHostCluster(name, parsed.hostname.replace(/^\[|\]$/g, ""), port, tls);
+}
+
+export function fetchClusterName(url: string): string {
+  const parsed = new URL(url);
+  return `wasm-fetch_${parsed.hostname.replace(/^\[|\]$/g, "")}_${parsed.port || (parsed.protocol === "https:" ? 443 : 80)}`;
+}

@@ -1,0 +1,42 @@
+/** Which flag sets each manifest field, so an error on a field can tell the user what to change. */
+const flags: [prefix: string, flag: string][] = [
+  ["metadata.name", "--name"],
+  ["metadata.namespace", "--namespace"],
+  ["spec.url", "--image"],
+  ["spec.sha256", "--digest (oci://) or --sha256 (http/file)"],
+  ["spec.imagePullPolicy", "--image-pull-policy"],
+  ["spec.imagePullSecret", "--image-pull-secret"],
+  ["spec.selector", "--selector"],
+  ["spec.workloadSelector", "--selector"],
+  ["spec.targetRefs", "--target-ref"],
+  ["spec.pluginName", "--plugin-name"],
+  ["spec.phase", "--phase"],
+  ["spec.priority", "--priority"],
+  ["spec.failStrategy", "--fail-strategy"],
+  ["spec.type", "--type"],
+  ["spec.match", "--match"],
+  ["spec.vmConfig.env", "--env / --env-from-host"],
+  ["spec.pluginConfig", "--config"],
+  ["spec.configPatches", "--context / --image"],
+  ["spec", "--selector or --target-ref, not both"],
+  ["static_resources.listeners[0].address", "--port / --address"],
+  ["static_resources.clusters", "--upstream"],
+  ["admin", "--admin-port"],
+];
+
+/** Fields of the wasm filter, wherever it sits (EnvoyFilter patch or bootstrap listener). */
+const filterFields: [suffix: string, flag: string][] = [
+  ["http_uri.timeout", "--fetch-timeout"],
+  ["http_uri.cluster", "--fetch-cluster"],
+  ["http_uri.uri", "--image"],
+  ["remote.sha256", "--sha256"],
+  ["configuration.value", "--config"],
+  ["environment_variables", "--env / --env-from-host"],
+];
+
+export function flagHint(field: string): string | undefined {
+  const filterEntry = filterFields.find(([suffix]) => field.includes(suffix));
+  if (filterEntry) return `set by ${filterEntry[1]}`;
+  const entry = flags.find(([prefix]) => field === prefix || field.startsWith(`${prefix}.`) || field.startsWith(`${prefix}[`));
+  return entry && `set by ${entry[1]}`;
+}

@@ -1,0 +1,15 @@
+/** Istio and Envoy manifest generators: pure builders (data in, validated data out) and their YAML form. */
+import { stringify } from "yaml";
+
+export { buildWasmPlugin, type WasmPlugin, type WasmPluginInput, type TargetRef, type TrafficMatch, type VmEnv } from "./wasmplugin.js";
+export { buildEnvoyFilter, type EnvoyFilterInput } from "./envoyfilter.js";
+export { buildEnvoyBootstrap, type EnvoyBootstrapInput } from "./envoy-bootstrap.js";
+export { fetchClusterName, type WasmCode, type WasmFilterInput } from "./envoy-wasm.js";
+export { classifyImage, defaultName, digestHex, type WasmSource } from "./source.js";
+export { parseEnv, parseHostPort, parseInteger, parseLabels, parseMatch, parseTargetRef } from "./flags.js";
+export { ManifestError, validateManifest, validatePluginConfig } from "./validate.js";
+
+/** YAML as kubectl and Envoy read it; long strings (the JSON configuration) stay on one line. */
+export function toYaml(document: unknown): string {
+  return stringify(document, { lineWidth: 0 });
+}
