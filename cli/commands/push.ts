@@ -1,7 +1,97 @@
-import type { Command } from "commander";
+import { readFile } from "node:fs/promises";
+import { resolve } from "node:path";
+import { Option, type Command } from "commander";
+import { UsageError } from "../errors.js";
 import type { Io } from "../io.js";
+import { addRegistryOptions, flagCredential, type RegistryFlags } from "../oci/cli-options.js";
 
-// Placeholder until the command lands; replaced by its implementation.
-export function registerPush(program: Command, _io: Io): void {
-  program.command("push").description("(not implemented yet)");
+interface PushFlags extends RegistryFlags {
+  variant: "compat" | "oci";
+  json?: boolean;
+  mountFrom?: string[];
+  created?: string;
+  source?: string;
+  revision?: string;
+  imageVersion?: string;
+  annotation?: string[];
+}
+
+const examples = `
+Examples:
+  $ as-proxy-wasm push build/filter.wasm ghcr.io/acme/add-header:1.0.0
+  $ as-proxy-wasm push build/filter.wasm localhost:5000/add-header:dev --variant oci --json
+  $ as-proxy-wasm push build/filter.wasm ./image:1.0.0 --oci-layout      # no registry needed
+
+Credentials: --username with --password-stdin, else AS_PROXY_WASM_REGISTRY_USERNAME and
+AS_PROXY_WASM_REGISTRY_PASSWORD, else the docker config.json (see \`as-proxy-wasm login\`).
+The image is reproducible: 'created' is SOURCE_DATE_EPOCH (or 1970-01-01T00:00:00Z), never the clock.`;
+
+export function registerPush(program: Command, io: Io): void {
+  const command = program
+    .command("push")
+    .summary("package a .wasm as an OCI image Istio loads and push it")
+    .description("Package <file.wasm> as an OCI image that Istio's WasmPlugin loads, and push it to <ref> (a registry reference, or with --oci-layout a directory)")
+    .argument("<file.wasm>", "the module to publish")
+    .argument("<ref>", "registry/repository[:tag], or <dir>[:tag] with --oci-layout")
+    .addOption(new Option("--variant <variant>", "image layout: compat (one tar+gzip layer holding plugin.wasm) or oci (Wasm artifact, two layers)").choices(["compat", "oci"]).default("compat"))
+    .option("--json", 'print { "digest": "sha256:…", "reference": "…" } on stdout')
+    .option("--mount-from <repository...>", "try to mount blobs from these repositories of the same registry before uploading")
+    .option("--created <time>", "RFC 3339 creation time (default: from SOURCE_DATE_EPOCH, else 1970-01-01T00:00:00Z)")
+    .option("--source <url>", "org.opencontainers.image.source (default: $GITHUB_SERVER_URL/$GITHUB_REPOSITORY)")
+    .option("--revision <revision>", "org.opencontainers.image.revision (default: $GITHUB_SHA)")
+    .option("--image-version <version>", "org.opencontainers.image.version")
+    .option("--annotation <key=value...>", "extra image annotations")
+    .addHelpText("after", examples);
+  addRegistryOptions(command, { layout: true }).action(async (file: string, ref: string, flags: PushFlags) => {
+    const oci = await import("../oci/index.js");
+    const wasm = await readWasm(resolve(io.cwd, file), file);
+    const annotations = imageAnnotations(flags, io.env, oci.Annotation);
+    const created = flags.created ?? oci.createdFromEnv(io.env);
+    if (Number.isNaN(Date.parse(created))) throw new UsageError(`--created "${created}" is not an RFC 3339 time`);
+    const artifact = await oci.packageWasm(wasm, { variant: flags.variant, created, annotations }, "local");
+    const opened = oci.openTarget(flags.ociLayout ? resolve(io.cwd, ref) : ref, {
+      ociLayout: flags.ociLayout,
+      plainHttp: flags.plainHttp,
+      io,
+      credential: await flagCredential(flags, io),
+      mountFrom: flags.mountFrom,
+    });
+    const { progressHooks } = await import("../oci/progress.js");
+    try {
+      await oci.copy(artifact.store, "local", opened.target, opened.reference, progressHooks(io.stderr, !!flags.quiet || !!flags.json));
+    } catch (error) {
+      throw oci.describeFailure(error, opened, "push to");
+    }
+    const display = flags.ociLayout ? `${ref}` : opened.display;
+    if (flags.json) io.stdout.write(`${JSON.stringify({ digest: artifact.manifest.digest, reference: display })}\n`);
+    else io.stdout.write(`pushed ${display}@${artifact.manifest.digest} (${flags.variant})\n`);
+  });
+}
+
+async function readWasm(path: string, shown: string): Promise<Uint8Array> {
+  let bytes: Uint8Array;
+  try {
+    bytes = new Uint8Array(await readFile(path));
+  } catch (error) {
+    throw new UsageError(`cannot read ${shown}: ${(error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (error as Error).message}`);
+  }
+  if (bytes.byteLength < 8 || bytes[0] !== 0 || bytes[1] !== 0x61 || bytes[2] !== 0x73 || bytes[3] !== 0x6d) {
+    throw new UsageError(`${shown} is not a WebAssembly module (no \\0asm header)`, "build one first: as-proxy-wasm build");
+  }
+  return bytes;
+}
+
+function imageAnnotations(flags: PushFlags, env: NodeJS.ProcessEnv, keys: { Source: string; Revision: string; Version: string }): Record<string, string> {
+  const annotations: Record<string, string> = {};
+  const source = flags.source ?? (env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY ? `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}` : undefined);
+  const revision = flags.revision ?? env.GITHUB_SHA;
+  if (source) annotations[keys.Source] = source;
+  if (revision) annotations[keys.Revision] = revision;
+  if (flags.imageVersion) annotations[keys.Version] = flags.imageVersion;
+  for (const pair of flags.annotation ?? []) {
+    const eq = pair.indexOf("=");
+    if (eq <= 0) throw new UsageError(`--annotation "${pair}": expected key=value`);
+    annotations[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  return annotations;
 }

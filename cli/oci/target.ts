@@ -59,7 +59,8 @@ export function describeFailure(error: unknown, opened: Pick<OpenedTarget, "disp
   if (error instanceof NotFoundError) return new CliError(`${verb} ${image}: not found (${error.message})`);
   if ((error instanceof RegistryError || error instanceof TokenError) && (error.status === 401 || error.status === 403)) {
     const what = error.status === 401 ? "unauthorized" : "denied";
-    return new CliError(`${verb} ${image}: ${what}: registry ${opened.registry} refused the credentials (${error.message})`, 1, `check them, or run: as-proxy-wasm login ${opened.registry} -u <user> --password-stdin`);
+    const hint = verb.startsWith("login") ? undefined : `check them, or run: as-proxy-wasm login ${opened.registry} -u <user> --password-stdin`;
+    return new CliError(`${verb} ${image}: ${what}: registry ${opened.registry} refused the credentials (${error.message})`, 1, hint);
   }
   if (error instanceof RegistryError || error instanceof TokenError || error instanceof ContentError) return new CliError(`${verb} ${image}: ${error.message}`);
   const cause = networkCause(error);
