@@ -27,6 +27,8 @@ function crdAjv(): Ajv {
     keyword: "x-kubernetes-validations",
     schemaType: "array",
     errors: true,
+    // After the structural keywords, as the API server only runs CEL on values of the right shape.
+    post: true,
     compile(rules: { rule: string; message: string }[]) {
       const checks = rules.map(({ rule, message }) => {
         const check = celRules[rule];
@@ -90,7 +92,7 @@ export function validateManifest(schema: object, document: unknown, options: Val
     compiled.set(schema, validate);
   }
   if (validate(document)) return;
-  const { field, reason } = describe(validate.errors![0], document, options.root);
+  const { field, reason } = describe(lastError(validate.errors!), document, options.root);
   throw new ManifestError(field, reason, options.hint?.(field));
 }
 
@@ -109,8 +111,16 @@ export function validatePluginConfig(schema: unknown, config: unknown, field: st
     throw new UsageError(`${schemaName}: not a usable JSON Schema: ${(error as Error).message}`);
   }
   if (validate(config)) return;
-  const { field: path, reason } = describe(validate.errors![0], config, field);
+  const { field: path, reason } = describe(lastError(validate.errors!), config, field);
   throw new ManifestError(path, `${reason} (per ${schemaName})`);
+}
+
+/**
+ * Without allErrors Ajv stops at the first failure, but a failed oneOf/anyOf lists its branches' errors
+ * first and its own last: the last error is the one that explains the failure.
+ */
+function lastError(errors: ErrorObject[]): ErrorObject {
+  return errors[errors.length - 1];
 }
 
 /** Turns an Ajv error into a field path in dotted/indexed form and a reason that shows the offending value. */
