@@ -1,0 +1,125 @@
+/** HTTP callouts and gRPC calls/streams made by a module, and the answers a test gives them. */
+
+import type { Bytes, HeaderList } from "./codec.js";
+
+export interface HttpAnswer {
+  /** Becomes the `:status` header when `headers` has none (default 200). */
+  status?: number;
+  headers?: HeaderList;
+  body?: Bytes;
+  trailers?: HeaderList;
+}
+/** A failed call: the module gets `proxy_on_http_call_response` with zero headers. */
+export interface CalloutFailure { failure: "reset" | "timeout" }
+export type CalloutAnswer = HttpAnswer | CalloutFailure;
+export type CalloutHandler =
+  | CalloutAnswer
+  | ((request: CalloutRequest) => CalloutAnswer | "pending" | Promise<CalloutAnswer | "pending">);
+
+export function isFailure(answer: CalloutAnswer): answer is CalloutFailure {
+  return "failure" in answer;
+}
+
+/** One `proxy_http_call`, as the module made it. */
+export class CalloutRequest {
+  answered = false;
+  constructor(
+    readonly id: number,
+    readonly cluster: string,
+    readonly headers: HeaderList,
+    readonly body: Uint8Array,
+    readonly trailers: HeaderList,
+    readonly timeoutMs: number,
+    /** The context that made the call (the effective context); the answer goes to its root context. */
+    readonly contextId: number,
+    private readonly deliver: (request: CalloutRequest, answer: CalloutAnswer) => void,
+  ) {}
+
+  /** Answers the call now: runs `proxy_on_http_call_response` in the module. */
+  respond(answer: CalloutAnswer): void {
+    if (this.answered) throw new Error(`http call ${this.id} to ${this.cluster} was already answered`);
+    this.answered = true;
+    this.deliver(this, answer);
+  }
+}
+
+export interface GrpcAnswer {
+  initialMetadata?: HeaderList;
+  message?: Bytes;
+  trailingMetadata?: HeaderList;
+  /** gRPC status code (default 0, OK). */
+  status?: number;
+  statusMessage?: string;
+}
+export type GrpcHandler =
+  | GrpcAnswer
+  | ((call: GrpcCall) => GrpcAnswer | "pending" | void | Promise<GrpcAnswer | "pending" | void>);
+
+/** The events a gRPC call or stream delivers to the module, in the order the test triggers them. */
+export interface GrpcDelivery {
+  initialMetadata(call: GrpcCall, metadata: HeaderList): void;
+  message(call: GrpcCall, message: Uint8Array): void;
+  trailingMetadata(call: GrpcCall, metadata: HeaderList): void;
+  close(call: GrpcCall, status: number, message: string): void;
+}
+
+/** One `proxy_grpc_call` or `proxy_grpc_stream`. */
+export class GrpcCall {
+  /** Messages the module sent on a stream (`proxy_grpc_send`). */
+  readonly sent: Uint8Array[] = [];
+  /** The module half-closed its side (`end_stream` on send, or `proxy_grpc_close`). */
+  closedByModule = false;
+  cancelled = false;
+  /** The call is over: closed by the test (status delivered) or cancelled by the module. */
+  finished = false;
+
+  constructor(
+    readonly id: number,
+    readonly cluster: string,
+    readonly service: string,
+    readonly method: string,
+    readonly initialMetadata: HeaderList,
+    /** The request message of a unary call (empty for a stream). */
+    readonly message: Uint8Array,
+    readonly timeoutMs: number,
+    readonly stream: boolean,
+    readonly contextId: number,
+    private readonly delivery: GrpcDelivery,
+  ) {}
+
+  get answered(): boolean {
+    return this.finished;
+  }
+
+  /** Answers a unary call (or finishes a stream): initial metadata, message, trailing metadata, close. */
+  respond(answer: GrpcAnswer): void {
+    this.ensureOpen();
+    if (answer.initialMetadata) this.delivery.initialMetadata(this, answer.initialMetadata);
+    if (answer.message !== undefined) this.receive(answer.message);
+    if (answer.trailingMetadata) this.delivery.trailingMetadata(this, answer.trailingMetadata);
+    this.close(answer.status ?? 0, answer.statusMessage ?? "");
+  }
+
+  /** Delivers initial metadata on a stream. */
+  sendInitialMetadata(metadata: HeaderList): void {
+    this.ensureOpen();
+    this.delivery.initialMetadata(this, metadata);
+  }
+
+  /** Delivers one message to the module (`proxy_on_grpc_receive`). */
+  receive(message: Bytes): void {
+    this.ensureOpen();
+    this.delivery.message(this, typeof message === "string" ? new TextEncoder().encode(message) : message);
+  }
+
+  /** Ends the call with a status (`proxy_on_grpc_close`). */
+  close(status = 0, message = ""): void {
+    this.ensureOpen();
+    this.finished = true;
+    this.delivery.close(this, status, message);
+  }
+
+  private ensureOpen(): void {
+    if (this.finished) throw new Error(`gRPC ${this.stream ? "stream" : "call"} ${this.id} is already finished`);
+  }
+}

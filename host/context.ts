@@ -1,0 +1,136 @@
+import { BufferType, MapType, Status, StreamType } from "./abi.js";
+import type { CalloutHandler } from "./callouts.js";
+import type { HeaderList } from "./codec.js";
+import type { Plugin } from "./plugin.js";
+import type { Vm } from "./vm.js";
+
+/** A buffer a callback may touch: read-only ones (configuration, callout answers) have no `set`. */
+export interface BufferAccess {
+  get(): Uint8Array;
+  set?(bytes: Uint8Array): void;
+  /** Envoy hands out an empty buffer object when there is no data: reads give 0 bytes, writes NOT_FOUND. */
+  absent?: boolean;
+}
+
+const EMPTY = new Uint8Array(0);
+export const ABSENT_BUFFER: BufferAccess = { get: () => EMPTY, absent: true };
+
+export function readOnly(bytes: Uint8Array): BufferAccess {
+  return { get: () => bytes };
+}
+
+/** Envoy's `Buffer::copyFrom`: start 0 drains `length` bytes then prepends; start ≥ size appends; else BAD_ARGUMENT. */
+export function writeBuffer(buffer: BufferAccess, start: number, length: number, data: Uint8Array): Status {
+  if (buffer.absent) return Status.NotFound;
+  if (!buffer.set) return Status.BadArgument;
+  const current = buffer.get();
+  if (start === 0) {
+    const rest = current.subarray(Math.min(length, current.length));
+    const out = new Uint8Array(data.length + rest.length);
+    out.set(data);
+    out.set(rest, data.length);
+    buffer.set(out);
+    return Status.Ok;
+  }
+  if (start >= current.length) {
+    const out = new Uint8Array(current.length + data.length);
+    out.set(current);
+    out.set(data, current.length);
+    buffer.set(out);
+    return Status.Ok;
+  }
+  return Status.BadArgument;
+}
+
+/** What a host function sees of the context it runs for; HTTP and TCP contexts add their maps and buffers. */
+export abstract class Context {
+  /** Properties set by the module (`proxy_set_property`) or the scenario, for this context only. */
+  readonly properties = new Map<string, Uint8Array>();
+
+  constructor(
+    readonly vm: Vm,
+    readonly id: number,
+  ) {}
+
+  /** The root (plugin) context this context belongs to (itself for a root context). */
+  abstract get plugin(): Plugin;
+
+  /**
+   * The header map a host function may touch, or null (BAD_ARGUMENT / NOT_FOUND to the module). `mutable`
+   * follows Envoy's `getMap` (writes, size) versus `getConstMap` (reads).
+   */
+  getMap(type: MapType, mutable: boolean): HeaderList | null {
+    if (mutable) return null;
+    const root = this.plugin;
+    switch (type) {
+      case MapType.GrpcReceiveInitialMetadata:
+        return root.grpcInitialMetadata;
+      case MapType.GrpcReceiveTrailingMetadata:
+        return root.grpcTrailingMetadata;
+      case MapType.HttpCallResponseHeaders:
+        return root.httpCallResponse?.headers ?? null;
+      case MapType.HttpCallResponseTrailers:
+        return root.httpCallResponse?.trailers ?? null;
+      default:
+        return null;
+    }
+  }
+
+  /** The log phase reads some maps that are otherwise gone (Envoy's access-log pointers). */
+  inLogPhase(): boolean {
+    return false;
+  }
+
+  getBuffer(type: BufferType): BufferAccess | null {
+    const root = this.plugin;
+    switch (type) {
+      case BufferType.VmConfiguration:
+        return readOnly(this.vm.vmConfig);
+      case BufferType.PluginConfiguration:
+        return root.configuring ? readOnly(root.configuration) : null;
+      case BufferType.HttpCallResponseBody:
+        return root.httpCallResponse ? readOnly(root.httpCallResponse.body) : null;
+      case BufferType.GrpcReceiveBuffer:
+        return root.grpcReceiveBuffer ? readOnly(root.grpcReceiveBuffer) : ABSENT_BUFFER;
+      case BufferType.CallData:
+        return readOnly(root.callData ?? EMPTY);
+      case BufferType.HttpRequestBody:
+      case BufferType.HttpResponseBody:
+      case BufferType.DownstreamData:
+      case BufferType.UpstreamData:
+        return ABSENT_BUFFER;
+      default:
+        return null;
+    }
+  }
+
+  /** Envoy's `continueStream` for a context without HTTP or network callbacks. */
+  continueStream(type: StreamType): Status {
+    return type === StreamType.Upstream ? Status.Unimplemented : Status.Ok;
+  }
+
+  closeStream(_type: StreamType): Status {
+    return Status.Ok;
+  }
+
+  /** Only an HTTP stream can answer locally; elsewhere Envoy ignores it (no decoder callbacks). */
+  sendLocalResponse(_response: LocalResponse): void {}
+
+  /** A property the host derives from this context's state (e.g. request.path), if any. */
+  derivedProperty(_key: string): Uint8Array | undefined {
+    return undefined;
+  }
+
+  /** Handlers for callouts made from this context (a scenario's `callouts`), before the host's. */
+  calloutOverride(_cluster: string): CalloutHandler | undefined {
+    return undefined;
+  }
+}
+
+export interface LocalResponse {
+  status: number;
+  headers: HeaderList;
+  body: Uint8Array;
+  details: string;
+  grpcStatus: number;
+}

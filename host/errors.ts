@@ -1,0 +1,36 @@
+/** An error of the host emulator, naming the operation (callback or host call) and the context it ran for. */
+export class HostError extends Error {
+  constructor(
+    message: string,
+    readonly operation: string,
+    readonly contextId?: number,
+    options?: { cause?: unknown },
+  ) {
+    super(contextId === undefined ? `${operation}: ${message}` : `${operation} (context ${contextId}): ${message}`, options);
+    this.name = "HostError";
+  }
+}
+
+/** The module trapped (unreachable, out-of-bounds access, abort, proc_exit): the VM is failed afterwards. */
+export class WasmTrapError extends HostError {
+  constructor(message: string, operation: string, contextId: number | undefined, cause: unknown) {
+    super(`module trapped: ${message}`, operation, contextId, { cause });
+    this.name = "WasmTrapError";
+  }
+}
+
+/** Thrown inside a host function when the module passed a pointer outside its memory; becomes a status code. */
+export class MemoryFault extends Error {
+  constructor(ptr: number, size: number) {
+    super(`memory access out of bounds: ${size} bytes at ${ptr}`);
+    this.name = "MemoryFault";
+  }
+}
+
+/** Thrown by WASI proc_exit: unwinds the module like a trap, as cpp-host fails the VM. */
+export class ProcExit extends Error {
+  constructor(readonly code: number) {
+    super(`proc_exit(${code}) called`);
+    this.name = "ProcExit";
+  }
+}

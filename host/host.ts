@@ -1,0 +1,293 @@
+import { LOG_LEVEL_NAMES, METRIC_TYPE_NAMES, MetricType, Status, type LogLevelName, type MetricTypeName } from "./abi.js";
+import type { CalloutHandler, CalloutRequest, GrpcCall, GrpcHandler } from "./callouts.js";
+import { toBytes, type Bytes } from "./codec.js";
+import { encodePropertyValue, propertyKey, propertyMap, type PropertyValue } from "./properties.js";
+import { Vm, type VmOptions } from "./vm.js";
+
+export type ForeignFunction = (args: Uint8Array) => Bytes;
+
+export interface HostOptions {
+  /** What `proxy_get_log_level` reports; lines below it are dropped. Default "trace" (keep all). */
+  logLevel?: LogLevelName;
+  /** Virtual wall clock at start, ms since the epoch. Default: the real time at construction. */
+  startTime?: number;
+  properties?: Record<string, PropertyValue>;
+  callouts?: Record<string, CalloutHandler>;
+  grpc?: Record<string, GrpcHandler>;
+  foreignFunctions?: Record<string, ForeignFunction>;
+  /** Also print every log line to stderr. */
+  echoLogs?: boolean;
+}
+
+export interface LogEntry {
+  level: LogLevelName;
+  message: string;
+  vmId: string;
+  contextId: number;
+}
+
+export interface MetricValue {
+  type: MetricTypeName;
+  value: bigint;
+}
+
+interface Metric extends MetricValue {
+  name: string;
+}
+
+interface SharedQueue {
+  id: number;
+  vmId: string;
+  name: string;
+  items: Uint8Array[];
+  /** Where `proxy_on_queue_ready` goes: the root context that registered the queue. */
+  onReady: (queueId: number) => void;
+}
+
+/**
+ * What Envoy shares between the VMs of one proxy: shared data (per vm_id, with CAS), shared queues,
+ * metrics, the clock, default properties, logs, callout answers and foreign functions.
+ */
+export class Host {
+  readonly logs: LogEntry[] = [];
+  logLevel: LogLevelName;
+  readonly echoLogs: boolean;
+  readonly properties: Map<string, Uint8Array>;
+  readonly calloutHandlers = new Map<string, CalloutHandler>();
+  readonly grpcHandlers = new Map<string, GrpcHandler>();
+  readonly foreignFunctions = new Map<string, ForeignFunction>();
+  /** Every `proxy_http_call` made by any VM of this host, in order. */
+  readonly callouts: CalloutRequest[] = [];
+  /** Every `proxy_grpc_call` / `proxy_grpc_stream`, in order. */
+  readonly grpcCalls: GrpcCall[] = [];
+  readonly vms: Vm[] = [];
+
+  private clockMs: number;
+  private elapsedMs = 0;
+  private readonly sharedData = new Map<string, Map<string, { value: Uint8Array; cas: number }>>();
+  private nextCas = 1;
+  private readonly queuesByName = new Map<string, SharedQueue>();
+  private readonly queuesById = new Map<number, SharedQueue>();
+  private readonly metricsById = new Map<number, Metric>();
+  private readonly metricIds = new Map<string, number>();
+  private readonly deferred: (() => void)[] = [];
+  private guestDepth = 0;
+
+  constructor(options: HostOptions = {}) {
+    this.logLevel = options.logLevel ?? "trace";
+    this.echoLogs = options.echoLogs ?? false;
+    this.clockMs = options.startTime ?? Date.now();
+    this.properties = propertyMap(options.properties);
+    for (const [cluster, handler] of Object.entries(options.callouts ?? {})) this.setCallout(cluster, handler);
+    for (const [cluster, handler] of Object.entries(options.grpc ?? {})) this.setGrpc(cluster, handler);
+    for (const [name, f] of Object.entries(options.foreignFunctions ?? {})) this.registerForeignFunction(name, f);
+  }
+
+  /** Instantiates a module, runs its start functions, then (with a first root context) `proxy_on_vm_start`. */
+  loadVm(wasm: Uint8Array | WebAssembly.Module, options: VmOptions = {}): Promise<Vm> {
+    return Vm.load(this, wasm, options);
+  }
+
+  // Logs
+
+  log(level: LogLevelName, message: string, vmId: string, contextId: number): void {
+    if (LOG_LEVEL_NAMES.indexOf(level) < LOG_LEVEL_NAMES.indexOf(this.logLevel)) return;
+    this.logs.push({ level, message, vmId, contextId });
+    if (this.echoLogs) process.stderr.write(`[${level}] ${vmId ? `${vmId} ` : ""}${message}\n`);
+  }
+
+  clearLogs(): void {
+    this.logs.length = 0;
+  }
+
+  // Properties
+
+  setProperty(path: string | string[], value: PropertyValue): void {
+    this.properties.set(propertyKey(path), encodePropertyValue(value));
+  }
+
+  getProperty(path: string | string[]): Uint8Array | undefined {
+    return this.properties.get(propertyKey(path));
+  }
+
+  // Virtual time
+
+  /** Virtual wall-clock time in ms since the epoch. */
+  now(): number {
+    return this.clockMs;
+  }
+
+  nowNanoseconds(): bigint {
+    return BigInt(Math.round(this.clockMs * 1e6));
+  }
+
+  monotonicNanoseconds(): bigint {
+    return BigInt(Math.round(this.elapsedMs * 1e6));
+  }
+
+  /** Moves the clock by `ms`, firing `proxy_on_tick` for every period that elapses, in time order. */
+  advanceTime(ms: number): void {
+    const target = this.elapsedMs + ms;
+    for (;;) {
+      let next: { at: number; fire: () => void } | undefined;
+      for (const vm of this.vms) {
+        const due = vm.nextTick();
+        if (due && due.at <= target && (!next || due.at < next.at)) next = due;
+      }
+      if (!next) break;
+      this.clockMs += next.at - this.elapsedMs;
+      this.elapsedMs = next.at;
+      next.fire();
+    }
+    this.clockMs += target - this.elapsedMs;
+    this.elapsedMs = target;
+  }
+
+  /** Virtual ms since the host started (the monotonic clock, which tick schedules use). */
+  elapsed(): number {
+    return this.elapsedMs;
+  }
+
+  // Shared data: keyed by vm_id like Envoy, so VMs with the same vm_id share it.
+
+  getSharedData(key: string, vmId = ""): { value: Uint8Array; cas: number } | undefined {
+    return this.sharedData.get(vmId)?.get(key);
+  }
+
+  setSharedData(key: string, value: Bytes, vmId = "", cas = 0): Status {
+    let map = this.sharedData.get(vmId);
+    if (!map) this.sharedData.set(vmId, (map = new Map()));
+    const entry = map.get(key);
+    if (entry && cas !== 0 && cas !== entry.cas) return Status.CasMismatch;
+    map.set(key, { value: toBytes(value).slice(), cas: this.nextCas++ });
+    return Status.Ok;
+  }
+
+  // Shared queues: named per vm_id, readable from any VM by (vm_id, name).
+
+  registerQueue(vmId: string, name: string, onReady: (queueId: number) => void): number {
+    const key = `${vmId}\0${name}`;
+    const existing = this.queuesByName.get(key);
+    if (existing) {
+      existing.onReady = onReady;
+      return existing.id;
+    }
+    const queue: SharedQueue = { id: this.queuesById.size + 1, vmId, name, items: [], onReady };
+    this.queuesByName.set(key, queue);
+    this.queuesById.set(queue.id, queue);
+    return queue.id;
+  }
+
+  resolveQueue(vmId: string, name: string): number | undefined {
+    return this.queuesByName.get(`${vmId}\0${name}`)?.id;
+  }
+
+  enqueueById(id: number, value: Uint8Array): Status {
+    const queue = this.queuesById.get(id);
+    if (!queue) return Status.NotFound;
+    queue.items.push(value.slice());
+    // Envoy posts the notification to the owner's dispatcher: it runs after the current VM call.
+    this.defer(() => queue.onReady(queue.id));
+    return Status.Ok;
+  }
+
+  dequeueById(id: number): Uint8Array | Status {
+    const queue = this.queuesById.get(id);
+    if (!queue) return Status.NotFound;
+    return queue.items.shift() ?? Status.Empty;
+  }
+
+  /** What is still queued, or undefined when no VM registered that queue. */
+  queueItems(vmId: string, name: string): Uint8Array[] | undefined {
+    return this.queuesByName.get(`${vmId}\0${name}`)?.items.slice();
+  }
+
+  /** Enqueues from the test, notifying the registering VM (`proxy_on_queue_ready`). */
+  enqueue(vmId: string, name: string, value: Bytes): void {
+    const id = this.resolveQueue(vmId, name);
+    if (id === undefined) throw new Error(`no shared queue ${JSON.stringify(name)} registered by vm ${JSON.stringify(vmId)}`);
+    this.enqueueById(id, toBytes(value));
+  }
+
+  // Metrics (Envoy semantics per type).
+
+  /** The metric's id (the same for the same type and name), or undefined for an unknown type. */
+  defineMetric(type: number, name: string): number | undefined {
+    if (type > MetricType.Histogram) return undefined;
+    const key = `${type}\0${name}`;
+    const existing = this.metricIds.get(key);
+    if (existing !== undefined) return existing;
+    const id = this.metricsById.size + 1;
+    this.metricIds.set(key, id);
+    this.metricsById.set(id, { name, type: METRIC_TYPE_NAMES[type]!, value: 0n });
+    return id;
+  }
+
+  incrementMetric(id: number, delta: bigint): Status {
+    const metric = this.metricsById.get(id);
+    if (!metric) return Status.NotFound;
+    if (metric.type === "histogram") return Status.BadArgument;
+    if (metric.type === "counter" && delta < 0n) return Status.BadArgument;
+    metric.value = metric.type === "counter" ? BigInt.asUintN(64, metric.value + delta) : metric.value + delta;
+    return Status.Ok;
+  }
+
+  recordMetric(id: number, value: bigint): Status {
+    const metric = this.metricsById.get(id);
+    if (!metric) return Status.NotFound;
+    metric.value = metric.type === "counter" ? metric.value + value : value;
+    return Status.Ok;
+  }
+
+  getMetricById(id: number): bigint | Status {
+    const metric = this.metricsById.get(id);
+    if (!metric) return Status.NotFound;
+    if (metric.type === "histogram") return Status.BadArgument;
+    return metric.value;
+  }
+
+  /** A metric by name (histogram value: the last recorded). */
+  metric(name: string): MetricValue | undefined {
+    for (const m of this.metricsById.values()) if (m.name === name) return { type: m.type, value: m.value };
+    return undefined;
+  }
+
+  metrics(): Map<string, MetricValue> {
+    return new Map([...this.metricsById.values()].map((m) => [m.name, { type: m.type, value: m.value }]));
+  }
+
+  // Callouts and foreign functions
+
+  setCallout(cluster: string, handler: CalloutHandler): void {
+    this.calloutHandlers.set(cluster, handler);
+  }
+
+  setGrpc(cluster: string, handler: GrpcHandler): void {
+    this.grpcHandlers.set(cluster, handler);
+  }
+
+  registerForeignFunction(name: string, f: ForeignFunction): void {
+    this.foreignFunctions.set(name, f);
+  }
+
+  // Guest calls: work that Envoy posts to its dispatcher runs once the outermost VM call returns.
+
+  runGuest<T>(call: () => T): T {
+    this.guestDepth++;
+    try {
+      return call();
+    } finally {
+      this.guestDepth--;
+      if (this.guestDepth === 0) this.runDeferred();
+    }
+  }
+
+  defer(task: () => void): void {
+    this.deferred.push(task);
+    if (this.guestDepth === 0) this.runDeferred();
+  }
+
+  private runDeferred(): void {
+    while (this.deferred.length > 0 && this.guestDepth === 0) this.runGuest(this.deferred.shift()!);
+  }
+}

@@ -1,0 +1,146 @@
+import { StreamType } from "./abi.js";
+import type { CalloutHandler } from "./callouts.js";
+import { toBytes, toText, type Bytes, type HeaderList } from "./codec.js";
+import { HostError } from "./errors.js";
+import type { HttpContext } from "./http-context.js";
+import type { Plugin } from "./plugin.js";
+import { encodePropertyValue, propertyKey, type PropertyValue } from "./properties.js";
+
+export interface HttpMessageInput {
+  headers?: HeaderList;
+  body?: Bytes;
+  /** The body split the way it arrives (overrides `body`). */
+  bodyChunks?: Bytes[];
+  trailers?: HeaderList;
+}
+
+export interface HttpScenario {
+  request?: HttpMessageInput;
+  /** What the upstream answers (default: `:status 200`, no body). */
+  response?: HttpMessageInput;
+  /** Properties for this stream only. */
+  properties?: Record<string, PropertyValue>;
+  /** Callout answers for this stream only (before the host's). */
+  callouts?: Record<string, CalloutHandler>;
+}
+
+export interface HttpMessage {
+  headers: HeaderList;
+  body: string;
+  trailers: HeaderList;
+  /** The body as bytes (not enumerable: the JSON shape stays that of `run --json`). */
+  readonly bodyBytes: Uint8Array;
+}
+
+export interface LocalResponseResult {
+  status: number;
+  headers: HeaderList;
+  body: string;
+  details: string;
+}
+
+export interface HttpStreamResult {
+  /** What reached the upstream; null when the filter answered itself (or reset the stream first). */
+  request: HttpMessage | null;
+  /** What the client got. */
+  response: HttpMessage;
+  localResponse: LocalResponseResult | null;
+  logs: { level: string; message: string }[];
+}
+
+type Outcome = "done" | "local" | "reset";
+type Phase = "request" | "response";
+
+/** Drives one request the way Envoy's HTTP filter chain calls a wasm filter. */
+export async function runHttpStream(plugin: Plugin, scenario: HttpScenario): Promise<HttpStreamResult> {
+  const host = plugin.vm.host;
+  const logStart = host.logs.length;
+  const ctx = plugin.newHttpContext();
+  for (const [path, value] of Object.entries(scenario.properties ?? {})) ctx.properties.set(propertyKey(path), encodePropertyValue(value));
+  for (const [cluster, handler] of Object.entries(scenario.callouts ?? {})) ctx.calloutHandlers.set(cluster, handler);
+
+  let request: HttpMessage | null = null;
+  let localResponse: LocalResponseResult | null = null;
+  let outcome = await drive(ctx, "request", scenario.request ?? {});
+  if (outcome === "done") {
+    request = message(ctx.requestHeaders, ctx.forwardedRequestBody, ctx.requestTrailers);
+    outcome = await drive(ctx, "response", scenario.response ?? {});
+  } else if (outcome === "local") {
+    // Envoy sends the local reply through the encoder filters: this filter sees it as a response.
+    outcome = await drive(ctx, "response", localReplyMessage(ctx));
+  }
+  if (ctx.localResponse) {
+    const { status, headers, body, details } = ctx.localResponse;
+    localResponse = { status, headers, body: toText(body), details };
+  }
+  let response: HttpMessage;
+  if (outcome === "reset") response = message([], new Uint8Array(0), null);
+  else if (outcome === "local") response = message(localReplyMessage(ctx).headers, ctx.localResponse!.body, null);
+  else response = message(ctx.responseHeaders, ctx.forwardedResponseBody, ctx.responseTrailers);
+
+  // Answers still outstanding reach the root context before the stream is torn down.
+  await plugin.deliverCallouts();
+  ctx.onLog();
+  ctx.onDone();
+  ctx.onDelete();
+  const logs = host.logs.slice(logStart).map(({ level, message }) => ({ level, message }));
+  return { request, response, localResponse, logs };
+}
+
+/** Headers, body chunks and trailers of one direction; waits out pauses by delivering callout answers. */
+async function drive(ctx: HttpContext, phase: Phase, input: HttpMessageInput): Promise<Outcome> {
+  const chunks = (input.bodyChunks ?? (input.body === undefined ? [] : [input.body])).map(toBytes).filter((c) => c.length > 0);
+  const trailers = input.trailers && input.trailers.length > 0 ? input.trailers : undefined;
+  const headers = input.headers ?? (phase === "response" ? [[":status", "200"]] : []);
+  const request = phase === "request";
+  const steps: (() => number)[] = [
+    () => (request ? ctx.onRequestHeaders(headers, chunks.length === 0 && !trailers) : ctx.onResponseHeaders(headers, chunks.length === 0 && !trailers)),
+    ...chunks.map((chunk, i) => () => {
+      const end = i === chunks.length - 1 && !trailers;
+      return request ? ctx.onRequestBody(chunk, end) : ctx.onResponseBody(chunk, end);
+    }),
+    ...(trailers ? [() => (request ? ctx.onRequestTrailers(trailers) : ctx.onResponseTrailers(trailers))] : []),
+  ];
+  const stream = request ? StreamType.Request : StreamType.Response;
+  for (const step of steps) {
+    step();
+    for (;;) {
+      const ended = endedBy(ctx, phase);
+      if (ended) return ended;
+      if (!ctx.isPaused(stream)) break;
+      if (!(await ctx.vm.deliverNextPending())) {
+        throw new HostError(
+          `the ${phase} is paused and nothing would resume it (no callout answer pending; the filter never called proxy_continue_stream)`,
+          "http_stream",
+          ctx.id,
+        );
+      }
+    }
+  }
+  return "done";
+}
+
+function endedBy(ctx: HttpContext, phase: Phase): Outcome | undefined {
+  if (ctx.closed.length > 0) return "reset";
+  if (ctx.localResponse?.during === phase) return "local";
+  return undefined;
+}
+
+/** The reply Envoy builds for `sendLocalReply`: status, text/plain body, then the module's headers. */
+function localReplyMessage(ctx: HttpContext): HttpMessageInput & { headers: HeaderList } {
+  const local = ctx.localResponse!;
+  const extra = new Set(local.headers.map(([k]) => k));
+  const headers: HeaderList = [[":status", String(local.status)]];
+  if (local.body.length > 0) {
+    if (!extra.has("content-length")) headers.push(["content-length", String(local.body.length)]);
+    if (!extra.has("content-type")) headers.push(["content-type", "text/plain"]);
+  }
+  headers.push(...local.headers);
+  return { headers, body: local.body };
+}
+
+function message(headers: HeaderList, body: Uint8Array, trailers: HeaderList | null): HttpMessage {
+  const out = { headers: headers.map(([k, v]) => [k, v] as [string, string]), body: toText(body), trailers: (trailers ?? []).map(([k, v]) => [k, v] as [string, string]) };
+  Object.defineProperty(out, "bodyBytes", { value: body.slice(), enumerable: false });
+  return out as HttpMessage;
+}
