@@ -90,7 +90,7 @@ export class AuthClient {
       return header;
     }
     if (challenge.scheme !== "bearer" || !challenge.params.realm) return undefined;
-    const allScopes = [...new Set([...scopes, ...(challenge.params.scope ? challenge.params.scope.split(" ") : [])])];
+    const allScopes = mergeScopes([...scopes, ...(challenge.params.scope ? challenge.params.scope.split(" ") : [])]);
     const token = await this.fetchToken(challenge, allScopes, credential);
     state.scheme = "bearer";
     state.tokens.set(scopeKey(scopes), token);
@@ -149,6 +149,23 @@ export class TokenError extends Error {
 function basicAuthorization(credential: Credential | undefined): string | undefined {
   if (!credential?.username || credential.password === undefined) return undefined;
   return `Basic ${Buffer.from(`${credential.username}:${credential.password}`).toString("base64")}`;
+}
+
+/**
+ * Unions the actions asked for each resource (`repository:a:pull` + `repository:a:push,pull` →
+ * `repository:a:pull,push`), as oras-go's `CleanScopes` does: one token covers what the request needs.
+ */
+export function mergeScopes(scopes: string[]): string[] {
+  const actions = new Map<string, Set<string>>();
+  for (const scope of scopes) {
+    const colon = scope.lastIndexOf(":");
+    if (colon <= 0) continue;
+    const resource = scope.slice(0, colon);
+    const set = actions.get(resource) ?? new Set<string>();
+    for (const action of scope.slice(colon + 1).split(",")) if (action) set.add(action);
+    actions.set(resource, set);
+  }
+  return [...actions].sort(([a], [b]) => a.localeCompare(b)).map(([resource, set]) => `${resource}:${[...set].sort().join(",")}`);
 }
 
 function scopeKey(scopes: string[]): string {
