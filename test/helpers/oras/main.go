@@ -18,19 +18,26 @@ import (
 )
 
 func main() {
-	args := os.Args[1:]
+	if len(os.Args) < 2 {
+		usage()
+	}
+	verb, args := os.Args[1], os.Args[2:]
 	plainHTTP := len(args) > 0 && args[0] == "--plain-http"
 	if plainHTTP {
 		args = args[1:]
 	}
-	if len(args) < 3 {
-		fmt.Fprintln(os.Stderr, "usage: oras-client push|pull [--plain-http] <ref> <file|dir> [media-type]")
-		os.Exit(2)
+	if len(args) < 2 {
+		usage()
 	}
-	if err := run(args[0], args[1], args[2], args[3:], plainHTTP); err != nil {
+	if err := run(verb, args[0], args[1], args[2:], plainHTTP); err != nil {
 		fmt.Fprintln(os.Stderr, "oras-client:", err)
 		os.Exit(1)
 	}
+}
+
+func usage() {
+	fmt.Fprintln(os.Stderr, "usage: oras-client push|pull [--plain-http] <ref> <file|dir> [media-type]")
+	os.Exit(2)
 }
 
 func run(verb, ref, path string, rest []string, plainHTTP bool) error {
