@@ -1,7 +1,33 @@
 import type { Command } from "commander";
 import type { Io } from "../io.js";
 
-// Placeholder until the command lands; replaced by its implementation.
-export function registerRun(program: Command, _io: Io): void {
-  program.command("run").description("(not implemented yet)");
+export function registerRun(program: Command, io: Io): void {
+  program
+    .command("run")
+    .description("drive one HTTP request through a filter in the host emulator and show what happened")
+    .argument("<file.wasm>", "the filter module")
+    .option("--request <scenario>", "scenario file (.json or .yaml): request, upstream response, properties, callouts, vm_config")
+    .option("--config <json|@file>", "plugin configuration, inline or @file")
+    .option("--root-id <id>", "the plugin's root_id, for modules that pick their root context by it")
+    .option("--json", "print { request, response, localResponse, logs } as JSON")
+    .addHelpText(
+      "after",
+      `
+Without --request: GET / (host example.com) answered by the upstream with 200 and a short body.
+
+Scenario (every field optional):
+  request:  { headers: [[":method", "POST"], [":path", "/login"]], body: "…" }
+  response: { headers: [[":status", "200"]], body: "…" }   # what the upstream answers
+  properties: { "source.address": "10.0.0.1:1234" }
+  callouts: { auth-cluster: { status: 200, body: "ok" } }  # or { failure: "timeout" }
+  vm_config: "…"
+
+Examples:
+  $ as-proxy-wasm run build/plugin.wasm
+  $ as-proxy-wasm run build/plugin.wasm --request scenario.yaml --config '{"header":"x-hello"}' --json`,
+    )
+    .action(async (file: string, options: import("../run/run.js").RunOptions) => {
+      const { run } = await import("../run/run.js");
+      await run(file, options, io);
+    });
 }

@@ -1,0 +1,154 @@
+import { readFile } from "node:fs/promises";
+import { extname, resolve } from "node:path";
+import { parse as parseYaml } from "yaml";
+import type { CalloutAnswer, HeaderList, HttpScenario, PropertyValue } from "../../host/index.js";
+import { UsageError } from "../errors.js";
+
+/**
+ * The `run` scenario file (JSON or YAML), every field optional (DESIGN.md "CLI"):
+ * `request`/`response` `{ headers, body, trailers }` (`response` is what the upstream answers),
+ * `properties` (path → value), `callouts` (cluster → answer), `vm_config`.
+ * Headers are `[[name, value], …]` (order and duplicates kept) or, for convenience, `{ name: value }`.
+ */
+export interface Scenario extends HttpScenario {
+  vmConfig?: string;
+}
+
+const TOP_LEVEL = ["request", "response", "properties", "callouts", "vm_config"];
+const MESSAGE_FIELDS = ["headers", "body", "trailers"];
+
+/** What `run` sends when no scenario is given: a typical browser-less GET and a small 200 answer. */
+export const DEFAULT_REQUEST: HeaderList = [
+  [":method", "GET"],
+  [":path", "/"],
+  [":authority", "example.com"],
+  [":scheme", "http"],
+  ["user-agent", "as-proxy-wasm-run"],
+  ["accept", "*/*"],
+];
+export const DEFAULT_RESPONSE: HeaderList = [
+  [":status", "200"],
+  ["content-type", "text/plain"],
+];
+const DEFAULT_RESPONSE_BODY = "hello from the upstream\n";
+
+export function defaultScenario(): Scenario {
+  return { request: { headers: DEFAULT_REQUEST }, response: { headers: DEFAULT_RESPONSE, body: DEFAULT_RESPONSE_BODY } };
+}
+
+/** Reads and checks a scenario file; any problem is a usage error naming the file and the field. */
+export async function readScenario(file: string, cwd: string): Promise<Scenario> {
+  let text: string;
+  try {
+    text = await readFile(resolve(cwd, file), "utf8");
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new UsageError(`${file}: ${code === "ENOENT" ? "no such file" : (error as Error).message}`);
+  }
+  let data: unknown;
+  const yaml = /^\.ya?ml$/i.test(extname(file));
+  try {
+    data = yaml ? parseYaml(text) : JSON.parse(text);
+  } catch (error) {
+    const first = (error as Error).message.split("\n")[0];
+    throw new UsageError(`${file}: invalid ${yaml ? "YAML" : "JSON"}: ${first}`);
+  }
+  try {
+    return toScenario(data ?? {});
+  } catch (error) {
+    if (error instanceof ScenarioError) throw new UsageError(`${file}: ${error.message}`);
+    throw error;
+  }
+}
+
+class ScenarioError extends Error {}
+
+function fail(path: string, expected: string): never {
+  throw new ScenarioError(`${path} must be ${expected}`);
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function checkKeys(value: Record<string, unknown>, allowed: string[], path: string): void {
+  const unknown = Object.keys(value).find((key) => !allowed.includes(key));
+  if (unknown !== undefined) {
+    throw new ScenarioError(`unknown field ${path ? `${path}.` : ""}${unknown} (expected ${allowed.join(", ")})`);
+  }
+}
+
+export function toScenario(data: unknown): Scenario {
+  if (!isObject(data)) fail("the scenario", "an object");
+  checkKeys(data, TOP_LEVEL, "");
+  const scenario: Scenario = {
+    request: { headers: DEFAULT_REQUEST, ...toMessage(data.request, "request") },
+    response: { headers: DEFAULT_RESPONSE, body: DEFAULT_RESPONSE_BODY, ...toMessage(data.response, "response") },
+  };
+  if (data.properties !== undefined) scenario.properties = toProperties(data.properties);
+  if (data.callouts !== undefined) scenario.callouts = toCallouts(data.callouts);
+  if (data.vm_config !== undefined) {
+    scenario.vmConfig = typeof data.vm_config === "string" ? data.vm_config : JSON.stringify(data.vm_config);
+  }
+  return scenario;
+}
+
+function toMessage(value: unknown, path: string) {
+  if (value === undefined) return {};
+  if (!isObject(value)) fail(path, "an object with headers, body, trailers");
+  checkKeys(value, MESSAGE_FIELDS, path);
+  const message: { headers?: HeaderList; body?: string; trailers?: HeaderList } = {};
+  if (value.headers !== undefined) message.headers = toHeaders(value.headers, `${path}.headers`);
+  if (value.body !== undefined) {
+    if (typeof value.body !== "string") fail(`${path}.body`, "a string");
+    message.body = value.body;
+  }
+  if (value.trailers !== undefined) message.trailers = toHeaders(value.trailers, `${path}.trailers`);
+  return message;
+}
+
+function toHeaders(value: unknown, path: string): HeaderList {
+  if (isObject(value)) {
+    return Object.entries(value).flatMap(([name, v]) =>
+      (Array.isArray(v) ? v : [v]).map((item): [string, string] => [name, scalar(item, `${path}.${name}`)]),
+    );
+  }
+  if (!Array.isArray(value)) fail(path, "a list of [name, value] pairs");
+  return value.map((pair, i): [string, string] => {
+    if (!Array.isArray(pair) || pair.length !== 2 || typeof pair[0] !== "string") fail(`${path}[${i}]`, "a [name, value] pair");
+    return [pair[0], scalar(pair[1], `${path}[${i}]`)];
+  });
+}
+
+/** Header values written as YAML numbers or booleans (`:status: 200`) are taken as their text. */
+function scalar(value: unknown, path: string): string {
+  if (typeof value === "string") return value;
+  if (typeof value === "number" || typeof value === "boolean") return String(value);
+  return fail(path, "a string");
+}
+
+function toProperties(value: unknown): Record<string, PropertyValue> {
+  if (!isObject(value)) fail("properties", "an object of path → value");
+  for (const [path, v] of Object.entries(value)) {
+    if (!["string", "number", "boolean"].includes(typeof v)) fail(`properties.${path}`, "a string, number or boolean");
+  }
+  return value as Record<string, PropertyValue>;
+}
+
+function toCallouts(value: unknown): Record<string, CalloutAnswer> {
+  if (!isObject(value)) fail("callouts", "an object of cluster → answer");
+  const callouts: Record<string, CalloutAnswer> = {};
+  for (const [cluster, answer] of Object.entries(value)) {
+    const path = `callouts.${cluster}`;
+    if (!isObject(answer)) fail(path, "an object { status, headers, body, trailers } or { failure }");
+    if (answer.failure !== undefined) {
+      if (answer.failure !== "reset" && answer.failure !== "timeout") fail(`${path}.failure`, '"reset" or "timeout"');
+      callouts[cluster] = { failure: answer.failure };
+      continue;
+    }
+    const { status, ...message } = answer;
+    if (status !== undefined && !Number.isInteger(status)) fail(`${path}.status`, "an integer");
+    callouts[cluster] = { ...toMessage(message, path), ...(status !== undefined && { status: status as number }) };
+  }
+  return callouts;
+}
