@@ -262,13 +262,18 @@ async function ociDigest(source: Extract<WasmSource, { kind: "oci" }>, options: 
   if (options.digest !== undefined) return digestHex(options.digest);
   if (source.digest !== undefined) return digestHex(source.digest);
   const { resolveManifestDigest, parseReference } = await import("../oci/index.js");
-  if (options.ociLayout !== undefined) {
-    // A layout given without a tag is looked up by the image's tag: the one it will carry in the registry.
-    const hasTag = /:[\w][\w.-]*$/.test(basename(options.ociLayout)) || options.ociLayout.includes("@");
-    const layoutRef = hasTag ? options.ociLayout : `${options.ociLayout}:${parseReference(source.reference).reference}`;
-    return digestHex(await resolveManifestDigest(resolve(io.cwd, layoutRef), { ociLayout: true, io }));
+  try {
+    if (options.ociLayout !== undefined) {
+      // A layout given without a tag is looked up by the image's tag: the one it will carry in the registry.
+      const hasTag = /:[\w][\w.-]*$/.test(basename(options.ociLayout)) || options.ociLayout.includes("@");
+      const layoutRef = hasTag ? options.ociLayout : `${options.ociLayout}:${parseReference(source.reference).reference}`;
+      return digestHex(await resolveManifestDigest(resolve(io.cwd, layoutRef), { ociLayout: true, io }));
+    }
+    return digestHex(await resolveManifestDigest(source.reference, { plainHttp: options.plainHttp, io }));
+  } catch (error) {
+    if (!(error instanceof CliError) || error.hint) throw error;
+    throw new CliError(error.message, error.exitCode, "pin it without a lookup: --digest sha256:… (from `push --json`)");
   }
-  return digestHex(await resolveManifestDigest(source.reference, { plainHttp: options.plainHttp, io }));
 }
 
 /** sha256 of the module itself, for http(s) and file urls: `--sha256`, or computed from the local file. */
