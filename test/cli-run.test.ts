@@ -1,0 +1,119 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { runCli } from "../cli/index.js";
+import { memoryIo } from "../cli/io.js";
+import { compileCached } from "../cli/asc.js";
+import { buildSoloAddHeader } from "./fixtures/cli/solo/build.js";
+
+const dir = await mkdtemp(join(tmpdir(), "cli-run-"));
+test.after(() => rm(dir, { recursive: true, force: true }));
+
+const rawFilter = join(import.meta.dirname, "fixtures/cli/raw-filter");
+const wasm = await compileCached({
+  entry: join(rawFilter, "assembly/index.ts"),
+  config: join(rawFilter, "asconfig.json"),
+  flags: ["--baseDir", rawFilter],
+});
+await writeFile(join(dir, "raw.wasm"), wasm);
+
+async function run(args: string[]) {
+  const { io, stdout, stderr } = memoryIo({ cwd: dir });
+  const code = await runCli(["run", ...args], io);
+  return { code, stdout: stdout(), stderr: stderr() };
+}
+
+test("default scenario: GET / forwarded, the upstream's 200 with the filter's header, readable output", async () => {
+  const { code, stdout, stderr } = await run(["raw.wasm"]);
+  assert.equal(code, 0, stderr);
+  assert.match(stdout, /^→ forwarded upstream\n {2}:method: GET\n {2}:path: \/\n/);
+  assert.match(stdout, /← client received\n {2}:status: 200\n(.*\n)*? {2}x-raw: yes\n/);
+  assert.match(stdout, /hello from the upstream/);
+  assert.match(stdout, /logs \(0\)/);
+});
+
+test("--json prints exactly request, response, localResponse and logs", async () => {
+  const { code, stdout } = await run(["raw.wasm", "--json"]);
+  assert.equal(code, 0);
+  const result = JSON.parse(stdout);
+  assert.deepEqual(Object.keys(result), ["request", "response", "localResponse", "logs"]);
+  assert.deepEqual(result.request.headers[0], [":method", "GET"]);
+  assert.deepEqual(result.response.headers.at(-1), ["x-raw", "yes"]);
+  assert.equal(result.response.body, "hello from the upstream\n");
+  assert.equal(result.localResponse, null);
+  assert.deepEqual(result.logs, []);
+});
+
+test("a YAML scenario: request, upstream response, header maps, duplicates kept, numbers as text", async () => {
+  await writeFile(
+    join(dir, "post.yaml"),
+    `request:
+  headers: { ":method": POST, ":path": /login, ":authority": api.local, x-dup: [a, b] }
+  body: "user=me"
+response:
+  headers: [[":status", 201], [set-cookie, "a=1"], [set-cookie, "b=2"]]
+  body: created
+properties:
+  source.address: "10.0.0.1:1234"
+`,
+  );
+  const { code, stdout, stderr } = await run(["raw.wasm", "--request", "post.yaml", "--json"]);
+  assert.equal(code, 0, stderr);
+  const result = JSON.parse(stdout);
+  assert.deepEqual(result.request.headers.slice(0, 5), [[":method", "POST"], [":path", "/login"], [":authority", "api.local"], ["x-dup", "a"], ["x-dup", "b"]]);
+  assert.equal(result.request.body, "user=me");
+  assert.deepEqual(result.response.headers, [[":status", "201"], ["set-cookie", "a=1"], ["set-cookie", "b=2"], ["x-raw", "yes"]]);
+  assert.equal(result.response.body, "created");
+});
+
+test("a JSON scenario with trailers", async () => {
+  await writeFile(join(dir, "trailers.json"), JSON.stringify({ response: { headers: [[":status", "200"]], body: "x", trailers: [["grpc-status", "0"]] } }));
+  const { code, stdout } = await run(["raw.wasm", "--request", "trailers.json", "--json"]);
+  assert.equal(code, 0);
+  assert.deepEqual(JSON.parse(stdout).response.trailers, [["grpc-status", "0"]]);
+});
+
+test("bad scenarios and inputs are one-line usage errors", async () => {
+  await writeFile(join(dir, "bad.json"), "{ nope");
+  await writeFile(join(dir, "bad.yaml"), "request: [unclosed");
+  await writeFile(join(dir, "typo.json"), JSON.stringify({ requests: {} }));
+  await writeFile(join(dir, "headers.json"), JSON.stringify({ request: { headers: [["only-name"]] } }));
+  await writeFile(join(dir, "callout.json"), JSON.stringify({ callouts: { auth: { failure: "boom" } } }));
+  await writeFile(join(dir, "text.wasm"), "not wasm");
+  const cases: [string[], RegExp][] = [
+    [["raw.wasm", "--request", "bad.json"], /^error: bad\.json: invalid JSON: /],
+    [["raw.wasm", "--request", "bad.yaml"], /^error: bad\.yaml: invalid YAML: /],
+    [["raw.wasm", "--request", "typo.json"], /^error: typo\.json: unknown field requests \(expected request, response, properties, callouts, vm_config\)/],
+    [["raw.wasm", "--request", "headers.json"], /^error: headers\.json: request\.headers\[0\] must be a \[name, value\] pair/],
+    [["raw.wasm", "--request", "callout.json"], /^error: callout\.json: callouts\.auth\.failure must be "reset" or "timeout"/],
+    [["raw.wasm", "--request", "missing.yaml"], /^error: missing\.yaml: no such file/],
+    [["raw.wasm", "--config", "@missing.json"], /^error: --config @missing\.json: no such file/],
+    [["missing.wasm"], /^error: missing\.wasm: no such file/],
+    [["text.wasm"], /^error: text\.wasm: not a WebAssembly module/],
+  ];
+  for (const [args, message] of cases) {
+    const { code, stdout, stderr } = await run(args);
+    assert.equal(code, 2, args.join(" "));
+    assert.equal(stdout, "");
+    assert.match(stderr, message);
+    assert.equal(stderr.trim().split("\n").length, 1, stderr);
+  }
+});
+
+test("a module that traps in the emulator fails with one line naming the callback", async () => {
+  // proxy-runtime looks its root context up by root_id; without one it aborts (proc_exit).
+  await writeFile(join(dir, "solo.wasm"), await buildSoloAddHeader());
+  const { code, stdout, stderr } = await run(["solo.wasm"]);
+  assert.equal(code, 1);
+  assert.equal(stdout, "");
+  assert.match(stderr, /^error: run failed: proxy_on_context_create \(context \d+\): module trapped: .*Missing root context factory/);
+});
+
+test("--help documents the scenario with an example", async () => {
+  const { code, stdout } = await run(["--help"]);
+  assert.equal(code, 0);
+  assert.match(stdout, /callouts: \{ auth-cluster:/);
+  assert.match(stdout, /\$ as-proxy-wasm run build\/plugin\.wasm --request scenario\.yaml/);
+});
