@@ -81,7 +81,7 @@ export class ContentError extends Error {
 
 /** A reference, tag or blob that does not exist in a store. */
 export class NotFoundError extends Error {
-  constructor(what: string) {
+  constructor(readonly what: string) {
     super(`${what}: not found`);
     this.name = "NotFoundError";
   }

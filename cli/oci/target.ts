@@ -56,7 +56,10 @@ export function openTarget(ref: string, options: TargetOptions = {}): OpenedTarg
 export function describeFailure(error: unknown, opened: Pick<OpenedTarget, "display" | "registry">, verb: string): Error {
   if (error instanceof CliError) return error;
   const image = opened.display;
-  if (error instanceof NotFoundError) return new CliError(`${verb} ${image}: not found (${error.message})`);
+  if (error instanceof NotFoundError) {
+    // A missing manifest is the image itself; a missing blob is named by its digest.
+    return new CliError(`${verb} ${image}: ${error.what.includes("@sha256:") && !image.includes(error.what) ? error.message : "not found"}`);
+  }
   if ((error instanceof RegistryError || error instanceof TokenError) && (error.status === 401 || error.status === 403)) {
     const what = error.status === 401 ? "unauthorized" : "denied";
     const hint = verb.startsWith("login") ? undefined : `check them, or run: as-proxy-wasm login ${opened.registry} -u <user> --password-stdin`;
