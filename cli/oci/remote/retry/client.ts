@@ -4,8 +4,9 @@ import { backoff, defaultRetryPolicy, isRetryableNetworkError, isRetryableStatus
 export interface RetryOptions {
   policy?: RetryPolicy;
   fetch?: FetchLike;
-  /** Injected so tests do not wait for real. */
+  /** Injected so tests do not wait for real, and get exact waits. */
   sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
 }
 
 const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -26,12 +27,12 @@ export function retryingFetch(options: RetryOptions = {}): FetchLike {
         response = await send(url, init);
       } catch (error) {
         if (attempt >= retries || !isRetryableNetworkError(error)) throw error;
-        await sleep(backoff(policy, attempt));
+        await sleep(backoff(policy, attempt, undefined, options.random));
         continue;
       }
       if (attempt >= retries || !isRetryableStatus(response.status)) return response;
       await response.body?.cancel();
-      await sleep(backoff(policy, attempt, response.headers.get("retry-after")));
+      await sleep(backoff(policy, attempt, response.headers.get("retry-after"), options.random));
     }
   };
 }
