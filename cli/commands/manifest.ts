@@ -17,8 +17,8 @@ interface CommonOptions {
   name?: string;
   pluginName?: string;
   failStrategy?: string;
-  env: string[];
-  envFromHost: string[];
+  env?: string[];
+  envFromHost?: string[];
   output?: string;
 }
 
@@ -29,11 +29,11 @@ interface WasmPluginOptions extends CommonOptions {
   plainHttp?: boolean;
   phase?: string;
   priority?: string;
-  selector: string[];
-  targetRef: string[];
+  selector?: string[];
+  targetRef?: string[];
   imagePullPolicy?: string;
   imagePullSecret?: string;
-  match: string[];
+  match?: string[];
   type?: string;
 }
 
@@ -41,8 +41,8 @@ interface EnvoyFilterOptions extends CommonOptions {
   namespace?: string;
   context?: string;
   priority?: string;
-  selector: string[];
-  targetRef: string[];
+  selector?: string[];
+  targetRef?: string[];
   fetchCluster?: string;
   fetchTimeout: string;
 }
@@ -55,7 +55,7 @@ interface EnvoyOptions extends CommonOptions {
   fetchTimeout: string;
 }
 
-const collect = (value: string, previous: string[]) => [...previous, value];
+const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 /** The generators load on use (they bring ajv and yaml), keeping `--help` and other commands fast. */
 const manifests = () => import("../manifests/index.js");
@@ -65,22 +65,23 @@ export function registerManifest(program: Command, io: Io): void {
     .command("manifest")
     .description("generate Istio/Envoy manifests that deploy a filter (validated before output)");
 
-  const wasmplugin = manifest
-    .command("wasmplugin")
-    .description("an Istio WasmPlugin (extensions.istio.io/v1alpha1), sha256 pinned")
+  const wasmplugin = addCommonOptions(
+    manifest.command("wasmplugin").description("an Istio WasmPlugin (extensions.istio.io/v1alpha1), sha256 pinned"),
+    "FAIL_CLOSE | FAIL_OPEN | FAIL_RELOAD",
+  )
     .option("--namespace <ns>", "metadata.namespace")
     .option("--digest <sha256:hex>", "image manifest digest (from `push --json`) instead of looking it up")
     .option("--oci-layout <dir[:tag]>", "look the digest up in this OCI image layout (written by `push --oci-layout`) instead of the registry")
     .option("--plain-http", "use plain HTTP to reach the registry for the digest lookup")
     .option("--phase <phase>", "AUTHN | AUTHZ | STATS | UNSPECIFIED_PHASE")
     .option("--priority <n>", "ordering within the phase (higher first)")
-    .option("--selector <key=value,...>", "workload selector matchLabels (repeatable)", collect, [])
-    .option("--target-ref <[group/]Kind/name>", "attach to a Gateway, GatewayClass, Service or ServiceEntry (repeatable)", collect, [])
+    .option("--selector <key=value,...>", "workload selector matchLabels (repeatable)", collect)
+    .option("--target-ref <[group/]Kind/name>", "attach to a Gateway, GatewayClass, Service or ServiceEntry (repeatable)", collect)
     .option("--image-pull-policy <policy>", "IfNotPresent | Always | UNSPECIFIED_POLICY")
     .option("--image-pull-secret <secret>", "name of a docker pull secret in the plugin's namespace")
-    .option("--match <MODE[:PORT,...]>", "traffic selector: CLIENT | SERVER | CLIENT_AND_SERVER | UNDEFINED, with ports (repeatable)", collect, [])
+    .option("--match <MODE[:PORT,...]>", "traffic selector: CLIENT | SERVER | CLIENT_AND_SERVER | UNDEFINED, with ports (repeatable)", collect)
     .option("--type <type>", "HTTP | NETWORK");
-  addCommonOptions(wasmplugin, "FAIL_CLOSE | FAIL_OPEN | FAIL_RELOAD").addHelpText(
+  wasmplugin.addHelpText(
     "after",
     `
 The url is oci://<image> for a registry image, pinned by the image MANIFEST digest (looked up in the
@@ -94,17 +95,18 @@ Examples:
   );
   wasmplugin.action(async (options: WasmPluginOptions) => emit(await wasmPluginYaml(options, io), options, io));
 
-  const envoyfilter = manifest
-    .command("envoyfilter")
-    .description("an Istio EnvoyFilter (networking.istio.io/v1alpha3) inserting the wasm filter before the router")
+  const envoyfilter = addCommonOptions(
+    manifest.command("envoyfilter").description("an Istio EnvoyFilter (networking.istio.io/v1alpha3) inserting the wasm filter before the router"),
+    "FAIL_CLOSE | FAIL_OPEN",
+  )
     .option("--namespace <ns>", "metadata.namespace")
     .option("--context <context>", "SIDECAR_INBOUND | SIDECAR_OUTBOUND | GATEWAY", "SIDECAR_INBOUND")
     .option("--priority <n>", "order among EnvoyFilters")
-    .option("--selector <key=value,...>", "workloadSelector labels (repeatable)", collect, [])
-    .option("--target-ref <[group/]Kind/name>", "attach to a resource instead of a selector (repeatable)", collect, [])
+    .option("--selector <key=value,...>", "workloadSelector labels (repeatable)", collect)
+    .option("--target-ref <[group/]Kind/name>", "attach to a resource instead of a selector (repeatable)", collect)
     .option("--fetch-cluster <name>", "an existing cluster to fetch an http(s) module through (default: add one)")
     .option("--fetch-timeout <duration>", "timeout of the http(s) fetch", "10s");
-  addCommonOptions(envoyfilter, "FAIL_CLOSE | FAIL_OPEN").addHelpText(
+  envoyfilter.addHelpText(
     "after",
     `
 The module comes from a file on the proxy's disk (local.filename) or an http(s) url (remote.http_uri,
@@ -116,15 +118,16 @@ Examples:
   );
   envoyfilter.action(async (options: EnvoyFilterOptions) => emit(await envoyFilterYaml(options, io), options, io));
 
-  const envoy = manifest
-    .command("envoy")
-    .description("a static Envoy bootstrap that runs the filter locally: envoy -c envoy.yaml")
+  const envoy = addCommonOptions(
+    manifest.command("envoy").description("a static Envoy bootstrap that runs the filter locally: envoy -c envoy.yaml"),
+    "FAIL_CLOSE | FAIL_OPEN",
+  )
     .option("--port <port>", "listener port", "10000")
     .option("--address <ip>", "listener address", "0.0.0.0")
     .option("--admin-port <port>", "admin interface port (on 127.0.0.1)", "9901")
     .option("--upstream <host:port>", "route requests here (default: answer 200 directly)")
     .option("--fetch-timeout <duration>", "timeout of an http(s) module fetch", "10s");
-  addCommonOptions(envoy, "FAIL_CLOSE | FAIL_OPEN").addHelpText(
+  envoy.addHelpText(
     "after",
     `
 Examples:
@@ -144,8 +147,8 @@ function addCommonOptions(command: Command, failStrategies: string): Command {
     .option("--name <name>", "resource / plugin name (default: from the image)")
     .option("--plugin-name <name>", "plugin name (root_id) the module selects its root context by")
     .option("--fail-strategy <strategy>", failStrategies)
-    .option("--env <NAME=value>", "VM environment variable (repeatable)", collect, [])
-    .option("--env-from-host <NAME>", "VM environment variable read from the proxy's environment (repeatable)", collect, [])
+    .option("--env <NAME=value>", "VM environment variable (repeatable)", collect)
+    .option("--env-from-host <NAME>", "VM environment variable read from the proxy's environment (repeatable)", collect)
     .option("-o, --output <file>", "write the YAML here instead of stdout");
 }
 
@@ -164,14 +167,14 @@ async function wasmPluginYaml(options: WasmPluginOptions, io: Io): Promise<strin
       pluginName: options.pluginName,
       phase: options.phase,
       priority: options.priority === undefined ? undefined : m.parseInteger(options.priority),
-      selector: options.selector.length ? m.parseLabels(options.selector, "--selector") : undefined,
-      targetRefs: options.targetRef.map(m.parseTargetRef),
+      selector: options.selector ? m.parseLabels(options.selector, "--selector") : undefined,
+      targetRefs: (options.targetRef ?? []).map(m.parseTargetRef),
       failStrategy: options.failStrategy,
       imagePullPolicy: options.imagePullPolicy,
       imagePullSecret: options.imagePullSecret,
-      match: options.match.map(m.parseMatch),
+      match: (options.match ?? []).map(m.parseMatch),
       type: options.type,
-      env: m.parseEnv(options.env, options.envFromHost),
+      env: m.parseEnv(options.env ?? [], options.envFromHost ?? []),
     }),
   );
 }
@@ -187,8 +190,8 @@ async function envoyFilterYaml(options: EnvoyFilterOptions, io: Io): Promise<str
       context: options.context,
       filter,
       existingFetchCluster: options.fetchCluster !== undefined,
-      selector: options.selector.length ? m.parseLabels(options.selector, "--selector") : undefined,
-      targetRefs: options.targetRef.map(m.parseTargetRef),
+      selector: options.selector ? m.parseLabels(options.selector, "--selector") : undefined,
+      targetRefs: (options.targetRef ?? []).map(m.parseTargetRef),
       priority: options.priority === undefined ? undefined : m.parseInteger(options.priority),
     }),
   );
@@ -237,7 +240,7 @@ async function wasmFilterInput(
     code,
     configuration,
     failOpen: options.failStrategy === "FAIL_OPEN",
-    env: m.parseEnv(options.env, options.envFromHost),
+    env: m.parseEnv(options.env ?? [], options.envFromHost ?? []),
   };
 }
 
