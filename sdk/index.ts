@@ -1,0 +1,48 @@
+// as-proxy-wasm: write Envoy/Istio Proxy-Wasm (ABI 0.2.1) filters in AssemblyScript.
+//
+// A filter's entry file (e.g. assembly/index.ts of a project that depends on as-proxy-wasm):
+//
+//   import { RootContext, HttpContext, FilterHeadersStatus, registerRootContext } from "as-proxy-wasm";
+//   export * from "as-proxy-wasm/exports"; // the callbacks the host calls: required, in the entry file
+//
+//   class AddHeader extends HttpContext {
+//     onResponseHeaders(numHeaders: u32, endOfStream: bool): FilterHeadersStatus {
+//       this.responseHeaders.add("x-hello", "world");
+//       return FilterHeadersStatus.Continue;
+//     }
+//   }
+//   class Root extends RootContext {
+//     createHttpContext(id: u32): HttpContext { return new AddHeader(id, this); }
+//   }
+//   registerRootContext((id: u32) => new Root(id), "add_header");
+//
+// Its asconfig.json: { "extends": "./node_modules/as-proxy-wasm/asconfig.json" } (runtime, exports and the
+// abort/trace/seed routing a host needs). Build: `as-proxy-wasm build`, or
+// `asc assembly/index.ts --config asconfig.json --target release -o build/filter.wasm`.
+// asc 0.28 resolves "as-proxy-wasm" to <package>/index.ts and "as-proxy-wasm/exports" to <package>/exports.ts
+// (it ignores "ascMain"); both re-export sdk/. Inside this repository, import sdk/index and sdk/exports by
+// relative path instead.
+//
+// Layout: types.ts (wire enums), abi/ (raw imports and exports), hostcalls.ts (safe wrappers, usable
+// directly for anything the classes below do not cover), context.ts, accessors.ts, metrics.ts.
+
+export * from "./types";
+export { Header } from "./internal/headers";
+export { BaseContext, ContextKind, RootContext, HttpContext, TcpContext } from "./context";
+export {
+  HeaderMap, DataBuffer,
+  requestHeaders, requestTrailers, responseHeaders, responseTrailers, requestBody, responseBody,
+  downstreamData, upstreamData, httpCallResponseHeaders, httpCallResponseTrailers, httpCallResponseBody,
+  grpcInitialMetadata, grpcTrailingMetadata, grpcMessage, vmConfiguration, pluginConfiguration, foreignFunctionArguments,
+} from "./accessors";
+export { registerRootContext } from "./dispatcher";
+export { Metric, Counter, Gauge, Histogram } from "./metrics";
+export {
+  log, getLogLevel, getCurrentTimeNanoseconds, getStatus, CallStatus,
+  getProperty, setProperty, getSharedData, setSharedData, SharedData,
+  registerSharedQueue, resolveSharedQueue, enqueueSharedQueue, dequeueSharedQueue,
+  callForeignFunction, grpcSend, grpcCancel, grpcClose, setEffectiveContext,
+} from "./hostcalls";
+export { getPropertyString, setPropertyString } from "./properties";
+// Routes AssemblyScript's abort/trace/seed to the host (see internal/runtime.ts and asconfig.json).
+import "./internal/runtime";

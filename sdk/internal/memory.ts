@@ -1,0 +1,80 @@
+// Memory that crosses the ABI boundary.
+//
+// Host → guest: the host writes results (header values, bodies, ...) into memory it gets from our
+// allocator export. We hand it a fresh ArrayBuffer object; when the host call returns, `adoptResult` takes
+// the pointer from the out-param and the bytes are a normal ArrayBuffer the GC owns (no copy). No pinning
+// is needed: the GC runs only when the outermost callback returns (see dispatcher.ts), and hosts allocate
+// only inside the host call that returns the data, so nothing can collect the buffer before it is adopted;
+// a buffer the host allocated but never returned is simply garbage, not a leak. Guest → host: strings are encoded into one reusable scratch
+// area (never collected, never freed) so a header write allocates nothing.
+
+/** Out-parameter slots for host calls: [0] data pointer, [4] size, [8] u32 or u64 extra (cas, flags, time). */
+export const RET: usize = memory.data(16, 8);
+
+/** The allocator the host calls (`proxy_on_memory_allocate` / `malloc`): a new ArrayBuffer of `size` bytes. */
+export function allocateForHost(size: usize): usize {
+  return __new(size, idof<ArrayBuffer>());
+}
+
+/** Clears the data-pointer slot before a host call that may allocate, so `adoptResult` sees only fresh data. */
+// @ts-ignore: decorator
+@inline export function clearResult(): void {
+  store<usize>(RET, 0);
+}
+
+/**
+ * Takes ownership of the buffer the host allocated for the last call's result (pointer in RET), or null
+ * when the host returned none. Adopting even after a failed call keeps a host that allocated anyway from leaking.
+ */
+export function adoptResult(): ArrayBuffer | null {
+  const ptr = load<usize>(RET);
+  if (ptr == 0) return null;
+  store<usize>(RET, 0);
+  // A host may allocate more than it fills; the size slot is authoritative. Shrinking the object header's
+  // rtSize (the u32 just before the data, what byteLength reads) trims the view without a copy; the
+  // allocator's own block size is stored elsewhere, so freeing stays exact.
+  const size = load<u32>(RET, 4);
+  if (size < load<u32>(ptr - 4)) store<u32>(ptr - 4, size);
+  return changetype<ArrayBuffer>(ptr);
+}
+
+let scratch: usize = 0;
+let scratchCapacity: usize = 0;
+
+/** Pointer and UTF-8 length of the first string staged by `stage`. */
+export let stagedA: usize = 0;
+export let stagedALength: usize = 0;
+/** Pointer and UTF-8 length of the second string staged by `stage`. */
+export let stagedB: usize = 0;
+export let stagedBLength: usize = 0;
+
+/**
+ * Encodes `a` and `b` as UTF-8, back to back, into the scratch area (valid until the next `stage`).
+ * One pass per string and no allocation once the area has grown to the largest input seen.
+ */
+export function stage(a: string, b: string = ""): void {
+  // A UTF-16 code unit never needs more than 3 UTF-8 bytes.
+  const need = (<usize>(a.length + b.length)) * 3;
+  if (need > scratchCapacity) {
+    // Free + alloc rather than realloc: the old contents need not survive.
+    if (scratch) heap.free(scratch);
+    scratch = heap.alloc(need);
+    scratchCapacity = need;
+  }
+  stagedA = scratch;
+  stagedALength = String.UTF8.encodeUnsafe(changetype<usize>(a), a.length, scratch);
+  stagedB = scratch + stagedALength;
+  stagedBLength = String.UTF8.encodeUnsafe(changetype<usize>(b), b.length, stagedB);
+}
+
+/** Pointer to a buffer's bytes, 0 for null (the ABI's "no data"). */
+// @ts-ignore: decorator
+@inline export function ptrOf(buf: ArrayBuffer | null): usize {
+  return changetype<usize>(buf);
+}
+
+/** Byte length of a buffer, 0 for null. */
+// @ts-ignore: decorator
+@inline export function lengthOf(buf: ArrayBuffer | null): usize {
+  return buf ? <usize>buf.byteLength : 0;
+}
