@@ -94,6 +94,24 @@ test("--mount-from mounts blobs from another repository instead of uploading the
   assert.equal((await istioFetch(registry.host, "mount/target", "v1")).variant, "compat");
 });
 
+test("progress is drawn on a terminal for large blobs only, and never with --quiet", async () => {
+  const onTty = await cliOk(["push", largePath, `${registry.host}/progress/filter:v1`], { tty: true });
+  assert.match(onTty.stderr, /\r[0-9a-f]{12} \[#{30}\] 100% of 12\.0 MiB/);
+  const quiet = await cliOk(["push", largePath, `${registry.host}/progress/filter:v2`, "--quiet"], { tty: true });
+  assert.equal(quiet.stderr, "");
+  const small = await cliOk(["push", tinyPath, `${registry.host}/progress/filter:v3`], { tty: true });
+  assert.equal(small.stderr, "");
+  assert.match(small.stdout, /^pushed 127\.0\.0\.1:\d+\/progress\/filter:v3@sha256:[0-9a-f]{64} \(compat\)\n$/);
+});
+
+test("every OCI command has help with an example", async () => {
+  for (const command of ["push", "pull", "login", "logout"]) {
+    const { stdout } = await cli([command, "--help"]);
+    assert.match(stdout, new RegExp(`^Usage: as-proxy-wasm ${command} `, "m"), command);
+    assert.match(stdout, /^Examples?:\n  \$ .*as-proxy-wasm /m, command);
+  }
+});
+
 test("a push interrupted by the registry going away leaves no tag; running it again completes", async () => {
   const ref = `${registry.host}/interrupted/filter:v1`;
   registry.onRequest = (request) => {
