@@ -170,12 +170,16 @@ test("pluginConfig is checked against the project's config.schema.json", async (
   // … from --wasm for a registry image …
   await refused(["--image", "r.io/f:1", "--digest", digest, "--wasm", wasm, "--config", '{"header":"x","limit":0}'], "pluginConfig.limit: must be >= 1 (got 0) (per config.schema.json)");
   // … from the working directory's project …
-  await refused(["--image", "r.io/f:1", "--digest", digest, "--config", '{"header":"x","extra":1}'], "pluginConfig: must NOT have additional properties (per config.schema.json)", project);
+  await refused(["--image", "r.io/f:1", "--digest", digest, "--config", '{"header":"x","extra":1}'], "pluginConfig.extra: is not an allowed property (per config.schema.json)", project);
   // … or named with --config-schema.
   await writeFile(join(dir, "strict.json"), JSON.stringify({ type: "object", properties: { header: { enum: ["x-a"] } } }));
   await refused(["--image", "r.io/f:1", "--digest", digest, "--config-schema", "strict.json", "--config", '{"header":"x-b"}'], 'pluginConfig.header: must be one of x-a (got "x-b") (per strict.json)');
   // A project without a schema accepts any object.
   assert.deepEqual((await wasmplugin("--image", "filter.wasm", "--config", '{"anything":[1]}')).spec.pluginConfig, { anything: [1] });
+});
+
+test("flags are checked before the registry is asked: a bad phase fails offline", async () => {
+  await refused(["--image", "127.0.0.1:1/team/f:v1", "--phase", "AUTH"], 'spec.phase: must be one of UNSPECIFIED_PHASE, AUTHN, AUTHZ, STATS (got "AUTH")');
 });
 
 test("invalid input: one error line naming the field and the flag, no YAML", async () => {

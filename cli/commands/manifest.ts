@@ -5,7 +5,7 @@ import { basename, dirname, join, resolve } from "node:path";
 import type { Command } from "commander";
 import { CliError, UsageError } from "../errors.js";
 import type { Io } from "../io.js";
-import type { WasmCode, WasmFilterInput, WasmSource } from "../manifests/index.js";
+import type { WasmCode, WasmFilterInput, WasmPluginInput, WasmSource } from "../manifests/index.js";
 
 /** Flags shared by the three generators. */
 interface CommonOptions {
@@ -155,28 +155,27 @@ function addCommonOptions(command: Command, failStrategies: string): Command {
 async function wasmPluginYaml(options: WasmPluginOptions, io: Io): Promise<string> {
   const m = await manifests();
   const source = await classify(options, io);
-  const pluginConfig = await checkedConfig(options, source, io);
+  const input: WasmPluginInput = {
+    name: options.name ?? m.defaultName(source),
+    namespace: options.namespace,
+    url: source.url,
+    pluginConfig: await checkedConfig(options, source, io),
+    pluginName: options.pluginName,
+    phase: options.phase,
+    priority: options.priority === undefined ? undefined : m.parseInteger(options.priority),
+    selector: options.selector ? m.parseLabels(options.selector, "--selector") : undefined,
+    targetRefs: (options.targetRef ?? []).map(m.parseTargetRef),
+    failStrategy: options.failStrategy,
+    imagePullPolicy: options.imagePullPolicy,
+    imagePullSecret: options.imagePullSecret,
+    match: (options.match ?? []).map(m.parseMatch),
+    type: options.type,
+    env: m.parseEnv(options.env ?? [], options.envFromHost ?? []),
+  };
+  // Everything but the digest is checked before the registry is asked: a typo fails fast, offline.
+  m.buildWasmPlugin(input);
   const sha256 = source.kind === "oci" ? await ociDigest(source, options, io) : await moduleSha256(source, options, io);
-  return m.toYaml(
-    m.buildWasmPlugin({
-      name: options.name ?? m.defaultName(source),
-      namespace: options.namespace,
-      url: source.url,
-      sha256,
-      pluginConfig,
-      pluginName: options.pluginName,
-      phase: options.phase,
-      priority: options.priority === undefined ? undefined : m.parseInteger(options.priority),
-      selector: options.selector ? m.parseLabels(options.selector, "--selector") : undefined,
-      targetRefs: (options.targetRef ?? []).map(m.parseTargetRef),
-      failStrategy: options.failStrategy,
-      imagePullPolicy: options.imagePullPolicy,
-      imagePullSecret: options.imagePullSecret,
-      match: (options.match ?? []).map(m.parseMatch),
-      type: options.type,
-      env: m.parseEnv(options.env ?? [], options.envFromHost ?? []),
-    }),
-  );
+  return m.toYaml(m.buildWasmPlugin({ ...input, sha256 }));
 }
 
 async function envoyFilterYaml(options: EnvoyFilterOptions, io: Io): Promise<string> {

@@ -142,6 +142,10 @@ function describe(error: ErrorObject, document: unknown, root = ""): { field: st
       return { field, reason: `must be one of ${(error.params as { allowedValues: unknown[] }).allowedValues.join(", ")}${got}` };
     case "pattern":
       return { field, reason: `must match ${(error.params as { pattern: string }).pattern}${got}` };
+    case "additionalProperties": {
+      const extra = (error.params as { additionalProperty: string }).additionalProperty;
+      return { field: field ? `${field}.${extra}` : extra, reason: "is not an allowed property" };
+    }
     case "oneOf":
       return { field, reason: "must set exactly one of its alternatives" };
     default:
