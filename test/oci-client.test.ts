@@ -13,6 +13,7 @@ import { backoff, parseRetryAfter } from "../cli/oci/remote/retry/policy.js";
 import { AuthClient, mergeScopes } from "../cli/oci/remote/auth/client.js";
 import { parseChallenge } from "../cli/oci/remote/auth/challenge.js";
 import { parseLayoutReference, parseReference } from "../cli/oci/reference.js";
+import { Repository } from "../cli/oci/remote/repository.js";
 import { verifyContent } from "../cli/oci/content/reader.js";
 import { describe as describeBlob } from "../cli/oci/descriptor.js";
 import { findInTar, tarOneFile } from "../cli/oci/tar.js";
@@ -147,6 +148,15 @@ test("references: registries, Docker Hub, tags, digests, layouts", () => {
   assert.deepEqual(parseLayoutReference("./out/image:1.0"), { dir: "./out/image", reference: "1.0" });
   assert.deepEqual(parseLayoutReference("/tmp/a:b/image"), { dir: "/tmp/a:b/image", reference: "latest" });
   assert.deepEqual(parseLayoutReference(`img@${digest}`), { dir: "img", reference: digest });
+});
+
+test("HTTPS by default; plain HTTP when asked or for loopback registries", () => {
+  const base = (ref: string, plainHttp?: boolean) => new Repository(parseReference(ref), { client: new AuthClient(), plainHttp }).base;
+  assert.equal(base("ghcr.io/acme/f"), "https://ghcr.io/v2/acme/f");
+  assert.equal(base("nginx"), "https://registry-1.docker.io/v2/library/nginx");
+  assert.equal(base("registry.internal:5000/f", true), "http://registry.internal:5000/v2/f");
+  for (const loopback of ["localhost:5000/f", "127.0.0.1:5000/f", "127.1.2.3/f", "[::1]:5000/f"]) assert.match(base(loopback), /^http:\/\//, loopback);
+  assert.match(base("127.example.com/f"), /^https:\/\//);
 });
 
 test("content verification tells truncation, trailing data and a wrong digest apart", () => {
