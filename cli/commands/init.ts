@@ -1,7 +1,30 @@
-import type { Command } from "commander";
+import { Option, type Command } from "commander";
 import type { Io } from "../io.js";
+import { TEMPLATES } from "../init/templates.js";
 
-// Placeholder until the command lands; replaced by its implementation.
-export function registerInit(program: Command, _io: Io): void {
-  program.command("init").description("(not implemented yet)");
+export function registerInit(program: Command, io: Io): void {
+  program
+    .command("init")
+    .description("create a new filter project (source, tests, config schema, CI workflow) from a template")
+    .argument("<dir>", "the new project's directory (must be empty or absent)")
+    .addOption(new Option("-t, --template <name>", "what the filter does").choices(TEMPLATES).default(TEMPLATES[0]))
+    .addHelpText(
+      "after",
+      `
+Templates:
+  add-header    add and remove request/response headers
+  auth          reject requests without a valid bearer token (local 401/403)
+  rate-limit    limit requests per second across workers (shared data with CAS, a timer)
+  http-callout  pause each request, ask an HTTP service, then resume or reject it
+  body-rewrite  rewrite text in response bodies
+  tcp           a network (TCP) filter that counts bytes and closes bad connections
+
+Examples:
+  $ as-proxy-wasm init my-filter
+  $ as-proxy-wasm init my-auth --template auth && cd my-auth && npm install && npm test`,
+    )
+    .action(async (dir: string, options: import("../init/init.js").InitOptions) => {
+      const { init } = await import("../init/init.js");
+      await init(dir, options, io);
+    });
 }

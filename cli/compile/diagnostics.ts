@@ -6,8 +6,14 @@ import { displayPath } from "./project.js";
  * parsers link to, keeping asc's code frame under each. asc prints the location last ("└─ in
  * file(line,col)") and paths relative to its baseDir (the project); they become relative to `cwd`.
  */
+/** asc's own summary and optimizer chatter, not about the user's code. */
+const NOT_DIAGNOSTICS = [/^FAILURE \d+ \w+ error\(s\)$/, /^Last converge was suboptimal\.$/];
+
 export function formatDiagnostics(text: string, projectDir: string, cwd: string): string {
-  const blocks = text.split(/\n\s*\n/).map((b) => b.replace(/\s+$/, "")).filter((b) => b && !/^FAILURE \d+ \w+ error\(s\)$/.test(b));
+  const blocks = text
+    .split(/\n\s*\n/)
+    .map((b) => b.replace(/\s+$/, ""))
+    .filter((b) => b && !NOT_DIAGNOSTICS.some((re) => re.test(b)));
   return blocks.map((block) => formatBlock(block, projectDir, cwd)).join("\n\n");
 }
 

@@ -1,0 +1,78 @@
+import { cp, mkdir, readdir, readFile, rename, stat, writeFile } from "node:fs/promises";
+import { basename, join, resolve } from "node:path";
+import { UsageError } from "../errors.js";
+import type { Io } from "../io.js";
+import { packageRoot } from "../package-root.js";
+import { displayPath } from "../compile/project.js";
+import { COMMON, TEMPLATES, templatesDir, type TemplateName } from "./templates.js";
+
+export interface InitOptions {
+  template: TemplateName;
+}
+
+/** Template files stored under another name, so npm packs them and they do not act in this repository. */
+const RENAMES: Record<string, string> = { gitignore: ".gitignore", _github: ".github" };
+/** Files that describe a template and are not copied into the project. */
+const TEMPLATE_ONLY = new Set(["template.json", "ABOUT.md"]);
+
+/** `init`: writes a new filter project from a template into an empty (or new) directory. */
+export async function init(dirArg: string, options: InitOptions, io: Io): Promise<void> {
+  if (!(TEMPLATES as readonly string[]).includes(options.template)) {
+    throw new UsageError(`unknown template "${options.template}" (choose one of ${TEMPLATES.join(", ")})`);
+  }
+  const target = resolve(io.cwd, dirArg);
+  await ensureEmptyDir(target, dirArg);
+
+  const template = join(templatesDir, options.template);
+  const meta = JSON.parse(await readFile(join(template, "template.json"), "utf8")) as { description: string };
+  const values: Record<string, string> = {
+    name: packageName(basename(target)),
+    template: options.template,
+    description: meta.description,
+    about: (await readFile(join(template, "ABOUT.md"), "utf8")).trim(),
+    // An absolute file: path so `npm install` works with no published package.
+    sdkDependency: `file:${packageRoot}`,
+  };
+  for (const source of [join(templatesDir, COMMON), template]) {
+    await cp(source, target, { recursive: true, filter: (src) => !TEMPLATE_ONLY.has(basename(src)) });
+  }
+  await finishFiles(target, values);
+
+  const where = displayPath(target, io.cwd);
+  io.stdout.write(
+    `Created ${where} from template ${options.template}.\n\nNext:\n  cd ${where}\n  npm install\n  npm run build\n  npm test\n`,
+  );
+}
+
+async function ensureEmptyDir(target: string, dirArg: string): Promise<void> {
+  const info = await stat(target).catch(() => undefined);
+  if (info && !info.isDirectory()) throw new UsageError(`${dirArg}: exists and is not a directory`);
+  if (info && (await readdir(target)).length > 0) {
+    throw new UsageError(`${dirArg}: directory is not empty`, "init writes a new project: pick a new or empty directory");
+  }
+  await mkdir(target, { recursive: true });
+}
+
+/** Renames the stored-under-another-name files and fills `{{placeholders}}` in every file. */
+async function finishFiles(dir: string, values: Record<string, string>): Promise<void> {
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    let path = join(dir, entry.name);
+    const renamed = RENAMES[entry.name];
+    if (renamed) {
+      await rename(path, join(dir, renamed));
+      path = join(dir, renamed);
+    }
+    if (entry.isDirectory()) {
+      await finishFiles(path, values);
+      continue;
+    }
+    const text = await readFile(path, "utf8");
+    const filled = text.replace(/\{\{(\w+)\}\}/g, (match, key: string) => values[key] ?? match);
+    if (filled !== text) await writeFile(path, filled);
+  }
+}
+
+/** npm package names are lowercase, without spaces or most punctuation. */
+function packageName(dirName: string): string {
+  return dirName.toLowerCase().replace(/[^a-z0-9._-]+/g, "-").replace(/^[._-]+/, "") || "filter";
+}

@@ -1,0 +1,18 @@
+// Loads the built filter into the Proxy-Wasm host emulator, the way Envoy would, for the tests beside it.
+import { readFile } from "node:fs/promises";
+import { Host } from "as-proxy-wasm/host";
+
+const wasm = await readFile(new URL("../build/plugin.wasm", import.meta.url));
+export const exampleConfig = await readFile(new URL("../config.example.json", import.meta.url), "utf8");
+
+/** A fresh host with the filter configured (by default with config.example.json). */
+export async function startPlugin(configuration = exampleConfig, hostOptions = {}) {
+  const host = new Host(hostOptions);
+  const vm = await host.loadVm(wasm);
+  return { host, plugin: vm.startPlugin({ configuration }) };
+}
+
+/** The value of header `name` in a [name, value] list, or undefined. */
+export function header(headers, name) {
+  return headers.find(([n]) => n === name)?.[1];
+}
