@@ -138,6 +138,7 @@ test("http(s) url: sha256 of the module, computed from --wasm or given", async (
   const given = await wasmplugin("--image", "http://10.0.0.1:8080/f.wasm", "--sha256", digest);
   assert.equal(given.spec.sha256, digest);
   await refused(["--image", "https://cdn.example.com/f.wasm"], "--sha256: an http(s) url must be pinned by the module's sha256");
+  await refused(["--image", "https://cdn.example.com/f.wasm", "--digest", `sha256:${digest}`], "--digest: applies to registry images only");
   await refused(["--image", "https://cdn.example.com/f.wasm", "--wasm", "filter.wasm", "--sha256", digest], `--sha256: does not match ${join(dir, "filter.wasm")} (its sha256 is ${wasmSha256})`);
 });
 

@@ -155,6 +155,9 @@ function addCommonOptions(command: Command, failStrategies: string): Command {
 async function wasmPluginYaml(options: WasmPluginOptions, io: Io): Promise<string> {
   const m = await manifests();
   const source = await classify(options, io);
+  if (source.kind !== "oci" && (options.digest !== undefined || options.ociLayout !== undefined)) {
+    throw new UsageError(`${options.digest !== undefined ? "--digest" : "--oci-layout"}: applies to registry images only`, "for an http(s) or file url, pin the module with --sha256 or --wasm");
+  }
   const input: WasmPluginInput = {
     name: options.name ?? m.defaultName(source),
     namespace: options.namespace,
@@ -174,7 +177,8 @@ async function wasmPluginYaml(options: WasmPluginOptions, io: Io): Promise<strin
   };
   // Everything but the digest is checked before the registry is asked: a typo fails fast, offline.
   m.buildWasmPlugin(input);
-  const sha256 = source.kind === "oci" ? await ociDigest(source, options, io) : await moduleSha256(source, options, io);
+  const sha256 =
+    source.kind === "oci" ? await ociDigest(source, options, io) : source.kind === "http" ? await httpSha256(source, options, io) : await moduleSha256(source, options, io);
   return m.toYaml(m.buildWasmPlugin({ ...input, sha256 }));
 }
 
@@ -230,8 +234,8 @@ async function wasmFilterInput(
   if (source.kind === "file") {
     code = { kind: "file", path: source.path };
   } else {
-    const sha256 = await moduleSha256(source, options, io);
-    code = { kind: "http", url: source.url, sha256: sha256 ?? "", cluster: fetchCluster ?? m.fetchClusterName(source.url), timeout: options.fetchTimeout };
+    const sha256 = await httpSha256(source, options, io);
+    code = { kind: "http", url: source.url, sha256, cluster: fetchCluster ?? m.fetchClusterName(source.url), timeout: options.fetchTimeout };
   }
   return {
     name: options.name ?? m.defaultName(source),
@@ -278,18 +282,29 @@ async function ociDigest(source: Extract<WasmSource, { kind: "oci" }>, options: 
   }
 }
 
-/** sha256 of the module itself, for http(s) and file urls: `--sha256`, or computed from the local file. */
+/** sha256 of the module itself: `--sha256`, or computed from its local copy (which `--sha256`, when given too, must match). */
 async function moduleSha256(source: WasmSource, options: CommonOptions, io: Io): Promise<string | undefined> {
-  const local = source.kind === "file" && isFile(source.path) ? source.path : options.wasm && resolve(io.cwd, options.wasm);
+  const local = localModule(source, options, io);
   const computed = local ? createHash("sha256").update(await readInput(local, "--wasm")).digest("hex") : undefined;
   if (options.sha256 !== undefined && computed !== undefined && options.sha256 !== computed) {
     throw new UsageError(`--sha256: does not match ${local} (its sha256 is ${computed})`);
   }
-  const sha256 = options.sha256 ?? computed;
-  if (sha256 === undefined && source.kind === "http") {
+  return options.sha256 ?? computed;
+}
+
+/** An http(s) url must be pinned: Envoy requires the sha256 of a remote module, and the WasmPlugin is pinned by design. */
+async function httpSha256(source: WasmSource, options: CommonOptions, io: Io): Promise<string> {
+  const sha256 = await moduleSha256(source, options, io);
+  if (sha256 === undefined) {
     throw new UsageError("--sha256: an http(s) url must be pinned by the module's sha256", "pass --sha256 <hex>, or --wasm <file> to compute it");
   }
   return sha256;
+}
+
+/** The module on this machine, if there is one: the `--image` file itself, or `--wasm`. */
+function localModule(source: WasmSource, options: CommonOptions, io: Io): string | undefined {
+  if (source.kind === "file" && isFile(source.path)) return source.path;
+  return options.wasm === undefined ? undefined : resolve(io.cwd, options.wasm);
 }
 
 /** The `--config` value, checked against the filter project's configuration schema when there is one. */
@@ -305,11 +320,11 @@ async function checkedConfig(options: CommonOptions, source: WasmSource, io: Io)
 }
 
 /** Name of the configuration schema a filter project declares at its root (as `init` templates do). */
-export const configSchemaFile = "config.schema.json";
+const configSchemaFile = "config.schema.json";
 
 /** The project of the local module (or of the working directory): nearest folder with a package.json. */
 function projectConfigSchema(source: WasmSource, options: CommonOptions, io: Io): string | undefined {
-  const module = source.kind === "file" && isFile(source.path) ? source.path : options.wasm && resolve(io.cwd, options.wasm);
+  const module = localModule(source, options, io);
   let dir = module ? dirname(module) : io.cwd;
   for (;;) {
     if (existsSync(join(dir, "package.json"))) {
