@@ -2,21 +2,17 @@
 // right one. Outgoing calls (HTTP/gRPC) are remembered by token so their answers reach the context that made
 // them, with that context made effective first so it can e.g. resume its stream.
 import * as host from "./hostcalls";
-import { stage, stagedA, stagedALength } from "./internal/memory";
+import { ContextTable } from "./internal/table";
 import { BaseContext, ContextKind, HttpContext, RootContext, TcpContext } from "./context";
 
-/** A registered plugin, in a linked list (no array code for the usual single plugin). */
-class RootFactory {
-  constructor(public name: string, public create: (contextId: u32) => RootContext, public next: RootFactory | null) {}
-}
-
-let factories: RootFactory | null = null;
-const contexts = new Map<u32, BaseContext>();
+// The plugin's root-context factory (one per module, as in the Rust and Go SDKs).
+let createRoot: ((contextId: u32) => RootContext) | null = null;
+const contexts = new ContextTable();
 // Consecutive callbacks nearly always target the same stream: remember the last lookup.
 let lastId: u32 = 0;
 let last: BaseContext | null = null;
-// Pending callouts: token → the context that made the call (same Map instantiation as `contexts`: no extra code).
-const callouts = new Map<u32, BaseContext>();
+// Pending callouts: token → the context that made the call.
+const callouts = new ContextTable();
 
 // Garbage collection. The module uses AssemblyScript's "minimal" runtime (two-colour mark & sweep, no shadow
 // stack: half the size of the incremental one), which collects only when told and only when no managed
@@ -47,16 +43,15 @@ function leave(): void {
 }
 
 /**
- * Registers the plugin: `create` makes its RootContext. `name` is the plugin's `root_id` in the host
- * configuration; it matters only when one module holds several plugins.
+ * Registers the plugin: `create` makes its RootContext, once per plugin configured on this module (the
+ * host's root_id does not matter). Call it once, at the top level of the entry file.
  */
-export function registerRootContext(create: (contextId: u32) => RootContext, name: string = ""): void {
-  factories = new RootFactory(name, create, factories);
+export function registerRootContext(create: (contextId: u32) => RootContext): void {
+  createRoot = create;
 }
 
 function find(id: u32): BaseContext | null {
   if (id == lastId && last) return last;
-  if (!contexts.has(id)) return null;
   const ctx = contexts.get(id);
   lastId = id;
   last = ctx;
@@ -78,21 +73,6 @@ function tcp(id: u32): TcpContext | null {
   return ctx && ctx.kind == ContextKind.Tcp ? changetype<TcpContext>(ctx) : null;
 }
 
-function factoryFor(): RootFactory {
-  const first = factories;
-  if (first && !first.next) return first;
-  // Several plugins in one module: pick by the host's root_id, compared as bytes.
-  const id = host.getPropertyByEncodedPath("plugin_root_id");
-  let f = first;
-  while (f && id) {
-    stage(f.name);
-    if (stagedALength == <usize>id.byteLength && memory.compare(stagedA, changetype<usize>(id), stagedALength) == 0) return f;
-    f = f.next;
-  }
-  abort("no registerRootContext for this root_id");
-  return unreachable();
-}
-
 /** Records which context made a callout (token 0 = refused, nothing to record). Returns the token. */
 export function trackCallout(token: u32, owner: BaseContext): u32 {
   if (token != 0) callouts.set(token, owner);
@@ -104,9 +84,8 @@ export function trackCallout(token: u32, owner: BaseContext): u32 {
  * (on the call's last callback). Answers to unknown tokens go to the root context.
  */
 function calloutOwner(rootId: u32, token: u32, remove: bool): BaseContext | null {
-  if (!callouts.has(token)) return find(rootId);
-  const owner = callouts.get(token);
-  if (remove) callouts.delete(token);
+  const owner = remove ? callouts.delete(token) : callouts.get(token);
+  if (!owner) return find(rootId);
   if (find(owner.id) !== owner) return null;
   if (owner.id != rootId) host.setEffectiveContext(owner.id);
   return owner;
@@ -118,7 +97,9 @@ export function onContextCreate(id: u32, parentId: u32): void {
   enter();
   let ctx: BaseContext | null = null;
   if (parentId == 0) {
-    ctx = factoryFor().create(id);
+    const create = createRoot;
+    if (!create) abort("registerRootContext was not called");
+    else ctx = create(id);
   } else {
     const parent = root(parentId);
     if (parent) {

@@ -311,12 +311,7 @@ export function getMetric(metricId: u32): u64 {
 /** A property's raw value (e.g. `["request", "path"]`, `["plugin_root_id"]`), or null when it does not exist. */
 export function getProperty(path: string[]): ArrayBuffer | null {
   // Hosts expect the segments joined with NUL: ["request", "path"] → "request\0path".
-  return getPropertyByEncodedPath(path.join("\0"));
-}
-
-/** `getProperty` with the path already joined by NUL. */
-export function getPropertyByEncodedPath(path: string): ArrayBuffer | null {
-  stage(path);
+  stage(path.join("\0"));
   clearResult();
   const status = abi.proxy_get_property(stagedA, stagedALength, RET, RET + 4);
   const data = adoptResult();

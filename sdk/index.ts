@@ -14,7 +14,7 @@
 //   class Root extends RootContext {
 //     createHttpContext(id: u32): HttpContext { return new AddHeader(id, this); }
 //   }
-//   registerRootContext((id: u32) => new Root(id), "add_header");
+//   registerRootContext((id: u32) => new Root(id));
 //
 // Its asconfig.json: { "extends": "./node_modules/as-proxy-wasm/asconfig.json" } (runtime, exports and the
 // abort/trace/seed routing a host needs). Build: `as-proxy-wasm build`, or
