@@ -91,7 +91,7 @@ test("EnvoyFilter: a local module inserted before the router of the inbound HTTP
 
 test("EnvoyFilter: each context; targetRefs instead of a selector", async () => {
   for (const context of ["SIDECAR_INBOUND", "SIDECAR_OUTBOUND", "GATEWAY"]) {
-    const document = await generate("envoyfilter", "--image", "/etc/envoy/filter.wasm", "--context", context);
+    const document = await generate("envoyfilter", "--image", "/etc/envoy/filter.wasm", "--context", context, "--plain-http");
     assert.equal(document.spec.configPatches[0].match.context, context);
     assert.equal(document.spec.configPatches.length, 1);
     assert.equal(document.spec.workloadSelector, undefined);
@@ -208,7 +208,7 @@ test("Envoy bootstrap: admin, a listener whose HCM runs the wasm filter before t
 });
 
 test("Envoy bootstrap: defaults, a direct response without upstream, a STATIC cluster for an IP upstream", async () => {
-  const direct = await generate("envoy", "--image", "filter.wasm");
+  const direct = await generate("envoy", "--image", "filter.wasm", "--plain-http");
   assert.equal(direct.static_resources.listeners[0].address.socket_address.port_value, 10000);
   assert.equal(direct.admin.address.socket_address.port_value, 9901);
   assert.deepEqual(connectionManager(direct).route_config.virtual_hosts[0].routes, [

@@ -19,6 +19,7 @@ interface CommonOptions {
   failStrategy?: string;
   env?: string[];
   envFromHost?: string[];
+  plainHttp?: boolean;
   output?: string;
 }
 
@@ -26,7 +27,6 @@ interface WasmPluginOptions extends CommonOptions {
   namespace?: string;
   digest?: string;
   ociLayout?: string;
-  plainHttp?: boolean;
   phase?: string;
   priority?: string;
   selector?: string[];
@@ -72,7 +72,6 @@ export function registerManifest(program: Command, io: Io): void {
     .option("--namespace <ns>", "metadata.namespace")
     .option("--digest <sha256:hex>", "image manifest digest (from `push --json`) instead of looking it up")
     .option("--oci-layout <dir[:tag]>", "look the digest up in this OCI image layout (written by `push --oci-layout`) instead of the registry")
-    .option("--plain-http", "use plain HTTP to reach the registry for the digest lookup")
     .option("--phase <phase>", "AUTHN | AUTHZ | STATS | UNSPECIFIED_PHASE")
     .option("--priority <n>", "ordering within the phase (higher first)")
     .option("--selector <key=value,...>", "workload selector matchLabels (repeatable)", collect)
@@ -149,6 +148,8 @@ function addCommonOptions(command: Command, failStrategies: string): Command {
     .option("--fail-strategy <strategy>", failStrategies)
     .option("--env <NAME=value>", "VM environment variable (repeatable)", collect)
     .option("--env-from-host <NAME>", "VM environment variable read from the proxy's environment (repeatable)", collect)
+    // Every generator takes it (the CLI contract), though only wasmplugin's digest lookup talks to a registry.
+    .option("--plain-http", "use plain HTTP to reach the registry (loopback registries use it anyway)")
     .option("-o, --output <file>", "write the YAML here instead of stdout");
 }
 
