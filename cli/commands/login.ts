@@ -38,7 +38,7 @@ export function registerLogin(program: Command, io: Io): void {
       try {
         await checkLogin(registry, { client, plainHttp: flags.plainHttp });
       } catch (error) {
-        const failure = describeFailure(error, { display: registry, registry }, "login to");
+        const failure = await describeFailure(error, { display: registry, registry }, "login to");
         throw failure instanceof CliError ? failure : new CliError(`login to ${registry}: ${failure.message}`);
       }
       const where = await storeCredential(registry, credential, io.env);

@@ -42,7 +42,7 @@ export function registerPull(program: Command, io: Io): void {
       const { descriptor, manifest } = await oci.copy(opened.target, opened.reference, local, "pulled", progressHooks(io.stderr, !!flags.quiet || !!flags.json));
       pulled = { digest: descriptor.digest, ...(await oci.extractWasm(manifest, local)) };
     } catch (error) {
-      throw oci.describeFailure(error, opened, "pull");
+      throw await oci.describeFailure(error, opened, "pull");
     }
     const dir = resolve(io.cwd, flags.output);
     await mkdir(dir, { recursive: true });

@@ -60,7 +60,7 @@ export function registerPush(program: Command, io: Io): void {
     try {
       await oci.copy(artifact.store, "local", opened.target, opened.reference, progressHooks(io.stderr, !!flags.quiet || !!flags.json));
     } catch (error) {
-      throw oci.describeFailure(error, opened, "push to");
+      throw await oci.describeFailure(error, opened, "push to");
     }
     const display = flags.ociLayout ? `${ref}` : opened.display;
     if (flags.json) io.stdout.write(`${JSON.stringify({ digest: artifact.manifest.digest, reference: display })}\n`);

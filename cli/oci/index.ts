@@ -26,7 +26,7 @@ export async function resolveManifestDigest(ref: string, opts: { ociLayout?: boo
   try {
     return (await opened.target.resolve(opened.reference)).digest;
   } catch (error) {
-    const failure = describeFailure(error, opened, "cannot resolve image");
+    const failure = await describeFailure(error, opened, "cannot resolve image");
     throw failure instanceof CliError ? failure : new CliError(`cannot resolve image ${opened.display}: ${failure.message}`);
   }
 }

@@ -4,7 +4,7 @@ import type { Target } from "./content/storage.js";
 import { credentialSource } from "./credentials.js";
 import { ContentError, NotFoundError, RegistryError } from "./errors.js";
 import { OciLayout } from "./layout.js";
-import { formatReference, parseLayoutReference, parseReference } from "./reference.js";
+import { apiHost, formatReference, parseLayoutReference, parseReference } from "./reference.js";
 import { AuthClient, TokenError, type Credential } from "./remote/auth/client.js";
 import { Repository } from "./remote/repository.js";
 import { retryingFetch } from "./remote/retry/client.js";
@@ -30,6 +30,8 @@ export interface OpenedTarget {
   display: string;
   /** The registry host, for error messages; undefined for a layout. */
   registry?: string;
+  /** Whether any credential is configured for the registry: tells "refused" from "needs credentials". */
+  hasCredential?: () => Promise<boolean>;
 }
 
 /** Opens a registry repository or an OCI image layout behind the same `Target` interface. */
@@ -41,19 +43,18 @@ export function openTarget(ref: string, options: TargetOptions = {}): OpenedTarg
   }
   const parsed = parseReference(ref);
   const env = options.io?.env ?? process.env;
-  const client = new AuthClient({
-    fetch: retryingFetch({ policy: options.retry }),
-    credential: credentialSource({ env, explicit: options.credential }),
-  });
+  const credential = credentialSource({ env, explicit: options.credential });
+  const client = new AuthClient({ fetch: retryingFetch({ policy: options.retry }), credential });
   const target = new Repository(parsed, { client, plainHttp: options.plainHttp, mountFrom: options.mountFrom, chunkSize: options.chunkSize });
-  return { target, reference: parsed.reference, display: formatReference(parsed), registry: parsed.registry };
+  const hasCredential = async () => (await credential(apiHost(parsed.registry)).catch(() => undefined)) !== undefined;
+  return { target, reference: parsed.reference, display: formatReference(parsed), registry: parsed.registry, hasCredential };
 }
 
 /**
  * Turns what went wrong talking to a registry or layout into one line for the user: unauthorized names the
  * registry (never the credential), missing names the image, unreachable names the host.
  */
-export function describeFailure(error: unknown, opened: Pick<OpenedTarget, "display" | "registry">, verb: string): Error {
+export async function describeFailure(error: unknown, opened: Pick<OpenedTarget, "display" | "registry" | "hasCredential">, verb: string): Promise<Error> {
   if (error instanceof CliError) return error;
   const image = opened.display;
   if (error instanceof NotFoundError) {
@@ -62,8 +63,10 @@ export function describeFailure(error: unknown, opened: Pick<OpenedTarget, "disp
   }
   if ((error instanceof RegistryError || error instanceof TokenError) && (error.status === 401 || error.status === 403)) {
     const what = error.status === 401 ? "unauthorized" : "denied";
-    const hint = verb.startsWith("login") ? undefined : `check them, or run: as-proxy-wasm login ${opened.registry} -u <user> --password-stdin`;
-    return new CliError(`${verb} ${image}: ${what}: registry ${opened.registry} refused the credentials (${error.message})`, 1, hint);
+    const anonymous = opened.hasCredential ? !(await opened.hasCredential()) : false;
+    const refusal = anonymous ? "needs credentials" : "refused the credentials";
+    const hint = verb.startsWith("login") ? undefined : `${anonymous ? "log in" : "check them"}: as-proxy-wasm login ${opened.registry} -u <user> --password-stdin`;
+    return new CliError(`${verb} ${image}: ${what}: registry ${opened.registry} ${refusal} (${error.message})`, 1, hint);
   }
   if (error instanceof RegistryError || error instanceof TokenError || error instanceof ContentError) return new CliError(`${verb} ${image}: ${error.message}`);
   const cause = networkCause(error);
