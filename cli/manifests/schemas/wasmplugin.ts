@@ -2,13 +2,13 @@ import { objectMetaSchema, policyTargetReferenceSchema } from "./kubernetes.js";
 
 /**
  * `extensions.istio.io/v1alpha1` WasmPlugin: the `openAPIV3Schema` of istio/istio
- * `manifests/charts/base/files/crd-all.gen.yaml` (Istio 1.23 to 1.28), reduced to the fields this CLI
+ * `manifests/charts/base/files/crd-all.gen.yaml` (as in Istio 1.23 and on master), reduced to the fields this CLI
  * emits, CEL rules (`x-kubernetes-validations`) included verbatim.
  *
  * One deliberate addition: Istio 1.23's CRD limited `targetRefs` to Service and Gateway with a CEL rule;
  * later CRDs dropped the rule while the API documentation lists four attachable kinds (Gateway,
- * GatewayClass, Service, ServiceEntry), which istiod enforces. The rule below states that list, so a
- * typo'd kind fails here instead of silently attaching to nothing.
+ * GatewayClass, Service, ServiceEntry). The rule below states that list, so a typo'd kind fails here
+ * instead of silently attaching to nothing.
  */
 export const targetRefKindsRule =
   "[self.group, self.kind] in [['core','Service'], ['','Service'], ['gateway.networking.k8s.io','Gateway'], " +
