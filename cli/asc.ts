@@ -83,7 +83,8 @@ export async function compileCached(options: CompileOptions & { cacheDir?: strin
 
 async function cacheKey(options: CompileOptions): Promise<string> {
   const hash = createHash("sha256");
-  hash.update(JSON.stringify({ debug: !!options.debug, flags: options.flags ?? [], config: options.config ?? "" }));
+  // The entry is part of the key: fixtures that share a folder hash the same file set.
+  hash.update(JSON.stringify({ entry: resolve(options.entry), debug: !!options.debug, flags: options.flags ?? [], config: options.config ?? "" }));
   // The entry's own folder counts whole: its imports live beside it.
   const files = new Set([
     resolve(options.entry),
