@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startRegistry, type TestRegistry } from "./helpers/registry.js";
 import { cli, cliOk } from "./fixtures/oci/cli.js";
-import { tinyWasm } from "./fixtures/oci/wasm.js";
+import { largeWasm, tinyWasm } from "./fixtures/oci/wasm.js";
 import { copy, MediaType, openTarget } from "../cli/oci/index.js";
 import { MemoryStore } from "../cli/oci/content/memory.js";
 import { describe as describeBlob } from "../cli/oci/descriptor.js";
@@ -37,6 +37,17 @@ test("pull by tag and by digest writes <dir>/plugin.wasm for both variants", asy
       assert.ok((await readFile(join(out, "plugin.wasm"))).equals(wasm));
     }
   }
+});
+
+test("pull draws download progress on a terminal for a large blob", async () => {
+  const large = largeWasm(3);
+  const path = join(dir, "large.wasm");
+  await writeFile(path, large);
+  await cliOk(["push", path, `${registry.host}/pull/large:v1`, "--variant", "oci"]);
+  const out = join(dir, "large-out");
+  const { stderr } = await cliOk(["pull", `${registry.host}/pull/large:v1`, "-o", out], { tty: true });
+  assert.match(stderr, /\r[0-9a-f]{12} \[#{30}\] 100% of 3\.0 MiB\r\u001b\[2K$/);
+  assert.ok((await readFile(join(out, "plugin.wasm"))).equals(large));
 });
 
 test("a blob altered in the registry's storage fails digest verification and writes nothing", async () => {

@@ -95,9 +95,9 @@ test("--mount-from mounts blobs from another repository instead of uploading the
 });
 
 test("progress is drawn on a terminal for large blobs only, and never with --quiet", async () => {
-  const onTty = await cliOk(["push", largePath, `${registry.host}/progress/filter:v1`], { tty: true });
+  const onTty = await cliOk(["push", largePath, `${registry.host}/progress/filter:v1`, "--variant", "oci"], { tty: true });
   assert.match(onTty.stderr, /\r[0-9a-f]{12} \[#{30}\] 100% of 12\.0 MiB/);
-  const quiet = await cliOk(["push", largePath, `${registry.host}/progress/filter:v2`, "--quiet"], { tty: true });
+  const quiet = await cliOk(["push", largePath, `${registry.host}/progress/filter:v2`, "--variant", "oci", "--quiet"], { tty: true });
   assert.equal(quiet.stderr, "");
   const small = await cliOk(["push", tinyPath, `${registry.host}/progress/filter:v3`], { tty: true });
   assert.equal(small.stderr, "");
@@ -120,13 +120,13 @@ test("a push interrupted by the registry going away leaves no tag; running it ag
       registry.kill();
     }
   };
-  const failed = await cli(["push", largePath, ref]);
+  const failed = await cli(["push", largePath, ref, "--variant", "oci"]);
   assert.equal(failed.code, 1);
   assert.match(failed.stderr, /^error: push to .*interrupted\/filter:v1: cannot reach registry 127\.0\.0\.1:\d+/m);
   await registry.restart();
   const tag = await fetch(`http://${registry.host}/v2/interrupted/filter/manifests/v1`, { method: "HEAD" });
   assert.equal(tag.status, 404, "no tag after the interrupted push");
-  await cliOk(["push", largePath, ref]);
+  await cliOk(["push", largePath, ref, "--variant", "oci"]);
   const fetched = await istioFetch(registry.host, "interrupted/filter", "v1");
   assert.ok(Buffer.from(large).equals(fetched.wasm));
 });

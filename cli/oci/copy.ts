@@ -3,9 +3,9 @@ import { ContentError } from "./errors.js";
 import type { Target } from "./content/storage.js";
 
 export interface CopyOptions {
-  /** Before a blob is sent; `sent` calls follow for large blobs. */
+  /** Before a blob is copied; `onProgress` calls follow (bytes fetched from `src`, then bytes pushed to `dst`). */
   onCopyStart?: (descriptor: Descriptor) => void;
-  onProgress?: (descriptor: Descriptor, sent: number) => void;
+  onProgress?: (descriptor: Descriptor, bytes: number) => void;
   onCopied?: (descriptor: Descriptor) => void;
   /** The destination already had it: nothing was uploaded. */
   onCopySkipped?: (descriptor: Descriptor) => void;
@@ -34,7 +34,8 @@ export async function copy(src: Target, srcRef: string, dst: Target, dstRef: str
       continue;
     }
     options.onCopyStart?.(blob);
-    await dst.push(blob, await src.fetch(blob), { onProgress: (sent) => options.onProgress?.(blob, sent) });
+    const onProgress = (bytes: number) => options.onProgress?.(blob, bytes);
+    await dst.push(blob, await src.fetch(blob, { onProgress }), { onProgress });
     options.onCopied?.(blob);
   }
   await dst.pushReference(descriptor, bytes, dstRef);

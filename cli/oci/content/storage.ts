@@ -7,17 +7,17 @@ import type { Descriptor } from "../descriptor.js";
  */
 export interface Fetcher {
   /** Returns the bytes of `descriptor`, verified against its size and digest. */
-  fetch(descriptor: Descriptor): Promise<Uint8Array>;
+  fetch(descriptor: Descriptor, options?: TransferOptions): Promise<Uint8Array>;
 }
 
 export interface Pusher {
   /** Stores `bytes` as `descriptor`. Manifests are pushed with `push` too, before being tagged. */
-  push(descriptor: Descriptor, bytes: Uint8Array, options?: PushOptions): Promise<void>;
+  push(descriptor: Descriptor, bytes: Uint8Array, options?: TransferOptions): Promise<void>;
 }
 
-export interface PushOptions {
-  /** Reports bytes sent so far for a large blob (progress bars). */
-  onProgress?: (sent: number) => void;
+export interface TransferOptions {
+  /** Reports bytes moved so far, for progress bars; stores that move bytes at once may never call it. */
+  onProgress?: (bytes: number) => void;
 }
 
 export interface ReadOnlyStorage extends Fetcher {

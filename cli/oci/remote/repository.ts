@@ -1,7 +1,7 @@
 import { isManifestMediaType, manifestMediaTypes, sha256, type Descriptor } from "../descriptor.js";
 import { ContentError, NotFoundError, registryError } from "../errors.js";
 import { verifyContent } from "../content/reader.js";
-import type { PushOptions, Target } from "../content/storage.js";
+import type { TransferOptions, Target } from "../content/storage.js";
 import { apiHost, isLoopback, type Reference } from "../reference.js";
 import type { AuthClient } from "./auth/client.js";
 import { asBody } from "./fetch.js";
@@ -42,15 +42,15 @@ export class Repository implements Target {
     return true;
   }
 
-  async fetch(descriptor: Descriptor): Promise<Uint8Array> {
+  async fetch(descriptor: Descriptor, options: TransferOptions = {}): Promise<Uint8Array> {
     const url = this.contentUrl(descriptor);
     const response = await this.request("GET", url, { headers: { accept: descriptor.mediaType } }, this.pullScope);
     if (response.status === 404) throw new NotFoundError(`${this.ref.registry}/${this.ref.repository}@${descriptor.digest}`);
     if (!response.ok) throw await registryError("GET", url, response);
-    return verifyContent(descriptor, new Uint8Array(await response.arrayBuffer()));
+    return verifyContent(descriptor, await readBody(response, descriptor.size, options.onProgress));
   }
 
-  async push(descriptor: Descriptor, bytes: Uint8Array, options: PushOptions = {}): Promise<void> {
+  async push(descriptor: Descriptor, bytes: Uint8Array, options: TransferOptions = {}): Promise<void> {
     if (isManifestMediaType(descriptor.mediaType)) return this.pushReference(descriptor, bytes, descriptor.digest);
     await this.pushBlob(descriptor, bytes, options);
   }
@@ -93,7 +93,7 @@ export class Repository implements Target {
     return { descriptor: { mediaType, digest, size: bytes.byteLength }, bytes };
   }
 
-  private async pushBlob(descriptor: Descriptor, bytes: Uint8Array, options: PushOptions): Promise<void> {
+  private async pushBlob(descriptor: Descriptor, bytes: Uint8Array, options: TransferOptions): Promise<void> {
     let location: string | undefined;
     for (const from of this.options.mountFrom ?? []) {
       const url = `${this.base}/blobs/uploads/?mount=${encodeURIComponent(descriptor.digest)}&from=${encodeURIComponent(from)}`;
@@ -147,4 +147,24 @@ export class Repository implements Target {
   private request(method: string, url: string, init: RequestInit, ...scopes: string[]): Promise<Response> {
     return this.options.client.fetch(url, { ...init, method }, { scopes });
   }
+}
+
+/**
+ * Reads a blob body, reporting progress, and stops one byte past the expected size: a server sending more
+ * than the descriptor says gets a "trailing data" error, not our memory.
+ */
+async function readBody(response: Response, expected: number, onProgress?: (bytes: number) => void): Promise<Uint8Array> {
+  if (!response.body) return new Uint8Array(0);
+  const chunks: Uint8Array[] = [];
+  let received = 0;
+  const reader = response.body.getReader();
+  while (received <= expected) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    received += value.byteLength;
+    onProgress?.(Math.min(received, expected));
+  }
+  await reader.cancel();
+  return Buffer.concat(chunks, received);
 }
