@@ -5,10 +5,12 @@ import { Host } from "as-proxy-wasm/host";
 const wasm = await readFile(new URL("../build/plugin.wasm", import.meta.url));
 export const exampleConfig = await readFile(new URL("../config.example.json", import.meta.url), "utf8");
 
-/** A fresh host with the filter configured (by default with config.example.json). */
-export async function startPlugin(configuration = exampleConfig, hostOptions = {}) {
-  const host = new Host(hostOptions);
-  const vm = await host.loadVm(wasm);
+/**
+ * Starts the filter (by default configured with config.example.json) in a new VM of `host` (default: a
+ * fresh Host). VMs of one host with the same `vmId` share data, like an Envoy's worker threads.
+ */
+export async function startPlugin(configuration = exampleConfig, { host = new Host(), vmId } = {}) {
+  const vm = await host.loadVm(wasm, { vmId });
   return { host, plugin: vm.startPlugin({ configuration }) };
 }
 

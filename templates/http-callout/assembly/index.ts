@@ -1,0 +1,54 @@
+// An external authorization check: each request waits while an HTTP service decides, then is resumed or
+// answered locally.
+import { FilterHeadersStatus, Header, HttpContext, RootContext, httpCallResponseHeaders, registerRootContext } from "as-proxy-wasm";
+import { configInt, configString } from "./config";
+export * from "as-proxy-wasm/exports";
+
+class CalloutRoot extends RootContext {
+  cluster: string = "auth-service";
+  authority: string = "auth.internal";
+  path: string = "/check";
+  timeoutMs: u32 = 1000;
+
+  onConfigure(configurationSize: usize): bool {
+    const json = this.getPluginConfigurationString();
+    this.cluster = configString(json, "cluster", this.cluster);
+    this.authority = configString(json, "authority", this.authority);
+    this.path = configString(json, "path", this.path);
+    this.timeoutMs = <u32>configInt(json, "timeoutMs", this.timeoutMs);
+    return true;
+  }
+
+  createHttpContext(contextId: u32): HttpContext | null {
+    return new Check(contextId, this);
+  }
+}
+
+class Check extends HttpContext {
+  onRequestHeaders(numHeaders: u32, endOfStream: bool): FilterHeadersStatus {
+    const root = changetype<CalloutRoot>(this.root);
+    const headers = [new Header(":method", "GET"), new Header(":path", root.path), new Header(":authority", root.authority)];
+    const credentials = this.requestHeaders.get("authorization");
+    if (credentials != null) headers.push(new Header("authorization", credentials));
+    if (this.httpCall(root.cluster, headers, null, [], root.timeoutMs) == 0) {
+      this.sendLocalResponse(503, "authorization service unavailable\n", [], "auth_callout_refused");
+    }
+    // Paused until onHttpCallResponse resumes the request or answers it.
+    return FilterHeadersStatus.StopIteration;
+  }
+
+  onHttpCallResponse(token: u32, numHeaders: u32, bodySize: usize, numTrailers: u32): void {
+    if (numHeaders == 0) {
+      this.sendLocalResponse(503, "authorization service unavailable\n", [], "auth_callout_failed");
+      return;
+    }
+    if (httpCallResponseHeaders.get(":status") != "200") {
+      this.sendLocalResponse(403, "denied\n", [], "auth_denied");
+      return;
+    }
+    this.requestHeaders.add("x-auth-checked", "true");
+    this.continueRequest();
+  }
+}
+
+registerRootContext((contextId: u32): RootContext => new CalloutRoot(contextId));

@@ -1,0 +1,50 @@
+// A network (TCP) filter: byte counters per direction, and connections opening with a blocked prefix closed.
+import { Counter, FilterStatus, LogLevel, PeerType, RootContext, TcpContext, log, registerRootContext } from "as-proxy-wasm";
+import { configString } from "./config";
+export * from "as-proxy-wasm/exports";
+
+class TcpRoot extends RootContext {
+  blockedPrefix: string = "";
+  received: Counter | null = null;
+  sent: Counter | null = null;
+
+  onConfigure(configurationSize: usize): bool {
+    this.blockedPrefix = configString(this.getPluginConfigurationString(), "blockedPrefix", "");
+    this.received = new Counter("tcp_filter.bytes_received");
+    this.sent = new Counter("tcp_filter.bytes_sent");
+    return true;
+  }
+
+  createTcpContext(contextId: u32): TcpContext | null {
+    return new Connection(contextId, this);
+  }
+}
+
+class Connection extends TcpContext {
+  bytesIn: u64 = 0;
+  bytesOut: u64 = 0;
+
+  onDownstreamData(dataSize: usize, endOfStream: bool): FilterStatus {
+    const root = changetype<TcpRoot>(this.root);
+    if (this.bytesIn == 0 && root.blockedPrefix.length > 0 && this.downstreamData.getText().startsWith(root.blockedPrefix)) {
+      log(LogLevel.Warn, "tcp: closing a connection that opened with the blocked prefix");
+      this.closeDownstream();
+      return FilterStatus.StopIteration;
+    }
+    this.bytesIn += dataSize;
+    changetype<Counter>(root.received).increment(<i64>dataSize);
+    return FilterStatus.Continue;
+  }
+
+  onUpstreamData(dataSize: usize, endOfStream: bool): FilterStatus {
+    this.bytesOut += dataSize;
+    changetype<Counter>(changetype<TcpRoot>(this.root).sent).increment(<i64>dataSize);
+    return FilterStatus.Continue;
+  }
+
+  onDownstreamConnectionClose(peer: PeerType): void {
+    log(LogLevel.Info, "tcp: connection closed, " + this.bytesIn.toString() + " bytes in, " + this.bytesOut.toString() + " bytes out");
+  }
+}
+
+registerRootContext((contextId: u32): RootContext => new TcpRoot(contextId));
