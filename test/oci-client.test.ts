@@ -102,6 +102,15 @@ test("auth: a basic challenge is answered once, then credentials go up front", a
   assert.deepEqual(auth, [undefined, `Basic ${Buffer.from("u:p").toString("base64")}`, `Basic ${Buffer.from("u:p").toString("base64")}`]);
 });
 
+test("auth: a refused basic credential is not sent twice", async () => {
+  fake.script.push(status(401, { "www-authenticate": 'Basic realm="test"' }), status(401, { "www-authenticate": 'Basic realm="test"' }), status(401, { "www-authenticate": 'Basic realm="test"' }));
+  const client = new AuthClient({ credential: async () => ({ username: "u", password: "wrong" }) });
+  const first = await client.fetch(`${fake.url}/v2/`, { method: "GET" }, { scopes: [] });
+  const second = await client.fetch(`${fake.url}/v2/`, { method: "GET" }, { scopes: [] });
+  assert.deepEqual([first.status, second.status], [401, 401]);
+  assert.equal(fake.script.length, 0, "one challenge round, then one attempt with the cached scheme");
+});
+
 test("auth: credentials are not sent to the origin a registry redirects to", async () => {
   fake.script.push(status(401, { "www-authenticate": 'Basic realm="test"' }), status(307, { location: `${other.url}/storage/blob` }));
   other.script.push((_req, res) => res.writeHead(200).end("blob"));

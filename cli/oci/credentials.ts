@@ -70,8 +70,10 @@ export function credentialSource(options: { env: NodeJS.ProcessEnv; explicit?: C
   };
 }
 
-async function lookup(registry: string, options: { env: NodeJS.ProcessEnv; explicit?: Credential }): Promise<Credential | undefined> {
+async function lookup(host: string, options: { env: NodeJS.ProcessEnv; explicit?: Credential }): Promise<Credential | undefined> {
   if (options.explicit) return options.explicit;
+  // The auth client asks by API host; Docker Hub's logins are stored under its name.
+  const registry = host === "registry-1.docker.io" ? "docker.io" : host;
   const { env } = options;
   if (env[usernameEnv] && env[passwordEnv] !== undefined) return { username: env[usernameEnv], password: env[passwordEnv] };
   const config = await readDockerConfig(dockerConfigPath(env));

@@ -51,12 +51,14 @@ export class AuthClient {
     const host = new URL(url).host;
     const state = this.state(host);
     const key = scopeKey(auth.scopes);
-    let response = await this.sendFollowing(url, init, await this.authorization(host, state, key));
+    const sent = await this.authorization(host, state, key);
+    let response = await this.sendFollowing(url, init, sent);
     if (response.status !== 401 || !isRewindable(init.body)) return response;
     const challenge = parseChallenge(response.headers.get("www-authenticate"));
     if (!challenge) return response;
     const authorization = await this.answer(host, state, challenge, auth.scopes);
-    if (!authorization) return response;
+    // Sending the same credential again would only be refused again (and count against lockouts).
+    if (!authorization || authorization === sent) return response;
     await response.body?.cancel();
     response = await this.sendFollowing(url, init, authorization);
     return response;
