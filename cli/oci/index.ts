@@ -10,10 +10,9 @@ export { copy, parseManifest, type CopyOptions } from "./copy.js";
 export { Annotation, MediaType, sha256, type Descriptor, type ImageManifest } from "./descriptor.js";
 export { ContentError, NotFoundError, RegistryError } from "./errors.js";
 export { extractWasm } from "./extract.js";
-export { OciLayout } from "./layout.js";
 export { createdFromEnv, packageWasm, pluginFileName, variants, type Variant } from "./package.js";
 export { parseLayoutReference, parseReference, formatReference, type Reference } from "./reference.js";
-export { credentialSource, dockerConfigPath, eraseCredential, passwordEnv, storeCredential, usernameEnv } from "./credentials.js";
+export { eraseCredential, storeCredential } from "./credentials.js";
 export { describeFailure, openTarget, type OpenedTarget, type TargetOptions } from "./target.js";
 
 /**
