@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { CliError, UsageError } from "../errors.js";
+import { UsageError } from "../errors.js";
 import type { Io } from "../io.js";
 import { flagCredential } from "../oci/cli-options.js";
 
@@ -29,20 +29,9 @@ export function registerLogin(program: Command, io: Io): void {
     .action(async (registryArg: string, flags: { username: string; passwordStdin?: boolean; plainHttp?: boolean }) => {
       if (!flags.passwordStdin) throw new UsageError("login needs --password-stdin", `pipe the password in: echo "$PASSWORD" | as-proxy-wasm login ${registryArg} -u ${flags.username} --password-stdin`);
       const credential = (await flagCredential(flags, io)) as { username: string; password: string };
-      const { normalizeRegistry, checkLogin } = await import("../oci/remote/registry.js");
-      const { AuthClient } = await import("../oci/remote/auth/client.js");
-      const { retryingFetch } = await import("../oci/remote/retry/client.js");
-      const { describeFailure, storeCredential } = await import("../oci/index.js");
-      const registry = normalizeRegistry(registryArg);
-      const client = new AuthClient({ fetch: retryingFetch(), credential: async () => credential });
-      try {
-        await checkLogin(registry, { client, plainHttp: flags.plainHttp });
-      } catch (error) {
-        const failure = await describeFailure(error, { display: registry, registry }, "login to");
-        throw failure instanceof CliError ? failure : new CliError(`login to ${registry}: ${failure.message}`);
-      }
-      const where = await storeCredential(registry, credential, io.env);
-      io.stdout.write(`login succeeded: ${registry} (stored in ${where})\n`);
+      const { login } = await import("../oci/index.js");
+      const { registry, storedIn } = await login(registryArg, credential, { plainHttp: flags.plainHttp, env: io.env });
+      io.stdout.write(`login succeeded: ${registry} (stored in ${storedIn})\n`);
     });
 
   program
@@ -52,10 +41,8 @@ export function registerLogin(program: Command, io: Io): void {
     .argument("<registry>", "registry host")
     .addHelpText("after", logoutExamples)
     .action(async (registryArg: string) => {
-      const { normalizeRegistry } = await import("../oci/remote/registry.js");
-      const { eraseCredential } = await import("../oci/index.js");
-      const registry = normalizeRegistry(registryArg);
-      const erased = await eraseCredential(registry, io.env);
+      const { logout } = await import("../oci/index.js");
+      const { registry, erased } = await logout(registryArg, io.env);
       io.stdout.write(erased ? `logged out of ${registry}\n` : `not logged in to ${registry}\n`);
     });
 }

@@ -12,7 +12,7 @@ export { ContentError, NotFoundError, RegistryError } from "./errors.js";
 export { extractWasm } from "./extract.js";
 export { createdFromEnv, packageWasm, pluginFileName, variants, type Variant } from "./package.js";
 export { parseLayoutReference, parseReference, formatReference, type Reference } from "./reference.js";
-export { eraseCredential, storeCredential } from "./credentials.js";
+export { login, logout } from "./login.js";
 export { describeFailure, openTarget, type OpenedTarget, type TargetOptions } from "./target.js";
 
 /**
