@@ -46,7 +46,6 @@ export class Vm {
 
   private current: Context;
   private nextContextId = 1;
-  private firstRoot: Plugin | undefined;
   private readonly pending: Pending[] = [];
   private nextHttpCallId = 1;
   private nextGrpcCallId = 1;
@@ -109,7 +108,7 @@ export class Vm {
     return Object.fromEntries([...provided].map(([module, specs]) => [module, pick(module === "env" ? env : wasi, specs)]));
   }
 
-  /** `_initialize` (then `main`) or `_start`, then the first root context and `proxy_on_vm_start`, as cpp-host does. */
+  /** `_initialize` (then `main`) or `_start`: the module's own initialization, before any context. */
   private start(): void {
     if (this.exportedFunction("_initialize")) {
       this.invoke("_initialize", this.vmContext, []);
@@ -117,44 +116,45 @@ export class Vm {
     } else if (this.exportedFunction("_start")) {
       this.invoke("_start", this.vmContext, []);
     }
-    const root = this.createRoot();
-    this.callback("proxy_on_context_create", root, [root.id, 0]);
-    this.startingVm = true;
-    try {
-      if (this.callback("proxy_on_vm_start", root, [root.id, this.vmConfig.length]) === 0) {
-        throw new HostError("returned false: the module refused to start (check its VM configuration)", "proxy_on_vm_start", root.id);
-      }
-    } finally {
-      this.startingVm = false;
-    }
-    this.firstRoot = root;
   }
 
-  /** Creates a root context (the first reuses the one that ran `proxy_on_vm_start`) and configures it. */
+  /**
+   * Creates a root context and configures it. cpp-host starts the VM with its first plugin: that plugin's
+   * root context is created (`proxy_on_context_create(id, 0)`), then `proxy_on_vm_start(id, vm_config_size)`
+   * runs, then `proxy_on_configure`; later plugins only get create and configure.
+   */
   startPlugin(options: PluginOptions = {}): Plugin {
-    const reused = this.firstRoot;
-    this.firstRoot = undefined;
-    const root = reused ?? this.createRoot();
-    root.name = options.name ?? "";
-    root.rootId = options.rootId ?? "";
-    root.configuration = toBytes(options.configuration).slice();
-    root.configuring = true;
-    try {
-      if (!reused) this.callback("proxy_on_context_create", root, [root.id, 0]);
-      if (this.callback("proxy_on_configure", root, [root.id, root.configuration.length]) === 0) {
-        throw new HostError("returned false: the plugin refused its configuration", "proxy_on_configure", root.id);
-      }
-    } finally {
-      root.configuring = false;
-    }
-    return root;
-  }
-
-  private createRoot(): Plugin {
+    const first = this.plugins.length === 0;
     const root = new Plugin(this, this.allocContextId());
     this.registerContext(root);
     this.plugins.push(root);
+    root.name = options.name ?? "";
+    root.rootId = options.rootId ?? "";
+    root.configuration = toBytes(options.configuration).slice();
+    this.withPlugin(root, () => this.callback("proxy_on_context_create", root, [root.id, 0]));
+    if (first) {
+      this.startingVm = true;
+      try {
+        if (this.callback("proxy_on_vm_start", root, [root.id, this.vmConfig.length]) === 0) {
+          throw new HostError("returned false: the module refused to start (check its VM configuration)", "proxy_on_vm_start", root.id);
+        }
+      } finally {
+        this.startingVm = false;
+      }
+    }
+    const configured = this.withPlugin(root, () => this.callback("proxy_on_configure", root, [root.id, root.configuration.length]));
+    if (configured === 0) throw new HostError("returned false: the plugin refused its configuration", "proxy_on_configure", root.id);
     return root;
+  }
+
+  /** PLUGIN_CONFIGURATION is readable while cpp-host holds the plugin (context creation and configure). */
+  private withPlugin<T>(root: Plugin, call: () => T): T {
+    root.configuring = true;
+    try {
+      return call();
+    } finally {
+      root.configuring = false;
+    }
   }
 
   allocContextId(): number {

@@ -43,8 +43,9 @@ describe("lifecycle and configuration", () => {
     assert.throws(() => vm.startPlugin({ configuration: "reject" }), (e: unknown) => e instanceof HostError && e.operation === "proxy_on_configure" && /refused its configuration/.test(e.message));
   });
 
-  test("a module whose on_vm_start returns false does not load", async () => {
-    await assert.rejects(new Host().loadVm(probe, { vmConfig: "refuse" }), (e: unknown) => e instanceof HostError && e.operation === "proxy_on_vm_start");
+  test("a module whose on_vm_start returns false does not start", async () => {
+    const vm = await new Host().loadVm(probe, { vmConfig: "refuse" });
+    assert.throws(() => vm.startPlugin(), (e: unknown) => e instanceof HostError && e.operation === "proxy_on_vm_start");
   });
 });
 

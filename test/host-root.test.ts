@@ -81,8 +81,8 @@ describe("root-level features", () => {
   test("foreign functions, properties (host, scenario, derived, set by the module), log level, clocks, stdout", async () => {
     const host = new Host({ startTime: 1_000_000, logLevel: "debug", foreignFunctions: { reverse }, properties: { "custom.key": "from-host" } });
     const vm = await host.loadVm(features);
-    assert.deepEqual(host.logs[0], { level: "info", message: "hello from stdout", vmId: "", contextId: 1 });
     const plugin = vm.startPlugin({ configuration: "plain", name: "my-plugin" });
+    assert.deepEqual(host.logs[0], { level: "info", message: "hello from stdout", vmId: "", contextId: 1 });
     const result = await plugin.httpStream({ request: { headers: [[":path", "/p?q=1"]] }, properties: { "custom\0key": "from-scenario" } });
     const lines = messages(result.logs);
     assert.ok(lines.includes("foreign status=0 result=cba missing=1"), lines.join("\n"));
