@@ -1,6 +1,7 @@
 // HTTP contexts of the SDK, driven through the host emulator: what the host forwarded and answered.
 import { test, before } from "node:test";
 import assert from "node:assert/strict";
+import { WasmTrapError } from "../host/index.js";
 import { buildFixture, startPlugin, header, get } from "./sdk-helpers.js";
 
 let wasm: Uint8Array;
@@ -110,4 +111,14 @@ test("log levels, get_log_level and the WASI clock", async () => {
   assert.ok(messages.includes("warn:warn line"));
   assert.ok(!messages.some((m) => m.includes("debug line")), "below the host's level: dropped");
   assert.ok(messages.includes("info:on_log /e mode=env"), "request headers readable in on_log");
+});
+
+test("runtime hooks: Math.random works, trace logs at trace level, abort logs at critical level and traps", async () => {
+  const { host, plugin } = await startPlugin(wasm);
+  const ok = await plugin.httpStream({ request: { headers: get("/r", [["x-mode", "runtime"]]) } });
+  assert.equal(header(ok.request!.headers, "x-random"), "ok");
+  assert.ok(host.logs.some((l) => l.level === "trace" && l.message === "trace: traced from the filter"));
+  await assert.rejects(plugin.httpStream({ request: { headers: get("/r", [["x-mode", "runtime"], ["x-abort", "1"]]) } }), WasmTrapError);
+  const critical = host.logs.find((l) => l.level === "critical");
+  assert.match(critical?.message ?? "", /^abort: Index out of range in ~lib\/array\.ts$/);
 });
