@@ -29,7 +29,7 @@ export async function run(file: string, options: RunOptions, io: Io): Promise<vo
     if (error instanceof HostError) throw new CliError(`run failed: ${error.message}`);
     throw error;
   }
-  io.stdout.write(options.json ? `${JSON.stringify(result, null, 2)}\n` : formatResult(result, io.stdout));
+  io.stdout.write(options.json ? `${formatJson(result)}\n` : formatResult(result, io.stdout));
 }
 
 /** `--config` is the plugin configuration itself, or `@file` to read it from a file. */
@@ -41,6 +41,13 @@ async function readConfig(value: string, cwd: string): Promise<string> {
   } catch {
     throw new UsageError(`--config ${value}: no such file`);
   }
+}
+
+/** Indented JSON with each [name, value] header pair kept on one line. */
+function formatJson(result: HttpStreamResult): string {
+  const string = String.raw`"(?:[^"\\]|\\.)*"`;
+  const pair = new RegExp(String.raw`\[\s*(${string}),\s*(${string})\s*\]`, "g");
+  return JSON.stringify(result, null, 2).replace(pair, "[$1, $2]");
 }
 
 function formatResult(result: HttpStreamResult, out: Output): string {

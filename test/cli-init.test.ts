@@ -1,0 +1,152 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { Ajv } from "ajv";
+import { parse as parseYaml } from "yaml";
+import type { Command } from "commander";
+import { runCli } from "../cli/index.js";
+import { memoryIo } from "../cli/io.js";
+import { createProgram } from "../cli/program.js";
+import { packageRoot } from "../cli/package-root.js";
+import { TEMPLATES } from "../cli/init/templates.js";
+
+const exec = promisify(execFile);
+const tmp = await mkdtemp(join(tmpdir(), "cli-init-"));
+test.after(() => rm(tmp, { recursive: true, force: true }));
+
+async function cli(args: string[]) {
+  const { io, stdout, stderr } = memoryIo({ cwd: tmp });
+  const code = await runCli(args, io);
+  return { code, stdout: stdout(), stderr: stderr() };
+}
+
+/** Runs an npm script in a project the way a user would, failing with its output. */
+async function npm(dir: string, args: string[]) {
+  try {
+    // Without NODE_TEST_CONTEXT: the project's own `node --test` must report as it would for a user, not to this runner.
+    const { NODE_TEST_CONTEXT: _, ...env } = process.env;
+    return await exec("npm", args, { cwd: dir, env: { ...env, npm_config_update_notifier: "false" }, timeout: 120_000 });
+  } catch (error) {
+    const { stdout, stderr } = error as { stdout: string; stderr: string };
+    throw new Error(`npm ${args.join(" ")} in ${dir} failed:\n${stdout}\n${stderr}`);
+  }
+}
+
+test("init writes each template's project; a single npm install links this repository", async () => {
+  for (const template of TEMPLATES) {
+    const { code, stdout, stderr } = await cli(["init", template, "--template", template]);
+    assert.equal(code, 0, stderr);
+    assert.match(stdout, new RegExp(`Created ${template} from template ${template}\\.`));
+    const dir = join(tmp, template);
+    const pkg = JSON.parse(await readFile(join(dir, "package.json"), "utf8"));
+    assert.equal(pkg.name, template);
+    assert.equal(pkg.scripts.build, "as-proxy-wasm build");
+    assert.match(pkg.scripts.test, /node --test/);
+    assert.equal(pkg.devDependencies["as-proxy-wasm"], `file:${packageRoot}`);
+    assert.deepEqual(JSON.parse(await readFile(join(dir, "asconfig.json"), "utf8")), { extends: "./node_modules/as-proxy-wasm/asconfig.json" });
+    for (const file of ["assembly/index.ts", "test/filter.test.mjs", "README.md", ".gitignore", ".github/workflows/ci.yml"]) {
+      assert.ok(existsSync(join(dir, file)), `${template}: ${file}`);
+    }
+    assert.ok(!existsSync(join(dir, "template.json")) && !existsSync(join(dir, "ABOUT.md")));
+    const readme = await readFile(join(dir, "README.md"), "utf8");
+    assert.doesNotMatch(readme, /\{\{\w+\}\}/);
+    // The example configuration satisfies the schema `manifest` checks pluginConfig against.
+    const schema = JSON.parse(await readFile(join(dir, "config.schema.json"), "utf8"));
+    const example = JSON.parse(await readFile(join(dir, "config.example.json"), "utf8"));
+    const validate = new Ajv().compile(schema);
+    assert.ok(validate(example), `${template}: ${JSON.stringify(validate.errors)}`);
+  }
+  await npm(join(tmp, TEMPLATES[0]), ["install", "--offline", "--no-audit", "--no-fund"]);
+  assert.ok(existsSync(join(tmp, TEMPLATES[0], "node_modules/.bin/as-proxy-wasm")));
+  // The same install serves the other projects (it is one symlink to this repository).
+  for (const template of TEMPLATES.slice(1)) {
+    await symlink(join(tmp, TEMPLATES[0], "node_modules"), join(tmp, template, "node_modules"));
+  }
+});
+
+for (const template of TEMPLATES) {
+  test(`${template}: npm run build, then npm test passes`, async () => {
+    const dir = join(tmp, template);
+    const built = await npm(dir, ["run", "build"]);
+    assert.match(built.stdout, /build\/plugin\.wasm: [\d,]+ bytes, ABI 0\.2\.1 \(built in/);
+    const tested = await npm(dir, ["test"]);
+    assert.match(tested.stdout, /# fail 0/);
+    assert.doesNotMatch(tested.stdout, /# pass 0\b/);
+  });
+}
+
+test("run --json: add-header adds its header to the response", async () => {
+  const { code, stdout, stderr } = await cli(["run", "add-header/build/plugin.wasm", "--json"]);
+  assert.equal(code, 0, stderr);
+  const result = JSON.parse(stdout);
+  assert.ok(result.response.headers.some(([name, value]: string[]) => name === "x-hello" && value === "world"), stdout);
+});
+
+test("run --json: auth without credentials answers 401 itself, nothing reaches the upstream", async () => {
+  const { code, stdout, stderr } = await cli(["run", "auth/build/plugin.wasm", "--json", "--config", "@auth/config.example.json"]);
+  assert.equal(code, 0, stderr);
+  const result = JSON.parse(stdout);
+  assert.equal(result.localResponse.status, 401);
+  assert.equal(result.request, null);
+});
+
+test("the binary runs: bin/as-proxy-wasm.js inspect on a generated project's module", async () => {
+  const { stdout } = await exec(process.execPath, [join(packageRoot, "bin/as-proxy-wasm.js"), "inspect", join(tmp, "tcp/build/plugin.wasm"), "--json"]);
+  const report = JSON.parse(stdout);
+  assert.equal(report.loadable, true);
+  assert.equal(report.abiVersion, "0.2.1");
+});
+
+test("the CI workflow builds, tests, logs in and pushes, with commands and flags that exist", async () => {
+  const workflow = parseYaml(await readFile(join(tmp, "add-header/.github/workflows/ci.yml"), "utf8"));
+  assert.deepEqual(workflow.on.push.tags, ["v*"]);
+  const steps: { run?: string; env?: Record<string, string> }[] = workflow.jobs.build.steps;
+  const runs = steps.flatMap((s) => (s.run ?? "").split("\n")).map((l) => l.trim()).filter(Boolean);
+  for (const expected of ["npm ci", "npm run build", "npm test"]) assert.ok(runs.includes(expected), expected);
+  const calls = runs.filter((l) => l.includes("as-proxy-wasm ")).map((l) => l.slice(l.indexOf("as-proxy-wasm ") + 14).split(/\s+/));
+  assert.deepEqual(calls.map((c) => c[0]).sort(), ["inspect", "login", "manifest", "push"]);
+  const program = createProgram(memoryIo().io);
+  for (const [name, ...args] of calls) {
+    let command = program.commands.find((c) => c.name() === name) as Command;
+    if (command.commands.length > 0) command = command.commands.find((c) => c.name() === args[0]) as Command;
+    assert.ok(command, `${name} ${args[0]}`);
+    for (const flag of args.filter((a) => a.startsWith("-"))) {
+      assert.ok(command.options.some((o) => o.long === flag || o.short === flag), `${name}: unknown flag ${flag}`);
+    }
+  }
+  const publish = steps.find((s) => s.run?.includes("as-proxy-wasm push"));
+  assert.match(publish?.env?.REGISTRY_PASSWORD ?? "", /\$\{\{ secrets\.REGISTRY_PASSWORD \}\}/);
+  assert.match(publish?.run ?? "", /--password-stdin/);
+});
+
+test("init refuses a non-empty directory, a file, and an unknown template", async () => {
+  await mkdir(join(tmp, "busy"));
+  await writeFile(join(tmp, "busy/keep.txt"), "mine");
+  const busy = await cli(["init", "busy"]);
+  assert.equal(busy.code, 2);
+  assert.match(busy.stderr, /^error: busy: directory is not empty$/m);
+  assert.deepEqual(await readdir(join(tmp, "busy")), ["keep.txt"]);
+  await writeFile(join(tmp, "file"), "");
+  const file = await cli(["init", "file"]);
+  assert.equal(file.code, 2);
+  assert.match(file.stderr, /^error: file: exists and is not a directory$/m);
+  const unknown = await cli(["init", "x", "--template", "nope"]);
+  assert.notEqual(unknown.code, 0);
+  assert.match(unknown.stderr, /argument 'nope' is invalid\. Allowed choices are add-header, auth, rate-limit, http-callout, body-rewrite, tcp/);
+  assert.ok(!existsSync(join(tmp, "x")));
+});
+
+test("init into an existing empty directory works; --help lists the templates with an example", async () => {
+  await mkdir(join(tmp, "empty"));
+  assert.equal((await cli(["init", "empty"])).code, 0);
+  assert.ok(existsSync(join(tmp, "empty/assembly/index.ts")));
+  const help = await cli(["init", "--help"]);
+  assert.equal(help.code, 0);
+  for (const template of TEMPLATES) assert.match(help.stdout, new RegExp(`^ {2}${template} `, "m"));
+  assert.match(help.stdout, /\$ as-proxy-wasm init my-auth --template auth/);
+});
