@@ -111,6 +111,16 @@ test("a module that traps in the emulator fails with one line naming the callbac
   assert.match(stderr, /^error: run failed: proxy_on_context_create \(context \d+\): module trapped: .*Missing root context factory/);
 });
 
+test("another SDK's module: --root-id picks its plugin, --config feeds it (inline and @file)", async () => {
+  await writeFile(join(dir, "solo.wasm"), await buildSoloAddHeader());
+  await writeFile(join(dir, "solo-config.txt"), "from a file");
+  for (const [config, expected] of [["inline", "inline"], ["@solo-config.txt", "from a file"]]) {
+    const { code, stdout, stderr } = await run(["solo.wasm", "--root-id", "add_header", "--config", config, "--json"]);
+    assert.equal(code, 0, stderr);
+    assert.deepEqual(JSON.parse(stdout).response.headers.at(-1), ["hello", expected]);
+  }
+});
+
 test("--help documents the scenario with an example", async () => {
   const { code, stdout } = await run(["--help"]);
   assert.equal(code, 0);
