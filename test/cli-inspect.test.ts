@@ -49,6 +49,22 @@ test("a raw AssemblyScript filter is loadable, ABI 0.2.1, with its imports and e
   assert.match(stdout, /✓ loadable by Envoy\/Istio/);
 });
 
+test("our SDK's add-header example: ABI 0.2.1, loadable, no warnings, only proxy-wasm and WASI imports", async () => {
+  const example = join(import.meta.dirname, "../examples/add-header");
+  // The same options as the example's own test, so the compile is shared through the cache.
+  const wasm = await compileCached({ entry: join(example, "assembly", "index.ts"), config: join(example, "asconfig.json") });
+  const { code, stdout } = await inspect([await write("sdk.wasm", wasm), "--json"]);
+  assert.equal(code, 0);
+  const report = JSON.parse(stdout);
+  assert.equal(report.abiVersion, "0.2.1");
+  assert.equal(report.loadable, true);
+  assert.deepEqual(report.warnings, []);
+  for (const imp of report.imports) assert.match(`${imp.module}.${imp.name}`, /^(env\.proxy_|wasi_snapshot_preview1\.)/);
+  for (const name of ["proxy_abi_version_0_2_1", "proxy_on_memory_allocate", "malloc", "_initialize"]) {
+    assert.ok(report.exports.some((e: { name: string }) => e.name === name), name);
+  }
+});
+
 test("@solo-io/proxy-runtime's add-header module: ABI 0.2.0, loadable, start-function warning", async () => {
   const { code, stdout } = await inspect([await write("solo.wasm", await buildSoloAddHeader()), "--json"]);
   assert.equal(code, 0);
