@@ -15,6 +15,11 @@ export interface BufferAccess {
 const EMPTY = new Uint8Array(0);
 export const ABSENT_BUFFER: BufferAccess = { get: () => EMPTY, absent: true };
 
+/** Data a stream callback holds (body, connection data): read-write while held, else an absent buffer. */
+export function heldBuffer(held: boolean, get: () => Uint8Array, set: (bytes: Uint8Array) => void): BufferAccess {
+  return held ? { get, set } : ABSENT_BUFFER;
+}
+
 export function readOnly(bytes: Uint8Array): BufferAccess {
   return { get: () => bytes };
 }
@@ -133,4 +138,35 @@ export interface LocalResponse {
   body: Uint8Array;
   details: string;
   grpcStatus: number;
+}
+
+/** An HTTP stream or TCP connection context: created under a root context, done, then deleted. */
+export abstract class StreamContext extends Context {
+  deleted = false;
+
+  constructor(
+    vm: Vm,
+    id: number,
+    readonly root: Plugin,
+  ) {
+    super(vm, id);
+    vm.registerContext(this);
+    vm.callback("proxy_on_context_create", this, [id, root.id]);
+  }
+
+  get plugin(): Plugin {
+    return this.root;
+  }
+
+  /** `proxy_on_done`. Envoy deletes a stream context right after, whatever it returns. */
+  onDone(): boolean {
+    return (this.vm.callback("proxy_on_done", this, [this.id]) ?? 1) !== 0;
+  }
+
+  onDelete(): void {
+    if (this.deleted) return;
+    this.deleted = true;
+    this.vm.callback("proxy_on_delete", this, [this.id]);
+    this.vm.forgetContext(this.id);
+  }
 }

@@ -1,22 +1,10 @@
 import { BUFFER_TYPE_MAX, LOG_LEVEL_NAMES, MAP_TYPE_MAX, STREAM_TYPE_MAX, Status, StreamType } from "./abi.js";
 import { headersByteSize, lowercaseNames, parseHeaders, serializeHeaders, toBytes, toText } from "./codec.js";
 import { writeBuffer } from "./context.js";
-import { MemoryFault } from "./errors.js";
+import { faultsAs } from "./errors.js";
 import type { Vm } from "./vm.js";
 
 type HostFunction = (...args: never[]) => number;
-
-/** A bad pointer from the module becomes INVALID_MEMORY_ACCESS, as in cpp-host. */
-function guarded<F extends (...args: never[]) => number>(f: F): F {
-  return ((...args: never[]) => {
-    try {
-      return f(...args);
-    } catch (e) {
-      if (e instanceof MemoryFault) return Status.InvalidMemoryAccess;
-      throw e;
-    }
-  }) as F;
-}
 
 /** The `env` host functions (all ABI versions; the VM picks those its version gets), after cpp-host's exports.cc. */
 export function envImports(vm: Vm): Record<string, HostFunction> {
@@ -302,7 +290,8 @@ export function envImports(vm: Vm): Record<string, HostFunction> {
       return Status.Ok;
     },
   };
-  return Object.fromEntries(Object.entries(functions).map(([name, f]) => [name, guarded(f)]));
+  // A bad pointer from the module becomes INVALID_MEMORY_ACCESS, as in cpp-host.
+  return Object.fromEntries(Object.entries(functions).map(([name, f]) => [name, faultsAs(Status.InvalidMemoryAccess, f)]));
 }
 
 function removeAll(map: [string, string][], key: string): void {

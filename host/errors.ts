@@ -34,3 +34,15 @@ export class ProcExit extends Error {
     this.name = "ProcExit";
   }
 }
+
+/** Wraps a host function so a bad pointer from the module returns `code` (a status or errno) instead of throwing. */
+export function faultsAs<F extends (...args: never[]) => number | void>(code: number, f: F): F {
+  return ((...args: never[]) => {
+    try {
+      return f(...args);
+    } catch (e) {
+      if (e instanceof MemoryFault) return code;
+      throw e;
+    }
+  }) as F;
+}

@@ -1,9 +1,7 @@
 import { Action, BufferType, DataAction, MapType, Status, StreamType, headersCallbackArity, type CallbackName } from "./abi.js";
 import type { CalloutHandler } from "./callouts.js";
 import { concatBytes, lowercaseNames, toBytes, type Bytes, type HeaderList } from "./codec.js";
-import { ABSENT_BUFFER, Context, type BufferAccess, type LocalResponse } from "./context.js";
-import type { Plugin } from "./plugin.js";
-import type { Vm } from "./vm.js";
+import { StreamContext, heldBuffer, type BufferAccess, type LocalResponse } from "./context.js";
 
 const EMPTY = new Uint8Array(0);
 type Phase = "request" | "response";
@@ -13,7 +11,7 @@ type Phase = "request" | "response";
  * Envoy's wasm filter: a map or body is reachable in its own callback and while the stream is paused from
  * there; `proxy_on_log` reads the final request and response headers and the response trailers.
  */
-export class HttpContext extends Context {
+export class HttpContext extends StreamContext {
   requestHeaders: HeaderList = [];
   requestTrailers: HeaderList | null = null;
   responseHeaders: HeaderList = [];
@@ -30,29 +28,15 @@ export class HttpContext extends Context {
   readonly closed: StreamType[] = [];
   /** Callout answers for this stream only (a scenario's `callouts`). */
   readonly calloutHandlers = new Map<string, CalloutHandler>();
-  deleted = false;
 
-  private readonly access = { requestHeaders: false, requestBody: false, requestTrailers: false, responseHeaders: false, responseBody: false, responseTrailers: false };
+  /** Envoy's per-direction pointers: what the module can reach right now. */
+  private readonly access = { request: { headers: false, body: false, trailers: false }, response: { headers: false, body: false, trailers: false } };
   private readonly buffering = { request: false, response: false };
   private readonly paused = { request: false, response: false };
   private readonly continuedInCallback = { request: false, response: false };
   private endOfStream = false;
   private logPhase = false;
   private phase: Phase = "request";
-
-  constructor(
-    vm: Vm,
-    id: number,
-    readonly root: Plugin,
-  ) {
-    super(vm, id);
-    vm.registerContext(this);
-    vm.callback("proxy_on_context_create", this, [id, root.id]);
-  }
-
-  get plugin(): Plugin {
-    return this.root;
-  }
 
   isPaused(stream: StreamType): boolean {
     if (stream === StreamType.Request) return this.paused.request;
@@ -63,45 +47,27 @@ export class HttpContext extends Context {
   // Callbacks, the way Envoy's filter calls them.
 
   onRequestHeaders(headers: HeaderList, endOfStream = false): number {
-    this.phase = "request";
-    this.requestHeaders = lowercaseNames(headers);
-    this.access.requestHeaders = true;
-    return this.headersCallback("proxy_on_request_headers", "request", this.requestHeaders.length, endOfStream, () => {
-      this.access.requestHeaders = false;
-    });
+    return this.headersCallback("request", headers, endOfStream);
   }
 
   onRequestBody(chunk: Bytes, endOfStream: boolean): number {
-    this.phase = "request";
     return this.bodyCallback("request", toBytes(chunk), endOfStream);
   }
 
   onRequestTrailers(trailers: HeaderList): number {
-    this.phase = "request";
-    this.requestTrailers = lowercaseNames(trailers);
-    this.access.requestTrailers = true;
-    return this.trailersCallback("proxy_on_request_trailers", "request", this.requestTrailers.length);
+    return this.trailersCallback("request", trailers);
   }
 
   onResponseHeaders(headers: HeaderList, endOfStream = false): number {
-    this.phase = "response";
-    this.responseHeaders = lowercaseNames(headers);
-    this.access.responseHeaders = true;
-    return this.headersCallback("proxy_on_response_headers", "response", this.responseHeaders.length, endOfStream, () => {
-      this.access.responseHeaders = false;
-    });
+    return this.headersCallback("response", headers, endOfStream);
   }
 
   onResponseBody(chunk: Bytes, endOfStream: boolean): number {
-    this.phase = "response";
     return this.bodyCallback("response", toBytes(chunk), endOfStream);
   }
 
   onResponseTrailers(trailers: HeaderList): number {
-    this.phase = "response";
-    this.responseTrailers = lowercaseNames(trailers);
-    this.access.responseTrailers = true;
-    return this.trailersCallback("proxy_on_response_trailers", "response", this.responseTrailers.length);
+    return this.trailersCallback("response", trailers);
   }
 
   onLog(): void {
@@ -113,40 +79,34 @@ export class HttpContext extends Context {
     }
   }
 
-  /** `proxy_on_done`. Envoy deletes an HTTP context right after, whatever it returns. */
-  onDone(): boolean {
-    return (this.vm.callback("proxy_on_done", this, [this.id]) ?? 1) !== 0;
-  }
-
-  onDelete(): void {
-    if (this.deleted) return;
-    this.deleted = true;
-    this.vm.callback("proxy_on_delete", this, [this.id]);
-    this.vm.forgetContext(this.id);
-  }
-
-  private headersCallback(name: CallbackName, phase: Phase, count: number, endOfStream: boolean, onContinue: () => void): number {
+  private headersCallback(phase: Phase, headers: HeaderList, endOfStream: boolean): number {
+    this.phase = phase;
+    const list = lowercaseNames(headers);
+    if (phase === "request") this.requestHeaders = list;
+    else this.responseHeaders = list;
+    this.access[phase].headers = true;
     this.endOfStream = endOfStream;
-    const args = headersCallbackArity(this.vm.abiVersion) === 2 ? [this.id, count] : [this.id, count, endOfStream ? 1 : 0];
+    const name = phase === "request" ? "proxy_on_request_headers" : "proxy_on_response_headers";
+    const args = headersCallbackArity(this.vm.abiVersion) === 2 ? [this.id, list.length] : [this.id, list.length, endOfStream ? 1 : 0];
     const action = this.filterCallback(name, phase, args);
     // Envoy maps ContinueAndEndStream to Continue; cpp-host turns StopIteration into StopAllIteration.
-    if ((action === Action.Continue || action === Action.ContinueAndEndStream) && !this.localReplyDuring(phase)) onContinue();
+    if ((action === Action.Continue || action === Action.ContinueAndEndStream) && !this.localReplyDuring(phase)) this.access[phase].headers = false;
     else this.pause(phase);
     return action;
   }
 
   private bodyCallback(phase: Phase, chunk: Uint8Array, endOfStream: boolean): number {
-    const held = phase === "request" ? this.requestBody : this.responseBody;
-    const body = this.buffering[phase] ? concatBytes(held, chunk) : chunk;
+    this.phase = phase;
+    const body = this.buffering[phase] ? concatBytes(this.bodyOf(phase), chunk) : chunk;
     this.setBody(phase, body);
-    this.access[phase === "request" ? "requestBody" : "responseBody"] = true;
+    this.access[phase].body = true;
     this.endOfStream = endOfStream;
     const name = phase === "request" ? "proxy_on_request_body" : "proxy_on_response_body";
     const action = this.filterCallback(name, phase, [this.id, body.length, endOfStream ? 1 : 0]);
     if (this.continuedInCallback[phase]) return action;
     if (action === DataAction.Continue && !this.localReplyDuring(phase)) {
       this.forwardBody(phase);
-      this.access[phase === "request" ? "requestBody" : "responseBody"] = false;
+      this.access[phase].body = false;
     } else if (action === DataAction.StopIterationAndBuffer || action === DataAction.StopIterationAndWatermark) {
       this.buffering[phase] = true;
       if (endOfStream) this.paused[phase] = true;
@@ -159,11 +119,17 @@ export class HttpContext extends Context {
     return action;
   }
 
-  private trailersCallback(name: CallbackName, phase: Phase, count: number): number {
-    const action = this.filterCallback(name, phase, [this.id, count]);
+  private trailersCallback(phase: Phase, trailers: HeaderList): number {
+    this.phase = phase;
+    const list = lowercaseNames(trailers);
+    if (phase === "request") this.requestTrailers = list;
+    else this.responseTrailers = list;
+    this.access[phase].trailers = true;
+    const name = phase === "request" ? "proxy_on_request_trailers" : "proxy_on_response_trailers";
+    const action = this.filterCallback(name, phase, [this.id, list.length]);
     if (action === Action.Continue && !this.localReplyDuring(phase)) {
       this.forwardBody(phase);
-      this.access[phase === "request" ? "requestTrailers" : "responseTrailers"] = false;
+      this.access[phase].trailers = false;
     } else this.pause(phase);
     return action;
   }
@@ -181,19 +147,19 @@ export class HttpContext extends Context {
     return this.localResponse?.during === phase;
   }
 
+  private bodyOf(phase: Phase): Uint8Array {
+    return phase === "request" ? this.requestBody : this.responseBody;
+  }
+
   private setBody(phase: Phase, body: Uint8Array): void {
     if (phase === "request") this.requestBody = body;
     else this.responseBody = body;
   }
 
   private forwardBody(phase: Phase): void {
-    if (phase === "request") {
-      this.forwardedRequestBody = concatBytes(this.forwardedRequestBody, this.requestBody);
-      this.requestBody = EMPTY;
-    } else {
-      this.forwardedResponseBody = concatBytes(this.forwardedResponseBody, this.responseBody);
-      this.responseBody = EMPTY;
-    }
+    if (phase === "request") this.forwardedRequestBody = concatBytes(this.forwardedRequestBody, this.requestBody);
+    else this.forwardedResponseBody = concatBytes(this.forwardedResponseBody, this.responseBody);
+    this.setBody(phase, EMPTY);
     this.buffering[phase] = false;
   }
 
@@ -214,34 +180,33 @@ export class HttpContext extends Context {
     }
     switch (type) {
       case MapType.HttpRequestHeaders:
-        return this.access.requestHeaders ? this.requestHeaders : null;
+        return this.access.request.headers ? this.requestHeaders : null;
       case MapType.HttpResponseHeaders:
-        return this.access.responseHeaders ? this.responseHeaders : null;
+        return this.access.response.headers ? this.responseHeaders : null;
       case MapType.HttpRequestTrailers:
-        // Envoy adds trailers when a body callback at end of stream asks for them and there are none.
-        if (mutable && !this.access.requestTrailers && this.requestTrailers === null && this.access.requestBody && this.endOfStream) {
-          this.requestTrailers = [];
-          this.access.requestTrailers = true;
-        }
-        return this.access.requestTrailers ? this.requestTrailers : null;
+        return this.trailersFor("request", mutable);
       case MapType.HttpResponseTrailers:
-        if (mutable && !this.access.responseTrailers && this.responseTrailers === null && this.access.responseBody && this.endOfStream) {
-          this.responseTrailers = [];
-          this.access.responseTrailers = true;
-        }
-        return this.access.responseTrailers ? this.responseTrailers : null;
+        return this.trailersFor("response", mutable);
       default:
         return super.getMap(type, mutable);
     }
   }
 
+  /** Envoy adds trailers when a body callback at end of stream asks for them and there are none. */
+  private trailersFor(phase: Phase, mutable: boolean): HeaderList | null {
+    const access = this.access[phase];
+    const current = phase === "request" ? this.requestTrailers : this.responseTrailers;
+    if (mutable && !access.trailers && current === null && access.body && this.endOfStream) {
+      if (phase === "request") this.requestTrailers = [];
+      else this.responseTrailers = [];
+      access.trailers = true;
+    }
+    return access.trailers ? (phase === "request" ? this.requestTrailers : this.responseTrailers) : null;
+  }
+
   override getBuffer(type: BufferType): BufferAccess | null {
-    if (type === BufferType.HttpRequestBody) {
-      return this.access.requestBody ? { get: () => this.requestBody, set: (b) => void (this.requestBody = b) } : ABSENT_BUFFER;
-    }
-    if (type === BufferType.HttpResponseBody) {
-      return this.access.responseBody ? { get: () => this.responseBody, set: (b) => void (this.responseBody = b) } : ABSENT_BUFFER;
-    }
+    if (type === BufferType.HttpRequestBody) return heldBuffer(this.access.request.body, () => this.requestBody, (b) => void (this.requestBody = b));
+    if (type === BufferType.HttpResponseBody) return heldBuffer(this.access.response.body, () => this.responseBody, (b) => void (this.responseBody = b));
     return super.getBuffer(type);
   }
 
@@ -252,11 +217,7 @@ export class HttpContext extends Context {
     this.continuedInCallback[phase] = true;
     this.paused[phase] = false;
     this.forwardBody(phase);
-    if (phase === "request") {
-      this.access.requestHeaders = this.access.requestBody = this.access.requestTrailers = false;
-    } else {
-      this.access.responseHeaders = this.access.responseBody = this.access.responseTrailers = false;
-    }
+    this.access[phase] = { headers: false, body: false, trailers: false };
     return Status.Ok;
   }
 

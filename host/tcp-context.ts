@@ -1,8 +1,6 @@
 import { Action, BufferType, PeerType, Status, StreamType, type CallbackName } from "./abi.js";
 import { concatBytes, toBytes, type Bytes } from "./codec.js";
-import { ABSENT_BUFFER, Context, type BufferAccess } from "./context.js";
-import type { Plugin } from "./plugin.js";
-import type { Vm } from "./vm.js";
+import { StreamContext, heldBuffer, type BufferAccess } from "./context.js";
 
 const EMPTY = new Uint8Array(0);
 type Side = "downstream" | "upstream";
@@ -11,7 +9,7 @@ type Side = "downstream" | "upstream";
  * One TCP connection through a network filter. Like Envoy, data a callback stops on stays in the
  * connection's buffer and the next callback sees it again with the new bytes appended.
  */
-export class TcpContext extends Context {
+export class TcpContext extends StreamContext {
   /** Data held by the filter (read buffer from the client / write buffer from the upstream). */
   downstreamData: Uint8Array = EMPTY;
   upstreamData: Uint8Array = EMPTY;
@@ -20,22 +18,7 @@ export class TcpContext extends Context {
   toDownstream: Uint8Array = EMPTY;
   readonly continued: StreamType[] = [];
   readonly closed: StreamType[] = [];
-  deleted = false;
   private readonly access = { downstream: false, upstream: false };
-
-  constructor(
-    vm: Vm,
-    id: number,
-    readonly root: Plugin,
-  ) {
-    super(vm, id);
-    vm.registerContext(this);
-    vm.callback("proxy_on_context_create", this, [id, root.id]);
-  }
-
-  get plugin(): Plugin {
-    return this.root;
-  }
 
   onNewConnection(): number {
     return this.vm.callback("proxy_on_new_connection", this, [this.id]) ?? Action.Continue;
@@ -59,17 +42,6 @@ export class TcpContext extends Context {
 
   onLog(): void {
     this.vm.callback("proxy_on_log", this, [this.id]);
-  }
-
-  onDone(): boolean {
-    return (this.vm.callback("proxy_on_done", this, [this.id]) ?? 1) !== 0;
-  }
-
-  onDelete(): void {
-    if (this.deleted) return;
-    this.deleted = true;
-    this.vm.callback("proxy_on_delete", this, [this.id]);
-    this.vm.forgetContext(this.id);
   }
 
   isHolding(side: Side): boolean {
@@ -102,12 +74,8 @@ export class TcpContext extends Context {
   }
 
   override getBuffer(type: BufferType): BufferAccess | null {
-    if (type === BufferType.DownstreamData) {
-      return this.access.downstream ? { get: () => this.downstreamData, set: (b) => void (this.downstreamData = b) } : ABSENT_BUFFER;
-    }
-    if (type === BufferType.UpstreamData) {
-      return this.access.upstream ? { get: () => this.upstreamData, set: (b) => void (this.upstreamData = b) } : ABSENT_BUFFER;
-    }
+    if (type === BufferType.DownstreamData) return heldBuffer(this.access.downstream, () => this.downstreamData, (b) => void (this.downstreamData = b));
+    if (type === BufferType.UpstreamData) return heldBuffer(this.access.upstream, () => this.upstreamData, (b) => void (this.upstreamData = b));
     return super.getBuffer(type);
   }
 

@@ -1,22 +1,11 @@
 import { Errno } from "./abi.js";
-import { MemoryFault, ProcExit } from "./errors.js";
+import { ProcExit, faultsAs } from "./errors.js";
 import type { Vm } from "./vm.js";
 
 type WasiFunction = (...args: never[]) => number | void;
 
 /** Random bytes per call, as cpp-host caps `random_get` (PROXY_WASM_HOST_WASI_RANDOM_GET_MAX_SIZE_BYTES). */
 const RANDOM_GET_MAX = 64 * 1024;
-
-function guarded<F extends (...args: never[]) => number | void>(f: F): F {
-  return ((...args: never[]) => {
-    try {
-      return f(...args);
-    } catch (e) {
-      if (e instanceof MemoryFault) return Errno.Fault;
-      throw e;
-    }
-  }) as F;
-}
 
 /** The WASI subset cpp-host provides: fd_write to logs, virtual clocks, random, environment, stubs. */
 export function wasiImports(vm: Vm): Record<string, WasiFunction> {
@@ -101,5 +90,5 @@ export function wasiImports(vm: Vm): Record<string, WasiFunction> {
       throw new ProcExit(code);
     },
   };
-  return Object.fromEntries(Object.entries(functions).map(([name, f]) => [name, guarded(f)]));
+  return Object.fromEntries(Object.entries(functions).map(([name, f]) => [name, faultsAs(Errno.Fault, f)]));
 }
