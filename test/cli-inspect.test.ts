@@ -152,5 +152,5 @@ test("an unknown flag or a missing argument fails with a usage line", async () =
 test("--help shows an example", async () => {
   const { code, stdout } = await inspect(["--help"]);
   assert.equal(code, 0);
-  assert.match(stdout, /\$ as-proxy-wasm inspect build\/filter\.wasm/);
+  assert.match(stdout, /\$ as-proxy-wasm inspect build\/plugin\.wasm/);
 });

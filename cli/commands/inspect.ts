@@ -13,8 +13,8 @@ export function registerInspect(program: Command, io: Io): void {
 Exits with 1 when a host would refuse the module, listing every reason.
 
 Examples:
-  $ as-proxy-wasm inspect build/filter.wasm
-  $ as-proxy-wasm inspect build/filter.wasm --json | jq .problems`,
+  $ as-proxy-wasm inspect build/plugin.wasm
+  $ as-proxy-wasm inspect build/plugin.wasm --json | jq .problems`,
     )
     .action(async (file: string, options: { json?: boolean }) => {
       const { inspect } = await import("../wasm/inspect.js");
