@@ -47,7 +47,7 @@ before(async () => {
 
 test("every SDK module exports what a host looks for and imports only what Envoy/Istio provide", () => {
   for (const [name, wasm] of modules) {
-    const module = new WebAssembly.Module(wasm);
+    const module = new WebAssembly.Module(wasm as Uint8Array<ArrayBuffer>);
     const exports = WebAssembly.Module.exports(module).map((e) => e.name);
     for (const required of REQUIRED_EXPORTS) assert.ok(exports.includes(required), `${name} exports ${required}`);
     assert.ok(!exports.some((e) => e.startsWith("proxy_abi_version_") && e !== "proxy_abi_version_0_2_1"), `${name}: one ABI marker`);

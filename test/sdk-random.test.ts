@@ -21,7 +21,7 @@ function prng(seed: number): () => number {
   };
 }
 
-const ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789-";
+const ALPHABET = [..."abcdefghijklmnopqrstuvwxyz0123456789-"];
 const VALUE_CHARS = ["a", "Z", "0", " ", ",", ";", "=", "é", "ü", "日", "😀", "\t"];
 const MODES = ["", "headers", "setall", "body", "props", "env"];
 
