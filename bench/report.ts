@@ -1,0 +1,75 @@
+// The benchmark report: sizes, then per-request cost through the host emulator and guest-only, each module
+// beside its group's baseline (the hand-written raw-ABI filter). Prints figures; never fails on a time.
+import { guestBatch } from "./guest-cost.js";
+import { hostBatch } from "./host-cost.js";
+import { medianNsPerOp } from "./measure.js";
+import { buildModules, type BenchModule } from "./modules.js";
+import { formatTable, integer, ratio } from "./table.js";
+
+export interface BenchOptions {
+  /** Few iterations: checks that everything runs (the smoke test), figures are noisy. */
+  quick?: boolean;
+}
+
+export interface ModuleFigures {
+  group: BenchModule["group"];
+  name: string;
+  abiVersion: string;
+  bytes: number;
+  /** Median ns per request through the host emulator, and guest-only with minimal imports. */
+  hostNs: number;
+  guestNs: number;
+}
+
+const FULL = { host: { iterations: 2000, rounds: 7 }, guest: { iterations: 50_000, rounds: 7 } };
+const QUICK = { host: { iterations: 20, rounds: 2 }, guest: { iterations: 200, rounds: 2 } };
+
+// DESIGN.md's targets for the add-header filter, and a figure measured before with a toolchain not installed here.
+const SIZE_TARGET = 6 * 1024;
+const COST_TARGET = 1.2;
+const TINYGO_ADD_HEADER_BYTES = 21_528;
+
+/** Builds the modules, measures them and writes the report with `write`; returns the figures. */
+export async function runBench(options: BenchOptions, write: (text: string) => void): Promise<ModuleFigures[]> {
+  const settings = options.quick ? QUICK : FULL;
+  const modules = await buildModules();
+  const hostNs = await medianNsPerOp(await Promise.all(modules.map(hostBatch)), settings.host.iterations, settings.host.rounds);
+  const guestNs = await medianNsPerOp(await Promise.all(modules.map(guestBatch)), settings.guest.iterations, settings.guest.rounds);
+  const figures = modules.map((m, i): ModuleFigures => ({
+    group: m.group, name: m.name, abiVersion: m.abiVersion, bytes: m.wasm.length, hostNs: hostNs[i]!, guestNs: guestNs[i]!,
+  }));
+
+  const { host, guest } = settings;
+  write(`as-proxy-wasm benchmarks${options.quick ? " (quick mode: figures are noisy)" : ""}, Node ${process.version}\n\n`);
+  write(`Module size (release builds)\n${table(figures, "bytes", (f) => f.bytes, "bytes")}\n`);
+  write(`  not built here: TinyGo Go-SDK add-header, ${integer(TINYGO_ADD_HEADER_BYTES)} bytes (measured before)\n\n`);
+  write(`Per request through the host emulator (${integer(host.iterations)} streams × ${host.rounds} rounds, median)\n`);
+  write(`${table(figures, "ns/request", (f) => f.hostNs)}\n\n`);
+  write(`Per request, guest only: minimal imports (${integer(guest.iterations)} requests × ${guest.rounds} rounds, median)\n`);
+  write(`${table(figures, "ns/request", (f) => f.guestNs)}\n\n`);
+  write(`${targets(figures)}\n`);
+  return figures;
+}
+
+/** One row per module: group, name, ABI version, the figure, its ratio to the group's baseline. */
+function table(figures: ModuleFigures[], title: string, figure: (f: ModuleFigures) => number, abi?: "bytes"): string {
+  const rows = figures.map((f) => {
+    const baseline = figures.find((b) => b.group === f.group)!;
+    return [f.group, f.name, ...(abi ? [f.abiVersion] : []), integer(figure(f)), ratio(figure(f), figure(baseline))];
+  });
+  const columns = [
+    { title: "filter" }, { title: "module" }, ...(abi ? [{ title: "ABI" }] : []),
+    { title, right: true }, { title: "× raw", right: true },
+  ];
+  return formatTable(columns, rows);
+}
+
+/** DESIGN.md's targets beside what was measured for our add-header filter (information, not a verdict). */
+function targets(figures: ModuleFigures[]): string {
+  const group = figures.filter((f) => f.group === "add-header");
+  const [raw, ours] = [group[0]!, group.find((f) => f.name.startsWith("as-proxy-wasm"))!];
+  return [
+    `Targets (DESIGN.md) for the add-header filter: at most ${integer(SIZE_TARGET)} bytes, per-request cost within ${COST_TARGET}× of raw.`,
+    `  measured: ${integer(ours.bytes)} bytes; ${ratio(ours.hostNs, raw.hostNs)} through the host, ${ratio(ours.guestNs, raw.guestNs)} guest only`,
+  ].join("\n");
+}
