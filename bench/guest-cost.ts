@@ -21,9 +21,20 @@ class MinimalImports {
   allocate!: (size: number) => number;
   headerAdds = 0;
   bodyWrites = 0;
-  private readonly encoder = new TextEncoder();
+  // Every answer is encoded once, up front.
+  private readonly userAgent: Uint8Array;
+  private readonly body: Uint8Array | undefined;
+  private readonly configuration: Uint8Array | undefined;
+  private readonly rootId: Uint8Array | undefined;
+  private dataView: DataView | undefined;
 
-  constructor(private readonly workload: Workload, private readonly module: BenchModule) {}
+  constructor(workload: Workload, private readonly module: BenchModule) {
+    const encode = (text: string | undefined) => (text ? new TextEncoder().encode(text) : undefined);
+    this.userAgent = encode(workload.requestHeaders.find(([name]) => name === "user-agent")?.[1]) ?? new Uint8Array();
+    this.body = encode(workload.responseBody);
+    this.configuration = encode(module.plugin.configuration);
+    this.rootId = encode(module.plugin.rootId);
+  }
 
   /** The import object: a real answer for each call whose result a filter reads, 0 (Ok) for the rest. */
   imports(): WebAssembly.Imports {
@@ -31,7 +42,7 @@ class MinimalImports {
       proxy_add_header_map_value: () => (this.headerAdds++, OK),
       proxy_set_buffer_bytes: () => (this.bodyWrites++, OK),
       proxy_get_header_map_value: (map, _keyPtr, _keySize, ptrPtr, sizePtr) =>
-        map === REQUEST_HEADERS ? this.answer(this.userAgent(), ptrPtr!, sizePtr!) : NOT_FOUND,
+        map === REQUEST_HEADERS ? this.answer(this.userAgent, ptrPtr!, sizePtr!) : NOT_FOUND,
       proxy_get_buffer_status: (type, sizePtr, flagsPtr) => {
         const bytes = this.buffer(type!);
         if (!bytes) return NOT_FOUND;
@@ -43,11 +54,10 @@ class MinimalImports {
         const bytes = this.buffer(type!);
         return bytes ? this.answer(bytes, ptrPtr!, sizePtr!) : NOT_FOUND;
       },
-      // proxy-runtime picks its root context by this property.
+      // proxy-runtime picks its root context by this property (asked once, when the root context is created).
       proxy_get_property: (pathPtr, pathSize, ptrPtr, sizePtr) => {
         const path = new TextDecoder().decode(new Uint8Array(this.memory.buffer, pathPtr, pathSize));
-        const rootId = this.module.plugin.rootId;
-        return path === "plugin_root_id" && rootId ? this.answer(this.encoder.encode(rootId), ptrPtr!, sizePtr!) : NOT_FOUND;
+        return path === "plugin_root_id" && this.rootId ? this.answer(this.rootId, ptrPtr!, sizePtr!) : NOT_FOUND;
       },
       proc_exit: (code) => {
         throw new Error(`${this.module.name} exited with code ${code}`);
@@ -62,27 +72,24 @@ class MinimalImports {
     return imports;
   }
 
-  private userAgent(): Uint8Array {
-    return this.encoder.encode(this.workload.requestHeaders.find(([name]) => name === "user-agent")?.[1] ?? "");
-  }
-
   private buffer(type: number): Uint8Array | undefined {
-    if (type === RESPONSE_BODY && this.workload.responseBody !== undefined) return this.encoder.encode(this.workload.responseBody);
-    if (type === PLUGIN_CONFIGURATION && this.module.plugin.configuration) return this.encoder.encode(this.module.plugin.configuration);
-    return undefined;
+    return type === RESPONSE_BODY ? this.body : type === PLUGIN_CONFIGURATION ? this.configuration : undefined;
   }
 
   /** Hands `bytes` to the module the way a host does: memory from its allocator, pointer and size written back. */
   private answer(bytes: Uint8Array, ptrPtr: number, sizePtr: number): number {
     const ptr = this.allocate(bytes.length);
     new Uint8Array(this.memory.buffer, ptr, bytes.length).set(bytes);
-    this.view().setUint32(ptrPtr, ptr, true);
-    this.view().setUint32(sizePtr, bytes.length, true);
+    const view = this.view();
+    view.setUint32(ptrPtr, ptr, true);
+    view.setUint32(sizePtr, bytes.length, true);
     return OK;
   }
 
+  /** A view of the module's memory, made again only after the memory grew (which replaces its buffer). */
   private view(): DataView {
-    return new DataView(this.memory.buffer); // memory may have grown since the last call
+    if (this.dataView?.buffer !== this.memory.buffer) this.dataView = new DataView(this.memory.buffer);
+    return this.dataView;
   }
 }
 
