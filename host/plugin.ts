@@ -1,5 +1,5 @@
 import { Context } from "./context.js";
-import type { HeaderList } from "./codec.js";
+import { toBytes, type Bytes, type HeaderList } from "./codec.js";
 import { HttpContext } from "./http-context.js";
 import { runHttpStream, type HttpScenario, type HttpStreamResult } from "./http-stream.js";
 import { TcpContext } from "./tcp-context.js";
@@ -94,6 +94,19 @@ export class Plugin extends Context {
     let delivered = 0;
     while (await this.vm.deliverNextPending()) delivered++;
     return delivered;
+  }
+
+  /**
+   * `proxy_on_foreign_function(root, function_id, args_size)`: how a host function of the proxy calls back
+   * into the module; the arguments are readable as the CALL_DATA buffer (8) during the callback.
+   */
+  onForeignFunction(functionId: number, args: Bytes): void {
+    this.callData = toBytes(args);
+    try {
+      this.vm.callback("proxy_on_foreign_function", this, [this.id, functionId, this.callData.length]);
+    } finally {
+      this.callData = null;
+    }
   }
 
   // Lifecycle

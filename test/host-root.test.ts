@@ -92,6 +92,14 @@ describe("root-level features", () => {
     assert.ok(messages(again.logs).some((m) => m.includes("custom=from-host")));
   });
 
+  test("proxy_on_foreign_function: the host calls back into the module with CALL_DATA", async () => {
+    const host = new Host();
+    const plugin = (await host.loadVm(features)).startPlugin({ configuration: "plain" });
+    host.clearLogs();
+    plugin.onForeignFunction(7, "args!");
+    assert.deepEqual(messages(host.logs), ["foreign callback id=7 size=5 args=args!"]);
+  });
+
   test("logs below the host's level are dropped", async () => {
     const host = new Host({ logLevel: "warn" });
     const plugin = (await host.loadVm(features)).startPlugin({ configuration: "plain" });
