@@ -3,11 +3,11 @@
 import { test, before } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { compileCached } from "../cli/asc.js";
+import { compileAssemblyScript, compileCached } from "../cli/asc.js";
 import { packageRoot } from "../cli/package-root.js";
 import { buildFixture } from "./sdk-helpers.js";
 
@@ -75,4 +75,33 @@ test(`the add-header filter is at most ${SIZE_TARGET} bytes (release)`, (t) => {
   const size = modules.get("add-header")!.length;
   t.diagnostic(`add-header release build: ${size} bytes`);
   assert.ok(size <= SIZE_TARGET, `add-header is ${size} bytes, over the ${SIZE_TARGET}-byte design target`);
+});
+
+test("a dependent project imports \"as-proxy-wasm\" and \"as-proxy-wasm/exports\" and extends the SDK's asconfig.json", async () => {
+  // What `npm install <path-to-this-repo>` makes: node_modules/as-proxy-wasm is a symlink to the package.
+  const dir = await mkdtemp(join(tmpdir(), "sdk-dependent-"));
+  try {
+    await mkdir(join(dir, "node_modules"));
+    await symlink(packageRoot, join(dir, "node_modules", "as-proxy-wasm"), "dir");
+    await mkdir(join(dir, "assembly"));
+    const example = await readFile(join(packageRoot, "examples", "add-header", "assembly", "index.ts"), "utf8");
+    const source = example.replace('"../../../sdk/index"', '"as-proxy-wasm"').replace('"../../../sdk/exports"', '"as-proxy-wasm/exports"');
+    assert.match(source, /from "as-proxy-wasm";\nexport \* from "as-proxy-wasm\/exports";/);
+    await writeFile(join(dir, "assembly", "index.ts"), source);
+    await writeFile(join(dir, "asconfig.json"), JSON.stringify({ extends: "./node_modules/as-proxy-wasm/asconfig.json" }));
+    // asc looks for node_modules from its base directory: the project's.
+    const { binary, diagnostics } = await compileAssemblyScript({
+      entry: "assembly/index.ts", config: join(dir, "asconfig.json"), flags: ["--baseDir", dir],
+    });
+    assert.ok(binary, diagnostics);
+    // The same code as the in-repository example (only internal file names, hence function order, differ).
+    const shape = (wasm: Uint8Array) => {
+      const module = new WebAssembly.Module(wasm as Uint8Array<ArrayBuffer>);
+      const names = (list: { module?: string; name: string }[]) => list.map((e) => `${e.module ?? ""}.${e.name}`).sort();
+      return { size: wasm.length, imports: names(WebAssembly.Module.imports(module)), exports: names(WebAssembly.Module.exports(module)) };
+    };
+    assert.deepEqual(shape(binary), shape(modules.get("add-header")!));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });
