@@ -96,6 +96,15 @@ test("project errors are one-line usage errors", async () => {
   }
 });
 
+test("a project whose dependencies are not installed gets a hint to run npm install", async () => {
+  const dir = await project("not-installed");
+  await writeFile(join(dir, "assembly/index.ts"), 'export * from "as-proxy-wasm/exports";\n');
+  const { code, stderr } = await build(["not-installed"]);
+  assert.equal(code, 1);
+  assert.match(stderr, /^not-installed\/assembly\/index\.ts:1:15: error TS6054: File '~lib\/as-proxy-wasm\/exports\.ts' not found\./m);
+  assert.match(stderr, /^hint: package "as-proxy-wasm" is not installed: run npm install in not-installed$/m);
+});
+
 test("package.json ascMain names another entry", async () => {
   const dir = await project("asc-main");
   await writeFile(join(dir, "package.json"), JSON.stringify({ name: "x", ascMain: "src/filter.ts" }));

@@ -50,7 +50,11 @@ export async function build(dirArg: string | undefined, options: BuildOptions, i
   if (!binary) {
     if (messages) io.stderr.write(`${messages}\n\n`);
     const errors = countErrors(diagnostics);
-    throw new CliError(`build failed: ${errors > 0 ? `${errors} compile error(s)` : "the compiler produced no module"}`);
+    throw new CliError(
+      `build failed: ${errors > 0 ? `${errors} compile error(s)` : "the compiler produced no module"}`,
+      1,
+      missingPackageHint(diagnostics, displayPath(project.dir, io.cwd) || "."),
+    );
   }
   if (messages && !options.quiet && !options.json) io.stderr.write(`${messages}\n\n`);
 
@@ -63,6 +67,12 @@ export async function build(dirArg: string | undefined, options: BuildOptions, i
   await writeAtomically(output, binary);
   await writeAtomically(stampPath(output), JSON.stringify(await makeStamp(key, sources, binary), null, 2));
   report(output, binary, verdict, false, Date.now() - started, options, io);
+}
+
+/** asc reports an uninstalled package as a missing `~lib/<package>` file; say what to do about it. */
+function missingPackageHint(diagnostics: string, dir: string): string | undefined {
+  const missing = /File '~lib\/((?:@[^/']+\/)?[^/']+?)(?:\.ts|\/[^']*)' not found/.exec(diagnostics);
+  return missing ? `package "${missing[1]}" is not installed: run npm install in ${dir}` : undefined;
 }
 
 function report(output: string, binary: Uint8Array, verdict: Verdict, upToDate: boolean, ms: number, options: BuildOptions, io: Io): void {
