@@ -6,6 +6,13 @@ import { packageRoot } from "./package-root.js";
 /** The AssemblyScript options every proxy-wasm module needs (runtime, exports, abort routing). */
 export const sdkAsconfig = join(packageRoot, "asconfig.json");
 
+/**
+ * The SDK's compiler transform: leaves out exports of per-stream callbacks a filter does not override (the
+ * host would call each on every request). Optional for correctness, so it is passed here by absolute path
+ * rather than from asconfig.json, where asc cannot resolve it relative to an extended config.
+ */
+export const sdkTransform = join(packageRoot, "sdk", "transform", "index.js");
+
 export interface CompileOptions {
   /** The filter's entry file (AssemblyScript). */
   entry: string;
@@ -35,6 +42,7 @@ export async function compileAssemblyScript(options: CompileOptions): Promise<Co
     "--config", options.config ?? sdkAsconfig,
     "--target", options.debug ? "debug" : "release",
     "--outFile", "module.wasm",
+    "--transform", sdkTransform,
     ...(options.flags ?? []),
   ];
   const sources: string[] = [];

@@ -44,5 +44,3 @@ export {
   callForeignFunction, grpcSend, grpcCancel, grpcClose, setEffectiveContext,
 } from "./hostcalls";
 export { getPropertyString, setPropertyString } from "./properties";
-// Routes AssemblyScript's abort/trace/seed to the host (see internal/runtime.ts and asconfig.json).
-import "./internal/runtime";
