@@ -95,6 +95,22 @@ test("run --json: auth without credentials answers 401 itself, nothing reaches t
   assert.equal(result.request, null);
 });
 
+test("run --tcp: the tcp template passes data both ways and closes a connection opening with the blocked prefix", async () => {
+  const passed = await cli(["run", "tcp/build/plugin.wasm", "--tcp", "--json"]);
+  assert.equal(passed.code, 0, passed.stderr);
+  assert.deepEqual(JSON.parse(passed.stdout), {
+    upstream: "hello\n",
+    downstream: "hello from the upstream\n",
+    closed: false,
+    logs: [{ level: "info", message: "tcp: connection closed, 6 bytes in, 24 bytes out" }],
+  });
+  await writeFile(join(tmp, "drop.yaml"), 'downstream: "DROP TABLE users"\n');
+  const dropped = await cli(["run", "tcp/build/plugin.wasm", "--tcp", "--config", "@tcp/config.example.json", "--request", "drop.yaml"]);
+  assert.equal(dropped.code, 0, dropped.stderr);
+  assert.match(dropped.stdout, /^→ forwarded upstream \(0 bytes\)$/m);
+  assert.match(dropped.stdout, /^the filter closed the connection$/m);
+});
+
 test("the binary runs: bin/as-proxy-wasm.js inspect on a generated project's module", async () => {
   const { stdout } = await exec(process.execPath, [join(packageRoot, "bin/as-proxy-wasm.js"), "inspect", join(tmp, "tcp/build/plugin.wasm"), "--json"]);
   const report = JSON.parse(stdout);

@@ -89,6 +89,8 @@ test("bad scenarios and inputs are one-line usage errors", async () => {
     [["raw.wasm", "--request", "headers.json"], /^error: headers\.json: request\.headers\[0\] must be a \[name, value\] pair/],
     [["raw.wasm", "--request", "callout.json"], /^error: callout\.json: callouts\.auth\.failure must be "reset" or "timeout"/],
     [["raw.wasm", "--request", "missing.yaml"], /^error: missing\.yaml: no such file/],
+    [["raw.wasm", "--tcp", "--request", "typo.json"], /^error: typo\.json: unknown field requests \(expected downstream, upstream, vm_config\)/],
+    [["raw.wasm", "--tcp", "--request", "headers.json"], /^error: headers\.json: unknown field request /],
     [["raw.wasm", "--config", "@missing.json"], /^error: --config @missing\.json: no such file/],
     [["missing.wasm"], /^error: missing\.wasm: no such file/],
     [["text.wasm"], /^error: text\.wasm: not a WebAssembly module/],

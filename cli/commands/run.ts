@@ -8,6 +8,7 @@ export function registerRun(program: Command, io: Io): void {
     .argument("<file.wasm>", "the filter module")
     .option("--request <scenario>", "scenario file (.json or .yaml): request, upstream response, properties, callouts, vm_config")
     .option("--config <json|@file>", "plugin configuration, inline or @file")
+    .option("--tcp", "a TCP connection through a network filter instead (scenario: downstream, upstream, vm_config)")
     .option("--root-id <id>", "the plugin's root_id, for modules that pick their root context by it")
     .option("--json", "print { request, response, localResponse, logs } as JSON")
     .addHelpText(
@@ -22,9 +23,13 @@ Scenario (every field optional):
   callouts: { auth-cluster: { status: 200, body: "ok" } }  # or { failure: "timeout" }
   vm_config: "…"
 
+With --tcp: { downstream: ["chunk", …], upstream: ["chunk", …], vm_config } (what the client sends and
+what the server answers); the output shows what each side received and whether the filter closed it.
+
 Examples:
   $ as-proxy-wasm run build/plugin.wasm
-  $ as-proxy-wasm run build/plugin.wasm --request scenario.yaml --config '{"header":"x-hello"}' --json`,
+  $ as-proxy-wasm run build/plugin.wasm --request scenario.yaml --config '{"header":"x-hello"}' --json
+  $ as-proxy-wasm run build/plugin.wasm --tcp --config @config.example.json`,
     )
     .action(async (file: string, options: import("../run/run.js").RunOptions) => {
       const { run } = await import("../run/run.js");

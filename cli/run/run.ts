@@ -1,35 +1,51 @@
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { createColors } from "picocolors";
-import { Host, HostError, type HeaderList, type HttpStreamResult } from "../../host/index.js";
+import { Host, HostError, type HeaderList, type HttpStreamResult, type TcpResult } from "../../host/index.js";
 import { CliError, UsageError } from "../errors.js";
 import type { Io, Output } from "../io.js";
 import { loadWasmFile } from "../wasm/load.js";
-import { defaultScenario, readScenario } from "./scenario.js";
+import { defaultScenario, defaultTcpScenario, readScenario, toScenario, toTcpScenario } from "./scenario.js";
 
 export interface RunOptions {
   request?: string;
   config?: string;
   rootId?: string;
+  /** A TCP connection through a network filter instead of an HTTP stream. */
+  tcp?: boolean;
   json?: boolean;
 }
 
-/** `run`: one HTTP stream through the host emulator, printed as DESIGN.md's JSON or for people. */
+/** `run`: one HTTP stream (or with --tcp one connection) through the host emulator, as JSON or for people. */
 export async function run(file: string, options: RunOptions, io: Io): Promise<void> {
   const { bytes } = await loadWasmFile(file, io.cwd);
-  const scenario = options.request ? await readScenario(options.request, io.cwd) : defaultScenario();
   const configuration = options.config === undefined ? undefined : await readConfig(options.config, io.cwd);
-  let result: HttpStreamResult;
+  if (options.tcp) {
+    const scenario = options.request ? await readScenario(options.request, io.cwd, toTcpScenario) : defaultTcpScenario();
+    const plugin = await startPlugin(bytes, scenario.vmConfig, configuration, options.rootId);
+    const result = await hostCall(() => plugin.tcpConnection(scenario));
+    io.stdout.write(options.json ? `${JSON.stringify(result, null, 2)}\n` : formatTcpResult(result, io.stdout));
+    return;
+  }
+  const scenario = options.request ? await readScenario(options.request, io.cwd, toScenario) : defaultScenario();
+  const plugin = await startPlugin(bytes, scenario.vmConfig, configuration, options.rootId);
+  const result = await hostCall(() => plugin.httpStream(scenario));
+  io.stdout.write(options.json ? `${formatJson(result)}\n` : formatResult(result, io.stdout));
+}
+
+async function startPlugin(bytes: Uint8Array, vmConfig: string | undefined, configuration: string | undefined, rootId: string | undefined) {
+  const vm = await hostCall(() => new Host().loadVm(bytes, { vmConfig }));
+  return hostCall(() => vm.startPlugin({ configuration, rootId }));
+}
+
+/** The emulator's errors (load refusals, traps, a plugin rejecting its configuration) as one line. */
+async function hostCall<T>(call: () => T | Promise<T>): Promise<T> {
   try {
-    const host = new Host();
-    const vm = await host.loadVm(bytes, { vmConfig: scenario.vmConfig });
-    const plugin = vm.startPlugin({ configuration, rootId: options.rootId });
-    result = await plugin.httpStream(scenario);
+    return await call();
   } catch (error) {
     if (error instanceof HostError) throw new CliError(`run failed: ${error.message}`);
     throw error;
   }
-  io.stdout.write(options.json ? `${formatJson(result)}\n` : formatResult(result, io.stdout));
 }
 
 /** `--config` is the plugin configuration itself, or `@file` to read it from a file. */
@@ -50,13 +66,15 @@ function formatJson(result: HttpStreamResult): string {
   return JSON.stringify(result, null, 2).replace(pair, "[$1, $2]");
 }
 
+type Colors = ReturnType<typeof createColors>;
+
 function formatResult(result: HttpStreamResult, out: Output): string {
   const c = createColors(!!out.isTTY);
   const lines: string[] = [];
   const message = (title: string, m: { headers: HeaderList; body: string; trailers: HeaderList }) => {
     lines.push(c.bold(title));
     for (const [name, value] of m.headers) lines.push(`  ${c.dim(`${name}:`)} ${value}`);
-    if (m.body) lines.push("", ...m.body.replace(/\n$/, "").split("\n").map((l) => `  ${l}`));
+    if (m.body) lines.push("", ...indent(m.body));
     for (const [name, value] of m.trailers) lines.push(`  ${c.dim(`${name}:`)} ${value} ${c.dim("(trailer)")}`);
     lines.push("");
   };
@@ -67,7 +85,21 @@ function formatResult(result: HttpStreamResult, out: Output): string {
     lines.push(c.bold(`local response ${status}${details ? ` (${details})` : ""}`), "");
   }
   message("← client received", result.response);
-  lines.push(c.bold(`logs (${result.logs.length})`));
-  for (const { level, message: text } of result.logs) lines.push(`  ${c.dim(`[${level}]`)} ${text}`);
-  return `${lines.join("\n")}\n`;
+  return [...lines, ...formatLogs(result.logs, c)].join("\n") + "\n";
+}
+
+function formatTcpResult(result: TcpResult, out: Output): string {
+  const c = createColors(!!out.isTTY);
+  const data = (title: string, text: string) => [c.bold(`${title} (${Buffer.byteLength(text)} bytes)`), ...indent(text), ""];
+  const lines = [...data("→ forwarded upstream", result.upstream), ...data("← client received", result.downstream)];
+  if (result.closed) lines.push(c.bold("the filter closed the connection"), "");
+  return [...lines, ...formatLogs(result.logs, c)].join("\n") + "\n";
+}
+
+function formatLogs(logs: { level: string; message: string }[], c: Colors): string[] {
+  return [c.bold(`logs (${logs.length})`), ...logs.map(({ level, message }) => `  ${c.dim(`[${level}]`)} ${message}`)];
+}
+
+function indent(text: string): string[] {
+  return text.replace(/\n$/, "").split("\n").map((line) => `  ${line}`);
 }

@@ -14,6 +14,13 @@ export interface Scenario extends HttpScenario {
   vmConfig?: string;
 }
 
+/** With `run --tcp`: `downstream` (what the client sends) and `upstream` (what the server answers), in chunks. */
+export interface TcpRunScenario {
+  downstream: string[];
+  upstream: string[];
+  vmConfig?: string;
+}
+
 const TOP_LEVEL = ["request", "response", "properties", "callouts", "vm_config"];
 const MESSAGE_FIELDS = ["headers", "body", "trailers"];
 
@@ -33,11 +40,18 @@ export const DEFAULT_RESPONSE: HeaderList = [
 const DEFAULT_RESPONSE_BODY = "hello from the upstream\n";
 
 export function defaultScenario(): Scenario {
-  return { request: { headers: DEFAULT_REQUEST }, response: { headers: DEFAULT_RESPONSE, body: DEFAULT_RESPONSE_BODY } };
+  return toScenario({});
 }
 
-/** Reads and checks a scenario file; any problem is a usage error naming the file and the field. */
-export async function readScenario(file: string, cwd: string): Promise<Scenario> {
+export function defaultTcpScenario(): TcpRunScenario {
+  return toTcpScenario({});
+}
+
+/**
+ * Reads a scenario file and checks it with `convert` (`toScenario` or `toTcpScenario`); any problem is a
+ * usage error naming the file and the field.
+ */
+export async function readScenario<T>(file: string, cwd: string, convert: (data: unknown) => T): Promise<T> {
   let text: string;
   try {
     text = await readFile(resolve(cwd, file), "utf8");
@@ -54,7 +68,7 @@ export async function readScenario(file: string, cwd: string): Promise<Scenario>
     throw new UsageError(`${file}: invalid ${yaml ? "YAML" : "JSON"}: ${first}`);
   }
   try {
-    return toScenario(data ?? {});
+    return convert(data ?? {});
   } catch (error) {
     if (error instanceof ScenarioError) throw new UsageError(`${file}: ${error.message}`);
     throw error;
@@ -87,10 +101,28 @@ export function toScenario(data: unknown): Scenario {
   };
   if (data.properties !== undefined) scenario.properties = toProperties(data.properties);
   if (data.callouts !== undefined) scenario.callouts = toCallouts(data.callouts);
-  if (data.vm_config !== undefined) {
-    scenario.vmConfig = typeof data.vm_config === "string" ? data.vm_config : JSON.stringify(data.vm_config);
-  }
+  if (data.vm_config !== undefined) scenario.vmConfig = toVmConfig(data.vm_config);
   return scenario;
+}
+
+export function toTcpScenario(data: unknown): TcpRunScenario {
+  if (!isObject(data)) fail("the scenario", "an object");
+  checkKeys(data, ["downstream", "upstream", "vm_config"], "");
+  return {
+    downstream: data.downstream === undefined ? ["hello\n"] : toChunks(data.downstream, "downstream"),
+    upstream: data.upstream === undefined ? ["hello from the upstream\n"] : toChunks(data.upstream, "upstream"),
+    ...(data.vm_config !== undefined && { vmConfig: toVmConfig(data.vm_config) }),
+  };
+}
+
+function toChunks(value: unknown, path: string): string[] {
+  const chunks = typeof value === "string" ? [value] : value;
+  if (!Array.isArray(chunks) || !chunks.every((c) => typeof c === "string")) fail(path, "a string or a list of strings");
+  return chunks;
+}
+
+function toVmConfig(value: unknown): string {
+  return typeof value === "string" ? value : JSON.stringify(value);
 }
 
 function toMessage(value: unknown, path: string) {
