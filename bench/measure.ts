@@ -8,9 +8,13 @@ export type Batch = (iterations: number) => void | Promise<void>;
 export async function medianNsPerOp(batches: Batch[], iterations: number, rounds: number): Promise<number[]> {
   const samples: number[][] = batches.map(() => []);
   for (let round = -1; round < rounds; round++) {
-    for (const [i, batch] of batches.entries()) {
+    // Each round starts with the next case, so no case always follows the same one (a batch may pay for the
+    // garbage the previous one left; a forced gc() between batches was tried: it shrinks V8's heap and makes
+    // every batch slower and noisier).
+    for (let k = 0; k < batches.length; k++) {
+      const i = (k + round + 1) % batches.length;
       const start = process.hrtime.bigint();
-      await batch(iterations);
+      await batches[i]!(iterations);
       const ns = Number(process.hrtime.bigint() - start) / iterations;
       if (round >= 0) samples[i]!.push(ns);
     }
