@@ -27,6 +27,7 @@ test("HTTP callout: request sent as built, the stream pauses and resumes with th
   assert.equal(header(r.request.headers, "x-auth"), "alice-ok (8)");
   assert.equal(header(r.request.headers, "x-auth-trailer"), "tt");
   assert.equal(header(r.request.headers, "x-same-token"), "yes");
+  assert.equal(header(r.response.headers, "x-stamped"), "1", "override in an intermediate base class");
 });
 
 test("HTTP callout answered with an error status: local 403 with the callout's body", async () => {

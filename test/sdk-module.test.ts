@@ -39,7 +39,7 @@ const STREAM_EXPORTS: Record<string, string[]> = {
   "add-header": ["proxy_on_response_headers"],
   http: ["proxy_on_request_headers", "proxy_on_request_body", "proxy_on_request_trailers", "proxy_on_response_headers",
     "proxy_on_response_body", "proxy_on_response_trailers", "proxy_on_log"],
-  callouts: ["proxy_on_request_headers"],
+  callouts: ["proxy_on_request_headers", "proxy_on_response_headers"],
   root: ["proxy_on_request_headers", "proxy_on_done"],
   tcp: ["proxy_on_new_connection", "proxy_on_downstream_data", "proxy_on_downstream_connection_close",
     "proxy_on_upstream_data", "proxy_on_upstream_connection_close"],

@@ -42,20 +42,22 @@ export default class TrimCallbacks extends Transform {
 function overriddenMethods(program) {
   const names = new Set();
   let found = false;
-  for (const file of program.filesByName.values()) {
-    if (!file.members) continue;
-    for (const element of file.members.values()) {
-      // Class prototypes have instance members and a base prototype (duck-typed: the transform may be
-      // loaded with another copy of the compiler module than the one running).
-      if (!("basePrototype" in element) || SDK_CONTEXT.test(element.internalName)) continue;
-      let base = element.basePrototype;
-      while (base && !SDK_CONTEXT.test(base.internalName)) base = base.basePrototype;
-      if (!base) continue;
-      found = true;
-      for (let c = element; c && c !== base; c = c.basePrototype) {
-        for (const member of c.instanceMembers?.keys() ?? []) names.add(member);
-      }
+  const visit = (element) => {
+    // Namespaces (and classes) hold further declarations.
+    if (element.members) for (const member of element.members.values()) visit(member);
+    // Class prototypes have instance members and a base prototype (duck-typed: the transform may be
+    // loaded with another copy of the compiler module than the one running).
+    if (!("basePrototype" in element) || SDK_CONTEXT.test(element.internalName)) return;
+    let base = element.basePrototype;
+    while (base && !SDK_CONTEXT.test(base.internalName)) base = base.basePrototype;
+    if (!base) return;
+    found = true;
+    for (let c = element; c && c !== base; c = c.basePrototype) {
+      for (const member of c.instanceMembers?.keys() ?? []) names.add(member);
     }
+  };
+  for (const file of program.filesByName.values()) {
+    if (file.members) for (const element of file.members.values()) visit(element);
   }
   return found ? names : null;
 }
