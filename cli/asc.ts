@@ -97,6 +97,7 @@ async function cacheKey(options: CompileOptions): Promise<string> {
   const files = new Set([
     resolve(options.entry),
     sdkAsconfig,
+    sdkTransform,
     ...(options.config ? [resolve(options.config)] : []),
     ...(await listFiles(join(packageRoot, "sdk"))),
     ...(await listFiles(dirname(resolve(options.entry)))),
