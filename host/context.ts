@@ -151,7 +151,12 @@ export abstract class StreamContext extends Context {
   ) {
     super(vm, id);
     vm.registerContext(this);
-    vm.callback("proxy_on_context_create", this, [id, root.id]);
+  }
+
+  /** `proxy_on_context_create(id, root)`; separate from the constructor so subclass state exists first. */
+  create(): this {
+    this.vm.callback("proxy_on_context_create", this, [this.id, this.root.id]);
+    return this;
   }
 
   get plugin(): Plugin {

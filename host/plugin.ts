@@ -74,11 +74,11 @@ export class Plugin extends Context {
   // Streams
 
   newHttpContext(): HttpContext {
-    return new HttpContext(this.vm, this.vm.allocContextId(), this);
+    return new HttpContext(this.vm, this.vm.allocContextId(), this).create();
   }
 
   newTcpContext(): TcpContext {
-    return new TcpContext(this.vm, this.vm.allocContextId(), this);
+    return new TcpContext(this.vm, this.vm.allocContextId(), this).create();
   }
 
   httpStream(scenario: HttpScenario = {}): Promise<HttpStreamResult> {
