@@ -142,7 +142,8 @@ export function removeHeaderMapValue(type: MapType, name: string): void {
 /** Resumes a paused stream direction. False when the host refuses (nothing paused, or not supported). */
 export function continueStream(type: StreamType): bool {
   const status = abi.proxy_continue_stream(type);
-  return status == WasmResult.Ok || (status != WasmResult.Unimplemented && okOr(status, WasmResult.BadArgument, "proxy_continue_stream"));
+  if (status == WasmResult.Unimplemented) return false;
+  return okOr(status, WasmResult.BadArgument, "proxy_continue_stream");
 }
 
 /** Closes (resets) a stream direction. */
@@ -192,11 +193,9 @@ export function httpCall(upstream: string, headers: Header[], body: ArrayBuffer 
 /** A unary gRPC call. Returns its token, or 0 when the host refused it. */
 export function grpcCall(upstream: string, service: string, method: string, initialMetadata: Header[], message: ArrayBuffer | null, timeoutMs: u32): u32 {
   const md = serializeHeaders(initialMetadata);
-  const names = String.UTF8.encode(service + method);
-  const serviceLength = String.UTF8.byteLength(service);
-  stage(upstream);
-  const base = changetype<usize>(names);
-  const status = abi.proxy_grpc_call(stagedA, stagedALength, base, serviceLength, base + serviceLength, names.byteLength - serviceLength,
+  const up = String.UTF8.encode(upstream);
+  stage(service, method);
+  const status = abi.proxy_grpc_call(changetype<usize>(up), up.byteLength, stagedA, stagedALength, stagedB, stagedBLength,
     changetype<usize>(md), md.byteLength, ptrOf(message), lengthOf(message), timeoutMs, RET);
   return status == WasmResult.Ok ? load<u32>(RET) : 0;
 }
@@ -204,11 +203,9 @@ export function grpcCall(upstream: string, service: string, method: string, init
 /** Opens a gRPC stream. Returns its token, or 0 when the host refused it. */
 export function grpcStream(upstream: string, service: string, method: string, initialMetadata: Header[]): u32 {
   const md = serializeHeaders(initialMetadata);
-  const names = String.UTF8.encode(service + method);
-  const serviceLength = String.UTF8.byteLength(service);
-  stage(upstream);
-  const base = changetype<usize>(names);
-  const status = abi.proxy_grpc_stream(stagedA, stagedALength, base, serviceLength, base + serviceLength, names.byteLength - serviceLength,
+  const up = String.UTF8.encode(upstream);
+  stage(service, method);
+  const status = abi.proxy_grpc_stream(changetype<usize>(up), up.byteLength, stagedA, stagedALength, stagedB, stagedBLength,
     changetype<usize>(md), md.byteLength, RET);
   return status == WasmResult.Ok ? load<u32>(RET) : 0;
 }

@@ -4,22 +4,13 @@
 import { test, before } from "node:test";
 import assert from "node:assert/strict";
 import type { HeaderList, HttpContext } from "../host/index.js";
+import { prng } from "./helpers/prng.js";
 import { buildFixture, startPlugin } from "./sdk-helpers.js";
 
 let wasm: Uint8Array;
 before(async () => {
   wasm = await buildFixture("http");
 });
-
-/** mulberry32: a small seeded PRNG. */
-function prng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const ALPHABET = [..."abcdefghijklmnopqrstuvwxyz0123456789-"];
 const VALUE_CHARS = ["a", "Z", "0", " ", ",", ";", "=", "é", "ü", "日", "😀", "\t"];
