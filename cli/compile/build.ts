@@ -1,7 +1,7 @@
-import { mkdir } from "node:fs/promises";
+import { mkdir, readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, resolve } from "node:path";
-import { compileAssemblyScript } from "../asc.js";
+import { compileAssemblyScript, sdkTransform } from "../asc.js";
 import { CliError } from "../errors.js";
 import type { Io } from "../io.js";
 import { packageVersion } from "../package-root.js";
@@ -32,7 +32,9 @@ export async function build(dirArg: string | undefined, options: BuildOptions, i
   const started = Date.now();
   const project = await readProject(dirArg ?? ".", io.cwd);
   const output = options.output ? resolve(io.cwd, options.output) : project.defaultOutput;
-  const key = sha256(JSON.stringify([packageVersion, compilerVersion, !!options.debug, project.entry, project.config]));
+  // The compiler reads sources through a hook that records them; the transform it imports is hashed here.
+  const transform = sha256(await readFile(sdkTransform));
+  const key = sha256(JSON.stringify([packageVersion, compilerVersion, transform, !!options.debug, project.entry, project.config]));
 
   const cached = options.force ? undefined : await upToDateOutput(output, key);
   if (cached) {
