@@ -28,8 +28,10 @@ export interface BenchModule {
 const soloSource = join(packageRoot, "test/fixtures/host/solo/add-header.ts");
 const soloPlugin: PluginSetup = { rootId: "add_header", configuration: "world" };
 
-const rawConfig = join(fixtures, "raw.asconfig.json");
-const raw = (name: string, flags?: string[]) => compileCached({ entry: join(fixtures, name, "index.ts"), config: rawConfig, flags });
+// Hand-written modules: bench/fixtures/raw/<name>.ts, built without the SDK and its asconfig (runtime "stub",
+// and `abort` compiled to a trap rather than imported).
+const raw = (name: string, flags?: string[]) =>
+  compileCached({ entry: join(fixtures, "raw", `${name}.ts`), config: join(fixtures, "raw", "asconfig.json"), flags });
 const ours = (dir: string, entry: string, config?: string) => compileCached({ entry: join(dir, entry), config: config && join(dir, config) });
 
 /**
@@ -39,11 +41,11 @@ const ours = (dir: string, entry: string, config?: string) => compileCached({ en
 export async function buildModules(): Promise<BenchModule[]> {
   const addHeader = join(packageRoot, "examples/add-header");
   const specs: [string, BenchModule["group"], () => Promise<Uint8Array>, PluginSetup?][] = [
-    ["raw ABI, no GC (baseline)", "add-header", () => raw("raw-add-header")],
-    ["raw ABI, minimal GC runtime", "add-header", () => raw("raw-add-header", ["--runtime", "minimal"])],
+    ["raw ABI, no GC (baseline)", "add-header", () => raw("add-header")],
+    ["raw ABI, minimal GC runtime", "add-header", () => raw("add-header", ["--runtime", "minimal"])],
     ["as-proxy-wasm (examples/add-header)", "add-header", () => ours(addHeader, "assembly/index.ts", "asconfig.json")],
     ["@solo-io/proxy-runtime 0.1.8 (asc 0.17)", "add-header", () => buildSoloAddHeader(soloSource), soloPlugin],
-    ["raw ABI, no GC (baseline)", "heavy", () => raw("raw-heavy")],
+    ["raw ABI, no GC (baseline)", "heavy", () => raw("heavy")],
     ["as-proxy-wasm", "heavy", () => ours(join(fixtures, "heavy"), "index.ts")],
   ];
   const modules: BenchModule[] = [];
