@@ -30,6 +30,8 @@ export class CalloutRequest {
     readonly body: Uint8Array,
     readonly trailers: HeaderList,
     readonly timeoutMs: number,
+    /** Host time (ms since start) when Envoy would time the call out; undefined for no timeout. */
+    readonly deadline: number | undefined,
     /** The context that made the call (the effective context); the answer goes to its root context. */
     readonly contextId: number,
     private readonly deliver: (request: CalloutRequest, answer: CalloutAnswer) => void,

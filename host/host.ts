@@ -125,13 +125,16 @@ export class Host {
     return BigInt(Math.round(this.elapsedMs * 1e6));
   }
 
-  /** Moves the clock by `ms`, firing `proxy_on_tick` for every period that elapses, in time order. */
+  /**
+   * Moves the clock by `ms`, firing in time order `proxy_on_tick` for every period that elapses and the
+   * timeout of every unanswered HTTP callout whose deadline passes.
+   */
   advanceTime(ms: number): void {
     const target = this.elapsedMs + ms;
     for (;;) {
       let next: { at: number; fire: () => void } | undefined;
       for (const vm of this.vms) {
-        const due = vm.nextTick();
+        const due = vm.nextTimer();
         if (due && due.at <= target && (!next || due.at < next.at)) next = due;
       }
       if (!next) break;

@@ -178,15 +178,24 @@ export class Vm {
     return this.current;
   }
 
-  /** The next tick due among this VM's root contexts. */
-  nextTick(): { at: number; fire: () => void } | undefined {
+  /** The next timer due in this VM: a root context's tick, or an HTTP callout reaching its timeout. */
+  nextTimer(): { at: number; fire: () => void } | undefined {
     if (this.failed) return undefined;
     let next: { at: number; fire: () => void } | undefined;
     for (const plugin of this.plugins) {
       const due = plugin.dueTick();
       if (due && (!next || due.at < next.at)) next = due;
     }
+    for (const { request } of this.pendingCallouts()) {
+      const at = request.deadline;
+      // Envoy's async client fails the call with a timeout: the module sees zero headers.
+      if (at !== undefined && (!next || at < next.at)) next = { at, fire: () => request.respond({ failure: "timeout" }) };
+    }
     return next;
+  }
+
+  private *pendingCallouts(): Iterable<{ request: CalloutRequest }> {
+    for (const pending of this.pending) if (pending.kind === "http" && !pending.request.answered) yield pending;
   }
 
   private exportedFunction(name: string): GuestFunction | undefined {
@@ -254,7 +263,9 @@ export class Vm {
     if (body.length > 0) sent.push(["content-length", String(body.length)]);
     const root = context.plugin;
     const id = this.nextHttpCallId++;
-    const request = new CalloutRequest(id, cluster, sent, body, lowercaseNames(trailers), timeoutMs, context.id, (r, a) => this.deliverHttpAnswer(root, r, a));
+    // A timeout of 0 means none, as in Envoy.
+    const deadline = timeoutMs > 0 ? this.host.elapsed() + timeoutMs : undefined;
+    const request = new CalloutRequest(id, cluster, sent, body, lowercaseNames(trailers), timeoutMs, deadline, context.id, (r, a) => this.deliverHttpAnswer(root, r, a));
     this.host.callouts.push(request);
     this.pending.push({ kind: "http", request, handler });
     return { status: Status.Ok, id };

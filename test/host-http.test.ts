@@ -234,6 +234,19 @@ describe("HTTP callouts", () => {
     assert.deepEqual(ctx.requestHeaders.at(-1), ["x-auth", "late"]);
   });
 
+  test("an unanswered callout times out on virtual time, as Envoy's async client does", async () => {
+    const { host, plugin: p } = await plugin(callout);
+    host.setCallout("auth", () => "pending");
+    const ctx = p.newHttpContext();
+    ctx.onRequestHeaders(GET);
+    host.advanceTime(499);
+    assert.equal(host.callouts[0]?.answered, false);
+    host.advanceTime(1);
+    assert.equal(host.callouts[0]?.answered, true);
+    assert.equal(ctx.localResponse?.status, 503);
+    assert.ok(messages(host.logs).includes("call failed: code=11 message=timeout"));
+  });
+
   test("unknown cluster and missing :path are BAD_ARGUMENT", async () => {
     const { host, plugin: p } = await plugin(callout);
     host.setCallout("auth", { status: 200 });
