@@ -41,7 +41,7 @@ export async function runBench(options: BenchOptions, write: (text: string) => v
 
   const { host, guest } = settings;
   write(`as-proxy-wasm benchmarks${options.quick ? " (quick mode: figures are noisy)" : ""}, Node ${process.version}\n\n`);
-  write(`Module size (release builds)\n${table(figures, "bytes", (f) => f.bytes, "bytes")}\n`);
+  write(`Module size (release builds)\n${table(figures, "bytes", (f) => f.bytes, true)}\n`);
   write(`  not built here: TinyGo Go-SDK add-header, ${integer(TINYGO_ADD_HEADER_BYTES)} bytes (measured before)\n\n`);
   write(`Per request through the host emulator (${integer(host.iterations)} streams × ${host.rounds} rounds, median)\n`);
   write(`${table(figures, "ns/request", (f) => f.hostNs)}\n\n`);
@@ -51,14 +51,14 @@ export async function runBench(options: BenchOptions, write: (text: string) => v
   return figures;
 }
 
-/** One row per module: group, name, ABI version, the figure, its ratio to the group's baseline. */
-function table(figures: ModuleFigures[], title: string, figure: (f: ModuleFigures) => number, abi?: "bytes"): string {
+/** One row per module: group, name, (ABI version,) the figure, its ratio to the group's baseline. */
+function table(figures: ModuleFigures[], title: string, figure: (f: ModuleFigures) => number, withAbi = false): string {
   const rows = figures.map((f) => {
     const baseline = figures.find((b) => b.group === f.group)!;
-    return [f.group, f.name, ...(abi ? [f.abiVersion] : []), integer(figure(f)), ratio(figure(f), figure(baseline))];
+    return [f.group, f.name, ...(withAbi ? [f.abiVersion] : []), integer(figure(f)), ratio(figure(f), figure(baseline))];
   });
   const columns = [
-    { title: "filter" }, { title: "module" }, ...(abi ? [{ title: "ABI" }] : []),
+    { title: "filter" }, { title: "module" }, ...(withAbi ? [{ title: "ABI" }] : []),
     { title, right: true }, { title: "× raw", right: true },
   ];
   return formatTable(columns, rows);

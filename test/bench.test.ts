@@ -17,9 +17,14 @@ const modules: [group: string, name: string][] = [
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
-test("bench --quick prints sizes, host and guest-only costs with ratios for every module", async () => {
-  const { stdout, stderr } = await promisify(execFile)(process.execPath, ["--import", "tsx", "bench/run.ts", "--quick"], { cwd: packageRoot });
+async function bench(...flags: string[]): Promise<string> {
+  const { stdout, stderr } = await promisify(execFile)(process.execPath, ["--import", "tsx", "bench/run.ts", "--quick", ...flags], { cwd: packageRoot });
   assert.equal(stderr, "");
+  return stdout;
+}
+
+test("bench --quick prints sizes, host and guest-only costs with ratios for every module", async () => {
+  const stdout = await bench();
   const tables = stdout.split("\n\n").filter((block) => /^(Module size|Per request)/.test(block));
   assert.equal(tables.length, 3, stdout);
   for (const [index, table] of tables.entries()) {
@@ -34,4 +39,13 @@ test("bench --quick prints sizes, host and guest-only costs with ratios for ever
     }
   }
   assert.match(stdout, /^Targets \(DESIGN\.md\)/m);
+});
+
+test("bench --json prints the figures of every module", async () => {
+  const figures = JSON.parse(await bench("--json")) as Record<string, unknown>[];
+  assert.deepEqual(figures.map((f) => [f.group, f.name]), modules);
+  for (const f of figures) {
+    assert.match(String(f.abiVersion), /^0\.2\.[01]$/);
+    for (const key of ["bytes", "hostNs", "guestNs"]) assert.ok(typeof f[key] === "number" && f[key] > 0, `${key} of ${f.name}`);
+  }
 });
