@@ -30,6 +30,17 @@ test("HTTP callout: request sent as built, the stream pauses and resumes with th
   assert.equal(header(r.response.headers, "x-stamped"), "1", "override in an intermediate base class");
 });
 
+test("response paused by a callout from onResponseHeaders, resumed with continueResponse", async () => {
+  const { host, plugin } = await startPlugin(wasm, { callouts: { auth: { body: "annotated" } } });
+  const r = await plugin.httpStream({
+    request: { headers: get("/api", [["x-mode", "http-response"]]) },
+    response: { headers: [[":status", "200"]], body: "payload" },
+  });
+  assert.equal(host.callouts.length, 1);
+  assert.equal(header(r.response.headers, "x-annotation"), "annotated");
+  assert.equal(r.response.body, "payload");
+});
+
 test("HTTP callout answered with an error status: local 403 with the callout's body", async () => {
   const { plugin } = await startPlugin(wasm, { callouts: { auth: { status: 401, body: "nope" } } });
   const r = await plugin.httpStream({ request: { headers: get("/api", [["x-mode", "http"]]) } });
