@@ -118,8 +118,22 @@ test("the binary runs: bin/as-proxy-wasm.js inspect on a generated project's mod
   assert.equal(report.abiVersion, "0.2.1");
 });
 
-test("the CI workflow builds, tests, logs in and pushes, with commands and flags that exist", async () => {
-  const workflow = parseYaml(await readFile(join(tmp, "add-header/.github/workflows/ci.yml"), "utf8"));
+for (const template of TEMPLATES) {
+  test(`${template}: the CI workflow builds, tests, logs in and pushes, with commands and flags that exist`, async () => {
+    const dir = join(tmp, template);
+    const calls = await checkWorkflow(join(dir, ".github/workflows/ci.yml"));
+    // Its manifest step runs as written (on the local build instead of the pushed image): the flags take
+    // their values and config.example.json passes the project's config.schema.json.
+    const manifest = calls.find(([name]) => name === "manifest") as string[];
+    const { io, stderr } = memoryIo({ cwd: dir });
+    assert.equal(await runCli(manifest.map((a) => (a === '"$IMAGE"' ? "build/plugin.wasm" : a)), io), 0, stderr());
+    assert.match(await readFile(join(dir, "wasmplugin.yaml"), "utf8"), /^kind: WasmPlugin$/m);
+  });
+}
+
+/** Checks the workflow's steps; returns its as-proxy-wasm calls as argument lists. */
+async function checkWorkflow(file: string): Promise<string[][]> {
+  const workflow = parseYaml(await readFile(file, "utf8"));
   assert.deepEqual(workflow.on.push.tags, ["v*"]);
   const steps: { run?: string; env?: Record<string, string> }[] = workflow.jobs.build.steps;
   const runs = steps.flatMap((s) => (s.run ?? "").split("\n")).map((l) => l.trim()).filter(Boolean);
@@ -138,7 +152,8 @@ test("the CI workflow builds, tests, logs in and pushes, with commands and flags
   const publish = steps.find((s) => s.run?.includes("as-proxy-wasm push"));
   assert.match(publish?.env?.REGISTRY_PASSWORD ?? "", /\$\{\{ secrets\.REGISTRY_PASSWORD \}\}/);
   assert.match(publish?.run ?? "", /--password-stdin/);
-});
+  return calls;
+}
 
 test("init refuses a non-empty directory, a file, and an unknown template", async () => {
   await mkdir(join(tmp, "busy"));

@@ -10,6 +10,15 @@ export interface InitOptions {
   template: TemplateName;
 }
 
+/** A template's `template.json`: what it does, and the flags `run` and `manifest` need for it. */
+interface TemplateMeta {
+  description: string;
+  /** e.g. " --tcp" for a network filter. */
+  runFlags: string;
+  /** e.g. " --type NETWORK", " --phase AUTHN". */
+  manifestFlags: string;
+}
+
 /** Template files stored under another name, so npm packs them and they do not act in this repository. */
 const RENAMES: Record<string, string> = { gitignore: ".gitignore", _github: ".github" };
 /** Files that describe a template and are not copied into the project. */
@@ -24,11 +33,13 @@ export async function init(dirArg: string, options: InitOptions, io: Io): Promis
   await ensureEmptyDir(target, dirArg);
 
   const template = join(templatesDir, options.template);
-  const meta = JSON.parse(await readFile(join(template, "template.json"), "utf8")) as { description: string };
+  const meta = JSON.parse(await readFile(join(template, "template.json"), "utf8")) as TemplateMeta;
   const values: Record<string, string> = {
     name: packageName(basename(target)),
     template: options.template,
     description: meta.description,
+    runFlags: meta.runFlags,
+    manifestFlags: meta.manifestFlags,
     about: (await readFile(join(template, "ABOUT.md"), "utf8")).trim(),
     // An absolute file: path so `npm install` works with no published package.
     sdkDependency: `file:${packageRoot}`,
