@@ -130,6 +130,9 @@ export function onDelete(id: u32): void {
   if (ctx) {
     ctx.onDelete();
     contexts.delete(id);
+    // Calls it still waited for will not be answered (the host cancels them): forget them, or they would
+    // keep the context alive.
+    if (callouts.size > 0) callouts.deleteValue(ctx);
     if (lastId == id) last = null;
   }
   leave();

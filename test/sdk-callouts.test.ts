@@ -117,3 +117,20 @@ test("gRPC stream cancel and close by the module", async () => {
   assert.equal(host.grpcCalls[0].cancelled, true);
   assert.equal(host.grpcCalls[1].closedByModule, true);
 });
+
+test("streams deleted while their callout is pending are forgotten: memory flat over 20,000 of them", async () => {
+  const { vm, plugin } = await startPlugin(wasm, { callouts: { auth: () => "pending" } });
+  const abandon = (n: number) => {
+    for (let i = 0; i < n; i++) {
+      const ctx = plugin.newHttpContext();
+      ctx.onRequestHeaders(get("/api", [["x-mode", "http"]]), true);
+      ctx.onLog();
+      ctx.onDone();
+      ctx.onDelete();
+    }
+  };
+  abandon(2_000);
+  const warm = vm.memory.memory.buffer.byteLength;
+  abandon(20_000);
+  assert.equal(vm.memory.memory.buffer.byteLength, warm);
+});

@@ -11,6 +11,11 @@ class Entry {
   private buckets: StaticArray<Entry | null> = new StaticArray<Entry | null>(16);
   private count: i32 = 0;
 
+  /** How many entries there are. */
+  get size(): i32 {
+    return this.count;
+  }
+
   /** The context stored under `id`, or null. */
   get(id: u32): BaseContext | null {
     let e = unchecked(this.buckets[id & (this.buckets.length - 1)]);
@@ -45,6 +50,26 @@ class Entry {
       e = e.next;
     }
     return null;
+  }
+
+  /** Removes every entry whose value is `value` (a full scan: meant for the small table of pending callouts). */
+  deleteValue(value: BaseContext): void {
+    const buckets = this.buckets;
+    for (let i = 0; i < buckets.length; i++) {
+      let prev: Entry | null = null;
+      let e = unchecked(buckets[i]);
+      while (e) {
+        const next = e.next;
+        if (e.value === value) {
+          if (prev) prev.next = next;
+          else unchecked(buckets[i] = next);
+          this.count--;
+        } else {
+          prev = e;
+        }
+        e = next;
+      }
+    }
   }
 
   /** Doubles the buckets, keeping at most one entry per bucket on average. */
