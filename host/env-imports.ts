@@ -13,9 +13,12 @@ export function envImports(vm: Vm): Record<string, HostFunction> {
   const ctx = () => vm.context();
   const text = (ptr: number, size: number) => toText(mem().read(ptr, size));
   const u32 = (n: number) => n >>> 0;
+  // As cpp-host: the map type is checked first, then the module's memory is read, then the map looked up.
+  const badMapType = (type: number) => u32(type) > MAP_TYPE_MAX;
+  const mutableMap = (type: number) => ctx().getMap(type, true);
 
   const getHeaderMapValue = (type: number, keyPtr: number, keySize: number, retPtr: number, retSize: number): number => {
-    if (u32(type) > MAP_TYPE_MAX) return Status.BadArgument;
+    if (badMapType(type)) return Status.BadArgument;
     const key = text(keyPtr, keySize).toLowerCase();
     const context = ctx();
     const map = context.getMap(type, false);
@@ -29,8 +32,6 @@ export function envImports(vm: Vm): Record<string, HostFunction> {
     mem().copyOut(toBytes(value ?? ""), retPtr, retSize);
     return Status.Ok;
   };
-
-  const mutableMap = (type: number) => (u32(type) > MAP_TYPE_MAX ? null : ctx().getMap(type, true));
 
   const functions: Record<string, HostFunction> = {
     proxy_log: (level: number, ptr: number, size: number) => {
@@ -112,17 +113,19 @@ export function envImports(vm: Vm): Record<string, HostFunction> {
 
     // Header maps
     proxy_get_header_map_size: (type: number, retPtr: number) => {
+      if (badMapType(type)) return Status.BadArgument;
       const map = mutableMap(type);
       if (!map) return Status.BadArgument;
       mem().writeU32(retPtr, headersByteSize(map));
       return Status.Ok;
     },
     proxy_get_header_map_pairs: (type: number, retPtr: number, retSize: number) => {
-      if (u32(type) > MAP_TYPE_MAX) return Status.BadArgument;
+      if (badMapType(type)) return Status.BadArgument;
       mem().copyOut(serializeHeaders(ctx().getMap(type, false) ?? []), retPtr, retSize);
       return Status.Ok;
     },
     proxy_set_header_map_pairs: (type: number, ptr: number, size: number) => {
+      if (badMapType(type)) return Status.BadArgument;
       const data = mem().read(ptr, size);
       const map = mutableMap(type);
       if (!map) return Status.BadArgument;
@@ -131,6 +134,7 @@ export function envImports(vm: Vm): Record<string, HostFunction> {
     },
     proxy_get_header_map_value: getHeaderMapValue,
     proxy_add_header_map_value: (type: number, keyPtr: number, keySize: number, valuePtr: number, valueSize: number) => {
+      if (badMapType(type)) return Status.BadArgument;
       const key = text(keyPtr, keySize).toLowerCase();
       const value = text(valuePtr, valueSize);
       const map = mutableMap(type);
@@ -139,6 +143,7 @@ export function envImports(vm: Vm): Record<string, HostFunction> {
       return Status.Ok;
     },
     proxy_replace_header_map_value: (type: number, keyPtr: number, keySize: number, valuePtr: number, valueSize: number) => {
+      if (badMapType(type)) return Status.BadArgument;
       const key = text(keyPtr, keySize).toLowerCase();
       const value = text(valuePtr, valueSize);
       const map = mutableMap(type);
@@ -149,6 +154,7 @@ export function envImports(vm: Vm): Record<string, HostFunction> {
       return Status.Ok;
     },
     proxy_remove_header_map_value: (type: number, keyPtr: number, keySize: number) => {
+      if (badMapType(type)) return Status.BadArgument;
       const key = text(keyPtr, keySize).toLowerCase();
       const map = mutableMap(type);
       if (!map) return Status.BadArgument;
