@@ -118,6 +118,13 @@ for (const [what, spec, reason] of BROKEN) {
   });
 }
 
+test("a WASI function Envoy only stubs (Go modules import several) loads, with a warning", async () => {
+  const { code, report } = await inspectJson({ ...LOADABLE, imports: [{ module: "wasi_snapshot_preview1", name: "fd_filestat_get", params: 2, results: ["i32"] }] });
+  assert.equal(code, 0);
+  assert.equal(report.loadable, true);
+  assert.match(report.warnings.join("\n"), /imports wasi_snapshot_preview1\.fd_filestat_get: Envoy links it as a stub/);
+});
+
 test("every problem is listed, not just the first", async () => {
   const { code, report } = await inspectJson({ imports: [{ name: "abort", params: 4 }], exports: ["_initialize"] });
   assert.equal(code, 1);

@@ -60,6 +60,10 @@ export function judgeModule(info: ModuleInfo): Verdict {
   }
 
   for (const imp of info.imports) {
+    if (isStubbedWasi(imp)) {
+      warnings.push(`imports ${imp.module}.${imp.name}: Envoy links it as a stub that does nothing, and this emulator lacks it`);
+      continue;
+    }
     const problem = importProblem(imp, abiVersion);
     if (problem) problems.push(problem);
   }
@@ -69,6 +73,14 @@ export function judgeModule(info: ModuleInfo): Verdict {
 const ENV = new Map(ENV_FUNCTIONS.map((f) => [f.name, f]));
 const WASI = new Map(WASI_FUNCTIONS.map((f) => [f.name, f]));
 
+/**
+ * A WASI function outside the emulator's table. cpp-host registers the rest of wasi_snapshot_preview1 as
+ * stubs (so Go and TinyGo modules link: abi.md §2), so Envoy loads the module; calls to it do nothing.
+ */
+function isStubbedWasi(imp: WasmImport): boolean {
+  return imp.kind === "function" && (WASI_MODULES as readonly string[]).includes(imp.module) && !WASI.has(imp.name);
+}
+
 function importProblem(imp: WasmImport, version: AbiVersion | null): string | undefined {
   const what = `imports ${imp.module}.${imp.name}`;
   if (imp.kind !== "function") return `${what} (a ${imp.kind}): hosts provide only functions`;
@@ -76,7 +88,6 @@ function importProblem(imp: WasmImport, version: AbiVersion | null): string | un
   if (!wasi && imp.module !== "env") return `${what}: no host provides module "${imp.module}"`;
   const host = (wasi ? WASI : ENV).get(imp.name);
   if (!host) {
-    if (wasi) return `${what}, a WASI function hosts do not provide`;
     const known = ASSEMBLYSCRIPT_IMPORTS[imp.name];
     return known ? `${what}, which hosts do not provide: ${known}` : `${what}, which hosts do not provide`;
   }
