@@ -79,6 +79,21 @@ describe("loading refuses what cpp-host refuses, with the reason", () => {
   });
 });
 
+describe("start functions", () => {
+  test("_initialize then main; or _start when there is no _initialize (before any context: id 0)", async () => {
+    const reactor = await buildFixture("start");
+    const command = await buildFixture("start", "asconfig-start.json");
+    assert.ok(readWasmInterface(reactor).exports.some((e) => e.name === "_initialize"));
+    assert.ok(readWasmInterface(command).exports.some((e) => e.name === "_start"));
+    const host = new Host();
+    await host.loadVm(reactor);
+    assert.deepEqual(host.logs.map((l) => [l.message, l.contextId]), [["start function ran", 0], ["main ran", 0]]);
+    host.clearLogs();
+    await host.loadVm(command);
+    assert.deepEqual(messages(host.logs), ["start function ran"]);
+  });
+});
+
 describe("ABI 0.1.0 module (raw AssemblyScript)", () => {
   let legacy: Uint8Array;
   before(async () => {

@@ -10,7 +10,7 @@ let callout: Uint8Array;
 let trap: Uint8Array;
 
 before(async () => {
-  [probe, local, callout, trap] = await Promise.all(["probe", "local", "callout", "trap"].map(buildFixture));
+  [probe, local, callout, trap] = await Promise.all(["probe", "local", "callout", "trap"].map((name) => buildFixture(name)));
 });
 
 async function plugin(wasm: Uint8Array, configuration = "", host = new Host()) {
