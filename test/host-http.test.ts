@@ -210,6 +210,17 @@ describe("HTTP callouts", () => {
     ]);
   });
 
+  test("body chunks wait while the headers are paused, then pass once the callout resumes the stream", async () => {
+    const { plugin: p } = await plugin(callout);
+    const result = await p.httpStream({
+      request: { headers: GET, bodyChunks: ["one ", "two"], trailers: [["x-end", "1"]] },
+      callouts: { auth: { body: "ok" } },
+    });
+    assert.equal(result.request?.body, "one two");
+    assert.deepEqual(result.request?.trailers, [["x-end", "1"]]);
+    assert.deepEqual(result.request?.headers.at(-1), ["x-auth", "ok"]);
+  });
+
   test("a denying callout answer becomes a local 401; a failed callout a 503", async () => {
     const { host, plugin: p } = await plugin(callout);
     host.setCallout("auth", { status: 403 });
