@@ -101,6 +101,34 @@ describe("maps and buffers each callback may touch (Envoy's rules)", () => {
   });
 });
 
+describe("header-map and buffer operations, WASI", () => {
+  test("replace drops duplicates then appends, remove, whole-map set; buffer slices and write modes", async () => {
+    const host = new Host();
+    const vm = await host.loadVm(await buildFixture("maps"), { env: { A: "1", LANG: "C" } });
+    const p = vm.startPlugin();
+    assert.deepEqual(host.logs.map((l) => [l.level, l.message]), [
+      ["info", "env count=2 bytes=11 A=1,LANG=C"],
+      ["info", "random status=0 too_big=28"],
+      ["error", "to stderr"],
+    ]);
+    const result = await p.httpStream({
+      request: { headers: [[":method", "GET"], [":path", "/"], ["x-dup", "1"], ["x-gone", "g"], ["x-dup", "2"], ["x-keep", "k"]], body: "0123456789" },
+    });
+    assert.deepEqual(messages(result.logs), [
+      "after replace/remove: :method=GET;:path=/;x-keep=k;x-dup=only",
+      "after set pairs: :method=PUT;:path=/new;x-set=1 | empty trailers: []",
+      // get_buffer_bytes clamps to the data: a start past the end or a zero max gives nothing
+      "slices: [012] [23456789] [] []",
+      // start 0 prepends (after dropping `size` bytes), a start at or past the end appends, a start inside is refused
+      "prepend=0 append=0 middle=2 now=<0123456789>",
+      "replace=0 now=[3456789>",
+      "config not writable=2",
+    ]);
+    assert.deepEqual(result.request?.headers, [[":method", "PUT"], [":path", "/new"], ["x-set", "1"]]);
+    assert.equal(result.request?.body, "[3456789>");
+  });
+});
+
 describe("pause, buffering and continue", () => {
   test("StopIterationAndBuffer accumulates chunks: body_size is the buffered total", async () => {
     const { plugin: p } = await plugin(probe, "req_body=1,resp_body=1");
