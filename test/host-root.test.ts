@@ -20,10 +20,12 @@ describe("root-level features", () => {
     const producer = (await host.loadVm(features, { vmId: "producer-vm" })).startPlugin({ configuration: "producer" });
     assert.ok(messages(host.logs).includes("registered queue status=0 token=1"));
     const result = await producer.httpStream({ request: { headers: [[":path", "/job-1"]] } });
-    assert.ok(messages(result.logs).includes("enqueue resolve=0 enqueue=0 missing=1"));
-    // The notification runs after the producer's callback returned, like Envoy's dispatcher post.
-    const tail = messages(result.logs).slice(-2);
-    assert.deepEqual(tail, ["dequeued /job-1", "queue 1 drained status=7"]);
+    // The notification runs after the producer's callback returned (its last log line), like Envoy's
+    // dispatcher post, and before the stream goes on.
+    const lines = messages(result.logs);
+    const end = lines.findIndex((m) => m.startsWith("level="));
+    assert.ok(lines.includes("enqueue resolve=0 enqueue=0 missing=1"));
+    assert.deepEqual(lines.slice(end + 1, end + 3), ["dequeued /job-1", "queue 1 drained status=7"]);
     assert.deepEqual(host.queueItems("consumer-vm", "jobs"), []);
     // The test can enqueue too, and read what is left when nobody drains.
     host.enqueue("consumer-vm", "jobs", "from-test");
@@ -98,6 +100,21 @@ describe("root-level features", () => {
     host.clearLogs();
     plugin.onForeignFunction(7, "args!");
     assert.deepEqual(messages(host.logs), ["foreign callback id=7 size=5 args=args!"]);
+  });
+
+  test("a plugin whose on_done returns false is deleted once it calls proxy_done", async () => {
+    const host = new Host();
+    const vm = await host.loadVm(features);
+    const plugin = vm.startPlugin({ configuration: "linger" });
+    host.clearLogs();
+    assert.equal(plugin.done(), false);
+    assert.equal(vm.contexts.has(plugin.contextId), true);
+    host.advanceTime(100);
+    // proxy_done answers OK once, NOT_FOUND after; on_delete runs after the tick returned
+    assert.deepEqual(messages(host.logs), ["done 1", "tick proxy_done=0 again=1", "delete 1"]);
+    assert.equal(vm.contexts.has(plugin.contextId), false);
+    host.advanceTime(1000);
+    assert.equal(messages(host.logs).length, 3);
   });
 
   test("logs below the host's level are dropped", async () => {
