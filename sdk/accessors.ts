@@ -8,7 +8,7 @@ import { Header } from "./internal/headers";
 @final export class HeaderMap {
   constructor(public readonly type: MapType) {}
 
-  /** The value of header `name` (UTF-8), or null when absent. With duplicates, the host joins them with ",". */
+  /** The value of header `name` (UTF-8), or null when absent. With duplicates the host picks (Envoy: the first); `getAll()` has them all. */
   get(name: string): string | null {
     return host.getHeaderMapValue(this.type, name);
   }
