@@ -8,12 +8,11 @@ import type { Vm } from "./vm.js";
 export interface BufferAccess {
   get(): Uint8Array;
   set?(bytes: Uint8Array): void;
-  /** Envoy hands out an empty buffer object when there is no data: reads give 0 bytes, writes NOT_FOUND. */
-  absent?: boolean;
 }
 
 const EMPTY = new Uint8Array(0);
-export const ABSENT_BUFFER: BufferAccess = { get: () => EMPTY, absent: true };
+/** Envoy hands out an empty buffer object when there is no data: reads give 0 bytes, writes BAD_ARGUMENT. */
+export const ABSENT_BUFFER: BufferAccess = { get: () => EMPTY };
 
 /** Data a stream callback holds (body, connection data): read-write while held, else an absent buffer. */
 export function heldBuffer(held: boolean, get: () => Uint8Array, set: (bytes: Uint8Array) => void): BufferAccess {
@@ -24,9 +23,11 @@ export function readOnly(bytes: Uint8Array): BufferAccess {
   return { get: () => bytes };
 }
 
-/** Envoy's `Buffer::copyFrom`: start 0 drains `length` bytes then prepends; start ≥ size appends; else BAD_ARGUMENT. */
+/**
+ * Envoy's `Buffer::copyFrom`: start 0 drains `length` bytes then prepends; start ≥ size appends; else
+ * BAD_ARGUMENT. Immutable and absent buffers are BAD_ARGUMENT too (cpp-host's `BufferBase::copyFrom`).
+ */
 export function writeBuffer(buffer: BufferAccess, start: number, length: number, data: Uint8Array): Status {
-  if (buffer.absent) return Status.NotFound;
   if (!buffer.set) return Status.BadArgument;
   const current = buffer.get();
   if (start === 0) {

@@ -58,16 +58,17 @@ describe("maps and buffers each callback may touch (Envoy's rules)", () => {
     });
     // read = get_header_map_value on request headers, request trailers, response headers, response trailers
     // (1 NOT_FOUND: reachable, 2 BAD_ARGUMENT: not); write = get_header_map_size (needs the mutable map);
-    // body = empty prepend on request/response body (0 OK, 1 NOT_FOUND); cfg = plugin configuration status.
+    // body = empty prepend on request/response body (0 OK while the callback holds it, 2 BAD_ARGUMENT: Envoy's
+    // empty buffer object); cfg = plugin configuration status (1 NOT_FOUND outside configure).
     const access = messages(result.logs).filter((m) => m.includes(" read="));
     assert.deepEqual(access, [
-      "req_headers eos=0 n=3 read=1222 write=0222 body=11 cfg=1",
+      "req_headers eos=0 n=3 read=1222 write=0222 body=22 cfg=1",
       // at end of stream a body callback may add request trailers (Envoy's addDecodedTrailers)
-      "req_body eos=1 size=5 read=2222 write=2022 body=01 cfg=1",
-      "resp_headers eos=0 read=2112 write=2002 body=11 cfg=1",
-      "resp_body eos=1 size=5 read=2122 write=2020 body=10 cfg=1",
+      "req_body eos=1 size=5 read=2222 write=2022 body=02 cfg=1",
+      "resp_headers eos=0 read=2112 write=2002 body=22 cfg=1",
+      "resp_body eos=1 size=5 read=2122 write=2020 body=20 cfg=1",
       // on_log reads request and response headers; request trailers are NOT_FOUND there, writes refused
-      "log read=1111 write=2222 body=11 cfg=1",
+      "log read=1111 write=2222 body=22 cfg=1",
     ]);
     assert.ok(messages(result.logs).includes("log path=/a status=200"));
   });
