@@ -19,7 +19,7 @@ const callouts = new ContextTable();
 // reference lives on the wasm stack alone. That holds when the outermost callback returns (contexts and
 // everything they keep hang off `contexts`), so callbacks count their nesting (a host may call back from
 // inside a host call) and the outermost one collects every COLLECT_EVERY callbacks: garbage stays bounded.
-const COLLECT_EVERY: u32 = 16;
+const COLLECT_EVERY: u32 = 64;
 let depth: u32 = 0;
 let sinceCollect: u32 = 0;
 
@@ -107,7 +107,12 @@ export function onContextCreate(id: u32, parentId: u32): void {
       if (!ctx) ctx = parent.createTcpContext(id);
     }
   }
-  if (ctx) contexts.set(id, ctx);
+  if (ctx) {
+    contexts.set(id, ctx);
+    // The next callback is nearly always for this new context.
+    lastId = id;
+    last = ctx;
+  }
   leave();
 }
 

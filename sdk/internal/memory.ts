@@ -48,11 +48,20 @@ export let stagedALength: usize = 0;
 export let stagedB: usize = 0;
 export let stagedBLength: usize = 0;
 
+// The pair last staged, when both are string literals (stored in the data segment below __heap_base: never
+// freed, never changed), so staging them again can skip the encoding: a filter adding a constant header
+// encodes it once.
+let stagedLiteralA: usize = 0;
+let stagedLiteralB: usize = 0;
+
 /**
  * Encodes `a` and `b` as UTF-8, back to back, into the scratch area (valid until the next `stage`).
  * One pass per string and no allocation once the area has grown to the largest input seen.
  */
 export function stage(a: string, b: string = ""): void {
+  const pa = changetype<usize>(a);
+  const pb = changetype<usize>(b);
+  if (pa == stagedLiteralA && pb == stagedLiteralB) return;
   // A UTF-16 code unit never needs more than 3 UTF-8 bytes.
   const need = (<usize>(a.length + b.length)) * 3;
   if (need > scratchCapacity) {
@@ -62,9 +71,12 @@ export function stage(a: string, b: string = ""): void {
     scratchCapacity = need;
   }
   stagedA = scratch;
-  stagedALength = String.UTF8.encodeUnsafe(changetype<usize>(a), a.length, scratch);
+  stagedALength = String.UTF8.encodeUnsafe(pa, a.length, scratch);
   stagedB = scratch + stagedALength;
-  stagedBLength = String.UTF8.encodeUnsafe(changetype<usize>(b), b.length, stagedB);
+  stagedBLength = String.UTF8.encodeUnsafe(pb, b.length, stagedB);
+  const literals = pa < __heap_base && pb < __heap_base;
+  stagedLiteralA = literals ? pa : 0;
+  stagedLiteralB = literals ? pb : 0;
 }
 
 /** Pointer to a buffer's bytes, 0 for null (the ABI's "no data"). */

@@ -1,15 +1,18 @@
 // A small hash table from u32 ids to contexts, used for live contexts and for pending callouts. Ids are
 // handed out sequentially by hosts, so `id & mask` spreads them evenly without a hash function. Smaller than
-// std Map (which also costs every filter its error strings), and only what the dispatcher needs.
+// std Map (which also costs every filter its error strings), and only what the dispatcher needs. Removed
+// entries are kept for reuse, so a steady stream of contexts allocates no entries.
 import { BaseContext } from "../context";
 
 class Entry {
-  constructor(public id: u32, public value: BaseContext, public next: Entry | null) {}
+  constructor(public id: u32, public value: BaseContext | null, public next: Entry | null) {}
 }
 
 @final export class ContextTable {
   private buckets: StaticArray<Entry | null> = new StaticArray<Entry | null>(16);
   private count: i32 = 0;
+  /** Removed entries (value cleared, chained by `next`), reused by `set`. */
+  private spare: Entry | null = null;
 
   /** How many entries there are. */
   get size(): i32 {
@@ -30,7 +33,17 @@ class Entry {
   set(id: u32, value: BaseContext): void {
     if (this.count >= this.buckets.length) this.grow();
     const i = id & (this.buckets.length - 1);
-    unchecked(this.buckets[i] = new Entry(id, value, unchecked(this.buckets[i])));
+    const head = unchecked(this.buckets[i]);
+    let e = this.spare;
+    if (e) {
+      this.spare = e.next;
+      e.id = id;
+      e.value = value;
+      e.next = head;
+    } else {
+      e = new Entry(id, value, head);
+    }
+    unchecked(this.buckets[i] = e);
     this.count++;
   }
 
@@ -43,8 +56,9 @@ class Entry {
       if (e.id == id) {
         if (prev) prev.next = e.next;
         else unchecked(this.buckets[i] = e.next);
-        this.count--;
-        return e.value;
+        const value = e.value;
+        this.release(e);
+        return value;
       }
       prev = e;
       e = e.next;
@@ -63,13 +77,21 @@ class Entry {
         if (e.value === value) {
           if (prev) prev.next = next;
           else unchecked(buckets[i] = next);
-          this.count--;
+          this.release(e);
         } else {
           prev = e;
         }
         e = next;
       }
     }
+  }
+
+  /** Keeps an unlinked entry for reuse, without its value (the context must not be kept alive). */
+  private release(e: Entry): void {
+    e.value = null;
+    e.next = this.spare;
+    this.spare = e;
+    this.count--;
   }
 
   /** Doubles the buckets, keeping at most one entry per bucket on average. */
