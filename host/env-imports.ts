@@ -1,5 +1,5 @@
 import { BUFFER_TYPE_MAX, LOG_LEVEL_NAMES, MAP_TYPE_MAX, STREAM_TYPE_MAX, Status, StreamType } from "./abi.js";
-import { headersByteSize, lowercaseNames, parseHeaders, serializeHeaders, toBytes, toText } from "./codec.js";
+import { headersByteSize, lowercaseNames, parseHeaders, serializeHeaders, toBytes, toText, type HeaderList } from "./codec.js";
 import { writeBuffer } from "./context.js";
 import { faultsAs } from "./errors.js";
 import type { Vm } from "./vm.js";
@@ -16,6 +16,15 @@ export function envImports(vm: Vm): Record<string, HostFunction> {
   // As cpp-host: the map type is checked first, then the module's memory is read, then the map looked up.
   const badMapType = (type: number) => u32(type) > MAP_TYPE_MAX;
   const mutableMap = (type: number) => ctx().getMap(type, true);
+  const editMap = (type: number, keyPtr: number, keySize: number, valuePtr: number, valueSize: number, edit: (map: HeaderList, key: string, value: string) => void) => {
+    if (badMapType(type)) return Status.BadArgument;
+    const key = text(keyPtr, keySize).toLowerCase();
+    const value = text(valuePtr, valueSize);
+    const map = mutableMap(type);
+    if (!map) return Status.BadArgument;
+    edit(map, key, value);
+    return Status.Ok;
+  };
 
   const getHeaderMapValue = (type: number, keyPtr: number, keySize: number, retPtr: number, retSize: number): number => {
     if (badMapType(type)) return Status.BadArgument;
@@ -133,34 +142,16 @@ export function envImports(vm: Vm): Record<string, HostFunction> {
       return Status.Ok;
     },
     proxy_get_header_map_value: getHeaderMapValue,
-    proxy_add_header_map_value: (type: number, keyPtr: number, keySize: number, valuePtr: number, valueSize: number) => {
-      if (badMapType(type)) return Status.BadArgument;
-      const key = text(keyPtr, keySize).toLowerCase();
-      const value = text(valuePtr, valueSize);
-      const map = mutableMap(type);
-      if (!map) return Status.BadArgument;
-      map.push([key, value]);
-      return Status.Ok;
-    },
-    proxy_replace_header_map_value: (type: number, keyPtr: number, keySize: number, valuePtr: number, valueSize: number) => {
-      if (badMapType(type)) return Status.BadArgument;
-      const key = text(keyPtr, keySize).toLowerCase();
-      const value = text(valuePtr, valueSize);
-      const map = mutableMap(type);
-      if (!map) return Status.BadArgument;
+    proxy_add_header_map_value: (type: number, keyPtr: number, keySize: number, valuePtr: number, valueSize: number) =>
+      editMap(type, keyPtr, keySize, valuePtr, valueSize, (map, key, value) => map.push([key, value])),
+    proxy_replace_header_map_value: (type: number, keyPtr: number, keySize: number, valuePtr: number, valueSize: number) =>
       // Envoy's setCopy (http_set_copy_replace_all_headers): every existing value goes, the new one is appended.
-      removeAll(map, key);
-      map.push([key, value]);
-      return Status.Ok;
-    },
-    proxy_remove_header_map_value: (type: number, keyPtr: number, keySize: number) => {
-      if (badMapType(type)) return Status.BadArgument;
-      const key = text(keyPtr, keySize).toLowerCase();
-      const map = mutableMap(type);
-      if (!map) return Status.BadArgument;
-      removeAll(map, key);
-      return Status.Ok;
-    },
+      editMap(type, keyPtr, keySize, valuePtr, valueSize, (map, key, value) => {
+        removeAll(map, key);
+        map.push([key, value]);
+      }),
+    proxy_remove_header_map_value: (type: number, keyPtr: number, keySize: number) =>
+      editMap(type, keyPtr, keySize, 0, 0, (map, key) => removeAll(map, key)),
 
     // Stream control
     proxy_continue_stream: (type: number) => (u32(type) > STREAM_TYPE_MAX ? Status.BadArgument : ctx().continueStream(type)),
@@ -300,6 +291,6 @@ export function envImports(vm: Vm): Record<string, HostFunction> {
   return Object.fromEntries(Object.entries(functions).map(([name, f]) => [name, faultsAs(Status.InvalidMemoryAccess, f)]));
 }
 
-function removeAll(map: [string, string][], key: string): void {
+function removeAll(map: HeaderList, key: string): void {
   for (let i = map.length - 1; i >= 0; i--) if (map[i]![0] === key) map.splice(i, 1);
 }
