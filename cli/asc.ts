@@ -43,6 +43,8 @@ export async function compileAssemblyScript(options: CompileOptions): Promise<Co
     "--target", options.debug ? "debug" : "release",
     "--outFile", "module.wasm",
     "--transform", sdkTransform,
+    // Diagnostics are captured as text and reformatted; asc would colour them whenever CI is set.
+    "--noColors",
     ...(options.flags ?? []),
   ];
   const sources: string[] = [];
