@@ -11,8 +11,9 @@ const contexts = new ContextTable();
 // Consecutive callbacks nearly always target the same stream: remember the last lookup.
 let lastId: u32 = 0;
 let last: BaseContext | null = null;
-// Pending callouts: token → the context that made the call.
-const callouts = new ContextTable();
+// Pending callouts: token → the context that made the call. Made by the first callout, so a filter that
+// makes none has no table for the collector to mark and no code for it.
+let callouts: ContextTable | null = null;
 
 // Garbage collection. The module uses AssemblyScript's "minimal" runtime (two-colour mark & sweep, no shadow
 // stack: half the size of the incremental one), which collects only when told and only when no managed
@@ -58,9 +59,17 @@ function find(id: u32): BaseContext | null {
   return ctx;
 }
 
+// Stream contexts are created one after another under the same root: remember it apart from `last` (which
+// the stream's callbacks keep pointing at the stream).
+let lastRoot: RootContext | null = null;
+
 function root(id: u32): RootContext | null {
-  const ctx = find(id);
-  return ctx && ctx.kind == ContextKind.Root ? changetype<RootContext>(ctx) : null;
+  let ctx = lastRoot;
+  if (ctx && ctx.id == id) return ctx;
+  const found = find(id);
+  if (!found || found.kind != ContextKind.Root) return null;
+  lastRoot = ctx = changetype<RootContext>(found);
+  return ctx;
 }
 
 function http(id: u32): HttpContext | null {
@@ -75,7 +84,11 @@ function tcp(id: u32): TcpContext | null {
 
 /** Records which context made a callout (token 0 = refused, nothing to record). Returns the token. */
 export function trackCallout(token: u32, owner: BaseContext): u32 {
-  if (token != 0) callouts.set(token, owner);
+  if (token != 0) {
+    let table = callouts;
+    if (!table) callouts = table = new ContextTable();
+    table.set(token, owner);
+  }
   return token;
 }
 
@@ -84,7 +97,9 @@ export function trackCallout(token: u32, owner: BaseContext): u32 {
  * (on the call's last callback). Answers to unknown tokens go to the root context.
  */
 function calloutOwner(rootId: u32, token: u32, remove: bool): BaseContext | null {
-  const owner = remove ? callouts.delete(token) : callouts.get(token);
+  const table = callouts;
+  let owner: BaseContext | null = null;
+  if (table) owner = remove ? table.delete(token) : table.get(token);
   if (!owner) return find(rootId);
   if (find(owner.id) !== owner) return null;
   if (owner.id != rootId) host.setEffectiveContext(owner.id);
@@ -137,8 +152,10 @@ export function onDelete(id: u32): void {
     contexts.delete(id);
     // Calls it still waited for will not be answered (the host cancels them): forget them, or they would
     // keep the context alive.
-    if (callouts.size > 0) callouts.deleteValue(ctx);
+    const table = callouts;
+    if (table && table.size > 0) table.deleteValue(ctx);
     if (lastId == id) last = null;
+    if (lastRoot === ctx) lastRoot = null;
   }
   leave();
 }

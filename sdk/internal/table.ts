@@ -1,18 +1,41 @@
 // A small hash table from u32 ids to contexts, used for live contexts and for pending callouts. Ids are
-// handed out sequentially by hosts, so `id & mask` spreads them evenly without a hash function. Smaller than
-// std Map (which also costs every filter its error strings), and only what the dispatcher needs. Removed
-// entries are kept for reuse, so a steady stream of contexts allocates no entries.
+// handed out sequentially by hosts, so `id & mask` spreads them evenly without a hash function, and with
+// open addressing (linear probing) a lookup is nearly always one slot: two loads and a compare, no entry
+// objects to allocate or for the collector to mark. Smaller than std Map (which also costs every filter its
+// error strings), and only what the dispatcher needs.
 import { BaseContext } from "../context";
 
-class Entry {
-  constructor(public id: u32, public value: BaseContext | null, public next: Entry | null) {}
+// Slot access without StaticArray's accessors: at the shrink level filters are built with, the optimizer
+// does not inline those, and a call per slot is most of a lookup's cost.
+// @ts-ignore: decorator
+@inline function keyAt(keys: StaticArray<u32>, i: i32): u32 {
+  return load<u32>(changetype<usize>(keys) + (<usize>i << 2));
+}
+
+// @ts-ignore: decorator
+@inline function setKey(keys: StaticArray<u32>, i: i32, key: u32): void {
+  store<u32>(changetype<usize>(keys) + (<usize>i << 2), key);
+}
+
+// @ts-ignore: decorator
+@inline function valueAt(values: StaticArray<BaseContext | null>, i: i32): BaseContext | null {
+  return changetype<BaseContext | null>(load<usize>(changetype<usize>(values) + (<usize>i << alignof<usize>())));
+}
+
+// @ts-ignore: decorator
+@inline function setValue(values: StaticArray<BaseContext | null>, i: i32, value: BaseContext | null): void {
+  store<usize>(changetype<usize>(values) + (<usize>i << alignof<usize>()), changetype<usize>(value));
+  // What StaticArray's setter does: tells an incremental collector about the new reference (no-op otherwise).
+  __link(changetype<usize>(values), changetype<usize>(value), true);
 }
 
 @final export class ContextTable {
-  private buckets: StaticArray<Entry | null> = new StaticArray<Entry | null>(16);
+  // Slot i holds keys[i] → values[i]; a null value marks an empty slot (so any u32 can be a key). At most
+  // half the slots are used, which keeps probe runs short.
+  private keys: StaticArray<u32> = new StaticArray<u32>(16);
+  private values: StaticArray<BaseContext | null> = new StaticArray<BaseContext | null>(16);
+  private mask: i32 = 15;
   private count: i32 = 0;
-  /** Removed entries (value cleared, chained by `next`), reused by `set`. */
-  private spare: Entry | null = null;
 
   /** How many entries there are. */
   get size(): i32 {
@@ -20,95 +43,86 @@ class Entry {
   }
 
   /** The context stored under `id`, or null. */
-  get(id: u32): BaseContext | null {
-    let e = unchecked(this.buckets[id & (this.buckets.length - 1)]);
-    while (e) {
-      if (e.id == id) return e.value;
-      e = e.next;
-    }
-    return null;
+  // @ts-ignore: decorator
+  @inline get(id: u32): BaseContext | null {
+    return valueAt(this.values, this.slot(id));
   }
 
-  /** Stores `value` under `id` (ids are unique: a host never reuses a live one). */
+  /** Stores `value` under `id` (replacing what was stored under it). */
   set(id: u32, value: BaseContext): void {
-    if (this.count >= this.buckets.length) this.grow();
-    const i = id & (this.buckets.length - 1);
-    const head = unchecked(this.buckets[i]);
-    let e = this.spare;
-    if (e) {
-      this.spare = e.next;
-      e.id = id;
-      e.value = value;
-      e.next = head;
-    } else {
-      e = new Entry(id, value, head);
-    }
-    unchecked(this.buckets[i] = e);
-    this.count++;
+    if (this.count > this.mask >> 1) this.grow();
+    const i = this.slot(id);
+    if (!valueAt(this.values, i)) this.count++;
+    setKey(this.keys, i, id);
+    setValue(this.values, i, value);
   }
 
   /** Removes `id`; returns what was stored, or null. */
   delete(id: u32): BaseContext | null {
-    const i = id & (this.buckets.length - 1);
-    let prev: Entry | null = null;
-    let e = unchecked(this.buckets[i]);
-    while (e) {
-      if (e.id == id) {
-        if (prev) prev.next = e.next;
-        else unchecked(this.buckets[i] = e.next);
-        const value = e.value;
-        this.release(e);
-        return value;
-      }
-      prev = e;
-      e = e.next;
-    }
-    return null;
+    const i = this.slot(id);
+    const value = valueAt(this.values, i);
+    if (value) this.removeAt(i);
+    return value;
   }
 
   /** Removes every entry whose value is `value` (a full scan: meant for the small table of pending callouts). */
   deleteValue(value: BaseContext): void {
-    const buckets = this.buckets;
-    for (let i = 0; i < buckets.length; i++) {
-      let prev: Entry | null = null;
-      let e = unchecked(buckets[i]);
-      while (e) {
-        const next = e.next;
-        if (e.value === value) {
-          if (prev) prev.next = next;
-          else unchecked(buckets[i] = next);
-          this.release(e);
-        } else {
-          prev = e;
-        }
-        e = next;
-      }
+    // removeAt may move a later entry into slot i: look at i again before moving on.
+    for (let i = 0; i <= this.mask; ) {
+      if (valueAt(this.values, i) === value) this.removeAt(i);
+      else i++;
     }
   }
 
-  /** Keeps an unlinked entry for reuse, without its value (the context must not be kept alive). */
-  private release(e: Entry): void {
-    e.value = null;
-    e.next = this.spare;
-    this.spare = e;
+  /** The slot holding `id`, or the empty slot where it belongs. */
+  // @ts-ignore: decorator
+  @inline private slot(id: u32): i32 {
+    const keys = this.keys;
+    const values = this.values;
+    const mask = this.mask;
+    let i = <i32>id & mask;
+    while (valueAt(values, i) && keyAt(keys, i) != id) i = (i + 1) & mask;
+    return i;
+  }
+
+  /**
+   * Empties slot `hole` and closes the gap (backward-shift deletion): each following entry of the probe run
+   * moves back into the hole unless that would put it before its home slot. Leaves no tombstones, so
+   * lookups stay short however many contexts come and go.
+   */
+  private removeAt(hole: i32): void {
+    const keys = this.keys;
+    const values = this.values;
+    const mask = this.mask;
+    let j = hole;
+    while (true) {
+      j = (j + 1) & mask;
+      const value = valueAt(values, j);
+      if (!value) break;
+      const key = keyAt(keys, j);
+      // Distance from the entry's home slot to j, against distance from the hole to j.
+      if (((j - (<i32>key & mask)) & mask) >= ((j - hole) & mask)) {
+        setKey(keys, hole, key);
+        setValue(values, hole, value);
+        hole = j;
+      }
+    }
+    setValue(values, hole, null);
     this.count--;
   }
 
-  /** Doubles the buckets, keeping at most one entry per bucket on average. */
+  /** Doubles the slots and puts every entry back. */
   private grow(): void {
-    const old = this.buckets;
-    const buckets = new StaticArray<Entry | null>(old.length << 1);
-    const mask = buckets.length - 1;
-    for (let i = 0; i < old.length; i++) {
-      let e = unchecked(old[i]);
-      while (e) {
-        const next = e.next;
-        const j = e.id & mask;
-        e.next = unchecked(buckets[j]);
-        unchecked(buckets[j] = e);
-        e = next;
-      }
+    const keys = this.keys;
+    const values = this.values;
+    const size = (this.mask + 1) << 1;
+    this.keys = new StaticArray<u32>(size);
+    this.values = new StaticArray<BaseContext | null>(size);
+    this.mask = size - 1;
+    this.count = 0;
+    for (let i = 0; i < size >> 1; i++) {
+      const value = valueAt(values, i);
+      if (value) this.set(keyAt(keys, i), value);
     }
-    this.buckets = buckets;
   }
 }
