@@ -5,7 +5,7 @@ import { basename, dirname, join, resolve } from "node:path";
 import type { Command } from "commander";
 import { CliError, UsageError } from "../errors.js";
 import type { Io } from "../io.js";
-import type { WasmCode, WasmFilterInput, WasmPluginInput, WasmSource } from "../manifests/index.js";
+import type { FilterType, WasmCode, WasmFilterInput, WasmPluginInput, WasmSource } from "../manifests/index.js";
 
 /** Flags shared by the three generators. */
 interface CommonOptions {
@@ -21,6 +21,7 @@ interface CommonOptions {
   envFromHost?: string[];
   plainHttp?: boolean;
   output?: string;
+  type?: string;
 }
 
 interface WasmPluginOptions extends CommonOptions {
@@ -34,7 +35,6 @@ interface WasmPluginOptions extends CommonOptions {
   imagePullPolicy?: string;
   imagePullSecret?: string;
   match?: string[];
-  type?: string;
 }
 
 interface EnvoyFilterOptions extends CommonOptions {
@@ -78,8 +78,7 @@ export function registerManifest(program: Command, io: Io): void {
     .option("--target-ref <[group/]Kind/name>", "attach to a Gateway, GatewayClass, Service or ServiceEntry (repeatable)", collect)
     .option("--image-pull-policy <policy>", "IfNotPresent | Always | UNSPECIFIED_POLICY")
     .option("--image-pull-secret <secret>", "name of a docker pull secret in the plugin's namespace")
-    .option("--match <MODE[:PORT,...]>", "traffic selector: CLIENT | SERVER | CLIENT_AND_SERVER | UNDEFINED, with ports (repeatable)", collect)
-    .option("--type <type>", "HTTP | NETWORK");
+    .option("--match <MODE[:PORT,...]>", "traffic selector: CLIENT | SERVER | CLIENT_AND_SERVER | UNDEFINED, with ports (repeatable)", collect);
   wasmplugin.addHelpText(
     "after",
     `
@@ -95,7 +94,9 @@ Examples:
   wasmplugin.action(async (options: WasmPluginOptions) => emit(await wasmPluginYaml(options, io), options, io));
 
   const envoyfilter = addCommonOptions(
-    manifest.command("envoyfilter").description("an Istio EnvoyFilter (networking.istio.io/v1alpha3) inserting the wasm filter before the router"),
+    manifest
+      .command("envoyfilter")
+      .description("an Istio EnvoyFilter (networking.istio.io/v1alpha3) inserting the wasm filter before the router (HTTP) or tcp_proxy (NETWORK)"),
     "FAIL_CLOSE | FAIL_OPEN",
   )
     .option("--namespace <ns>", "metadata.namespace")
@@ -110,10 +111,12 @@ Examples:
     `
 The module comes from a file on the proxy's disk (local.filename) or an http(s) url (remote.http_uri,
 pinned by --sha256 or the sha256 of --wasm, with a CLUSTER patch adding the fetch cluster).
+A NETWORK filter is a NETWORK_FILTER patch inserting envoy.filters.network.wasm before tcp_proxy.
 
 Examples:
   $ as-proxy-wasm manifest envoyfilter --image /var/local/wasm/filter.wasm --selector app=web
-  $ as-proxy-wasm manifest envoyfilter --image https://cdn.example.com/filter.wasm --wasm build/filter.wasm --context GATEWAY`,
+  $ as-proxy-wasm manifest envoyfilter --image https://cdn.example.com/filter.wasm --wasm build/filter.wasm --context GATEWAY
+  $ as-proxy-wasm manifest envoyfilter --image /var/local/wasm/tcp.wasm --type NETWORK --selector app=db`,
   );
   envoyfilter.action(async (options: EnvoyFilterOptions) => emit(await envoyFilterYaml(options, io), options, io));
 
@@ -124,14 +127,15 @@ Examples:
     .option("--port <port>", "listener port", "10000")
     .option("--address <ip>", "listener address", "0.0.0.0")
     .option("--admin-port <port>", "admin interface port (on 127.0.0.1)", "9901")
-    .option("--upstream <host:port>", "route requests here (default: answer 200 directly)")
+    .option("--upstream <host:port>", "route requests here (default: answer 200 directly); required for a NETWORK filter")
     .option("--fetch-timeout <duration>", "timeout of an http(s) module fetch", "10s");
   envoy.addHelpText(
     "after",
     `
 Examples:
   $ as-proxy-wasm manifest envoy --image build/filter.wasm --upstream 127.0.0.1:8080 -o envoy.yaml && envoy -c envoy.yaml
-  $ as-proxy-wasm manifest envoy --image build/filter.wasm --config '{"header":"x-hello"}' --port 8000`,
+  $ as-proxy-wasm manifest envoy --image build/filter.wasm --config '{"header":"x-hello"}' --port 8000
+  $ as-proxy-wasm manifest envoy --image build/tcp.wasm --type NETWORK --upstream 127.0.0.1:5432 --port 15432`,
   );
   envoy.action(async (options: EnvoyOptions) => emit(await envoyYaml(options, io), options, io));
 }
@@ -150,6 +154,7 @@ function addCommonOptions(command: Command, failStrategies: string): Command {
     .option("--env-from-host <NAME>", "VM environment variable read from the proxy's environment (repeatable)", collect)
     // Every generator takes it (the CLI contract), though only wasmplugin's digest lookup talks to a registry.
     .option("--plain-http", "use plain HTTP to reach the registry (loopback registries use it anyway)")
+    .option("--type <type>", "HTTP | NETWORK (default: NETWORK for a local module with TCP callbacks only, else HTTP)")
     .option("-o, --output <file>", "write the YAML here instead of stdout");
 }
 
@@ -173,7 +178,8 @@ async function wasmPluginYaml(options: WasmPluginOptions, io: Io): Promise<strin
     imagePullPolicy: options.imagePullPolicy,
     imagePullSecret: options.imagePullSecret,
     match: (options.match ?? []).map(m.parseMatch),
-    type: options.type,
+    // HTTP is Istio's default, so the type is only written when asked for or when the module is a network filter.
+    type: options.type ?? ((await localModuleType(source, options, io)) === "NETWORK" ? "NETWORK" : undefined),
     env: m.parseEnv(options.env ?? [], options.envFromHost ?? []),
   };
   // Everything but the digest is checked before the registry is asked: a typo fails fast, offline.
@@ -230,6 +236,7 @@ async function wasmFilterInput(
   if (options.failStrategy !== undefined && !["FAIL_CLOSE", "FAIL_OPEN"].includes(options.failStrategy)) {
     throw new UsageError(`--fail-strategy: must be one of FAIL_CLOSE, FAIL_OPEN (got "${options.failStrategy}")`);
   }
+  const type = await filterType(options, source, io);
   const configuration = await checkedConfig(options, source, io);
   let code: WasmCode;
   if (source.kind === "file") {
@@ -239,6 +246,7 @@ async function wasmFilterInput(
     code = { kind: "http", url: source.url, sha256, cluster: fetchCluster ?? m.fetchClusterName(source.url), timeout: options.fetchTimeout };
   }
   return {
+    type,
     name: options.name ?? m.defaultName(source),
     rootId: options.pluginName,
     code,
@@ -246,6 +254,23 @@ async function wasmFilterInput(
     failOpen: options.failStrategy === "FAIL_OPEN",
     env: m.parseEnv(options.env ?? [], options.envFromHost ?? []),
   };
+}
+
+/** `--type`, or what the local module's exports say; HTTP without either. */
+async function filterType(options: CommonOptions, source: WasmSource, io: Io): Promise<FilterType> {
+  const { filterTypes } = await manifests();
+  if (options.type === undefined) return (await localModuleType(source, options, io)) ?? "HTTP";
+  if (!filterTypes.includes(options.type as FilterType)) {
+    throw new UsageError(`--type: must be one of ${filterTypes.join(", ")} (got "${options.type}")`);
+  }
+  return options.type as FilterType;
+}
+
+/** The filter type the exports of the module on this machine show, when there is one (see `moduleFilterType`). */
+async function localModuleType(source: WasmSource, options: CommonOptions, io: Io): Promise<FilterType | undefined> {
+  const local = localModule(source, options, io);
+  if (local === undefined || !isFile(local)) return undefined;
+  return (await manifests()).moduleFilterType(await readInput(local, "--wasm"));
 }
 
 async function classify(options: CommonOptions, io: Io): Promise<WasmSource> {

@@ -6,7 +6,13 @@ export type WasmCode =
   | { kind: "file"; path: string }
   | { kind: "http"; url: string; sha256: string; cluster: string; timeout: string };
 
+/** HTTP: an HttpFilter of the HTTP connection manager; NETWORK: a listener (L4) filter before tcp_proxy. */
+export type FilterType = "HTTP" | "NETWORK";
+export const filterTypes: readonly FilterType[] = ["HTTP", "NETWORK"];
+
 export interface WasmFilterInput {
+  /** HTTP (default) or NETWORK; decides the filter's name and proto type. */
+  type?: FilterType;
   /** Plugin name (Envoy `config.name`) and VM id. */
   name: string;
   /** Envoy `root_id`, Istio's `pluginName`. */
@@ -18,12 +24,25 @@ export interface WasmFilterInput {
   env?: VmEnv[];
 }
 
-export const wasmFilterName = "envoy.filters.http.wasm";
+/** The wasm filter's name and typed_config type, per filter type; both take the same PluginConfig. */
+export const wasmFilterNames: Readonly<Record<FilterType, string>> = {
+  HTTP: "envoy.filters.http.wasm",
+  NETWORK: "envoy.filters.network.wasm",
+};
+export const wasmFilterTypeUrls: Readonly<Record<FilterType, string>> = {
+  HTTP: "type.googleapis.com/envoy.extensions.filters.http.wasm.v3.Wasm",
+  NETWORK: "type.googleapis.com/envoy.extensions.filters.network.wasm.v3.Wasm",
+};
 export const routerFilterName = "envoy.filters.http.router";
 export const httpConnectionManagerName = "envoy.filters.network.http_connection_manager";
+export const tcpProxyName = "envoy.filters.network.tcp_proxy";
 
-/** The `envoy.filters.http.wasm` HttpFilter (`envoy.extensions.filters.http.wasm.v3.Wasm`) on the V8 runtime. */
-export function wasmHttpFilter(input: WasmFilterInput): Record<string, unknown> {
+/**
+ * The wasm filter on the V8 runtime: `envoy.filters.http.wasm` (an HttpFilter) or `envoy.filters.network.wasm`
+ * (a listener filter), with `envoy.extensions.filters.{http,network}.wasm.v3.Wasm` typed config.
+ */
+export function wasmFilter(input: WasmFilterInput): Record<string, unknown> {
+  const type = input.type ?? "HTTP";
   const code =
     input.code.kind === "file"
       ? { local: { filename: input.code.path } }
@@ -45,9 +64,9 @@ export function wasmHttpFilter(input: WasmFilterInput): Record<string, unknown> 
         }
       : {};
   return {
-    name: wasmFilterName,
+    name: wasmFilterNames[type],
     typed_config: {
-      "@type": "type.googleapis.com/envoy.extensions.filters.http.wasm.v3.Wasm",
+      "@type": wasmFilterTypeUrls[type],
       config: {
         name: input.name,
         ...(input.rootId ? { root_id: input.rootId } : {}),
@@ -64,6 +83,14 @@ export function wasmHttpFilter(input: WasmFilterInput): Record<string, unknown> 
 /** The router, always the last HTTP filter. */
 export function routerHttpFilter(): Record<string, unknown> {
   return { name: routerFilterName, typed_config: { "@type": "type.googleapis.com/envoy.extensions.filters.http.router.v3.Router" } };
+}
+
+/** The tcp_proxy network filter, always the last of a TCP filter chain: forwards the connection to `cluster`. */
+export function tcpProxyFilter(cluster: string): Record<string, unknown> {
+  return {
+    name: tcpProxyName,
+    typed_config: { "@type": "type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy", stat_prefix: "ingress_tcp", cluster },
+  };
 }
 
 /**

@@ -1,6 +1,6 @@
 import { envoyFilterSchema } from "./schemas/envoyfilter.js";
-import { envoyClusterSchema, envoyWasmFilterSchema } from "./schemas/envoy.js";
-import { fetchCluster, httpConnectionManagerName, routerFilterName, wasmHttpFilter, type WasmFilterInput } from "./envoy-wasm.js";
+import { envoyClusterSchema, envoyWasmFilterSchema, envoyWasmNetworkFilterSchema } from "./schemas/envoy.js";
+import { fetchCluster, httpConnectionManagerName, routerFilterName, tcpProxyName, wasmFilter, type WasmFilterInput } from "./envoy-wasm.js";
 import { flagHint } from "./hints.js";
 import { validateManifest } from "./validate.js";
 import { compact, type TargetRef } from "./wasmplugin.js";
@@ -20,19 +20,25 @@ export interface EnvoyFilterInput {
 
 /**
  * Builds a `networking.istio.io/v1alpha3` EnvoyFilter that inserts the wasm filter right before the router
- * of every HTTP connection manager in the chosen context, plus, for a module fetched over http(s), a CLUSTER
+ * of every HTTP connection manager in the chosen context (HTTP), or, for a network filter, right before
+ * every `tcp_proxy` network filter (the TCP chains Istio builds end in it); plus, for a module fetched over http(s), a CLUSTER
  * patch adding the cluster the fetch goes through. Validated against Istio's CRD schema and the Envoy
  * constraints of the patched values.
  */
 export function buildEnvoyFilter(input: EnvoyFilterInput): Record<string, unknown> {
   const context = input.context ?? "SIDECAR_INBOUND";
-  const filter = wasmHttpFilter(input.filter);
+  const network = input.filter.type === "NETWORK";
+  const filter = wasmFilter(input.filter);
   const patches: Record<string, unknown>[] = [
     {
-      applyTo: "HTTP_FILTER",
+      applyTo: network ? "NETWORK_FILTER" : "HTTP_FILTER",
       match: {
         context,
-        listener: { filterChain: { filter: { name: httpConnectionManagerName, subFilter: { name: routerFilterName } } } },
+        listener: {
+          filterChain: {
+            filter: network ? { name: tcpProxyName } : { name: httpConnectionManagerName, subFilter: { name: routerFilterName } },
+          },
+        },
       },
       patch: { operation: "INSERT_BEFORE", value: filter },
     },
@@ -61,6 +67,6 @@ export function buildEnvoyFilter(input: EnvoyFilterInput): Record<string, unknow
     }),
   };
   validateManifest(envoyFilterSchema, manifest, { hint: flagHint });
-  validateManifest(envoyWasmFilterSchema, filter, { root: "spec.configPatches[0].patch.value", hint: flagHint });
+  validateManifest(network ? envoyWasmNetworkFilterSchema : envoyWasmFilterSchema, filter, { root: "spec.configPatches[0].patch.value", hint: flagHint });
   return manifest;
 }

@@ -76,77 +76,106 @@ export const envoyClusterSchema = {
   },
 } as const;
 
-/** envoy.extensions.filters.http.wasm.v3.Wasm inside an HttpFilter. */
-export const envoyWasmFilterSchema = {
+/** envoy.extensions.wasm.v3.PluginConfig: the `config` of the HTTP and the network wasm filter alike. */
+const wasmPluginConfigSchema = {
   type: "object",
-  required: ["name", "typed_config"],
+  required: ["vm_config"],
   properties: {
-    name: { type: "string", enum: ["envoy.filters.http.wasm"] },
-    typed_config: {
+    name: { type: "string" },
+    root_id: { type: "string" },
+    fail_open: { type: "boolean" },
+    configuration: {
       type: "object",
-      required: ["@type", "config"],
+      required: ["@type", "value"],
       properties: {
-        "@type": { type: "string", enum: ["type.googleapis.com/envoy.extensions.filters.http.wasm.v3.Wasm"] },
-        config: {
+        "@type": { type: "string", enum: ["type.googleapis.com/google.protobuf.StringValue"] },
+        value: { type: "string" },
+      },
+    },
+    vm_config: {
+      type: "object",
+      required: ["runtime", "code"],
+      properties: {
+        vm_id: { type: "string" },
+        runtime: { type: "string", enum: ["envoy.wasm.runtime.v8"] },
+        code: {
           type: "object",
-          required: ["vm_config"],
+          // AsyncDataSource: oneof specifier, required.
+          oneOf: [{ required: ["local"] }, { required: ["remote"] }],
           properties: {
-            name: { type: "string" },
-            root_id: { type: "string" },
-            fail_open: { type: "boolean" },
-            configuration: {
+            local: {
               type: "object",
-              required: ["@type", "value"],
-              properties: {
-                "@type": { type: "string", enum: ["type.googleapis.com/google.protobuf.StringValue"] },
-                value: { type: "string" },
-              },
+              required: ["filename"],
+              properties: { filename: { type: "string", minLength: 1 } },
             },
-            vm_config: {
+            remote: {
               type: "object",
-              required: ["runtime", "code"],
+              required: ["http_uri", "sha256"],
               properties: {
-                vm_id: { type: "string" },
-                runtime: { type: "string", enum: ["envoy.wasm.runtime.v8"] },
-                code: {
+                sha256: { type: "string", pattern: "^[a-f0-9]{64}$" },
+                http_uri: {
                   type: "object",
-                  // AsyncDataSource: oneof specifier, required.
-                  oneOf: [{ required: ["local"] }, { required: ["remote"] }],
+                  required: ["uri", "cluster", "timeout"],
                   properties: {
-                    local: {
-                      type: "object",
-                      required: ["filename"],
-                      properties: { filename: { type: "string", minLength: 1 } },
-                    },
-                    remote: {
-                      type: "object",
-                      required: ["http_uri", "sha256"],
-                      properties: {
-                        sha256: { type: "string", pattern: "^[a-f0-9]{64}$" },
-                        http_uri: {
-                          type: "object",
-                          required: ["uri", "cluster", "timeout"],
-                          properties: {
-                            uri: { type: "string", minLength: 1, pattern: "^https?://" },
-                            cluster: { type: "string", minLength: 1 },
-                            timeout: durationSchema,
-                          },
-                        },
-                      },
-                    },
-                  },
-                },
-                environment_variables: {
-                  type: "object",
-                  properties: {
-                    host_env_keys: { type: "array", items: { type: "string", minLength: 1 } },
-                    key_values: { type: "object", additionalProperties: { type: "string" } },
+                    uri: { type: "string", minLength: 1, pattern: "^https?://" },
+                    cluster: { type: "string", minLength: 1 },
+                    timeout: durationSchema,
                   },
                 },
               },
             },
           },
         },
+        environment_variables: {
+          type: "object",
+          properties: {
+            host_env_keys: { type: "array", items: { type: "string", minLength: 1 } },
+            key_values: { type: "object", additionalProperties: { type: "string" } },
+          },
+        },
+      },
+    },
+  },
+} as const;
+
+/** A wasm filter: its name and typed_config type must agree (HTTP or network), around the same PluginConfig. */
+function wasmFilterSchema(name: string, typeUrl: string) {
+  return {
+    type: "object",
+    required: ["name", "typed_config"],
+    properties: {
+      name: { type: "string", enum: [name] },
+      typed_config: {
+        type: "object",
+        required: ["@type", "config"],
+        properties: { "@type": { type: "string", enum: [typeUrl] }, config: wasmPluginConfigSchema },
+      },
+    },
+  } as const;
+}
+
+/** envoy.extensions.filters.http.wasm.v3.Wasm inside an HttpFilter. */
+export const envoyWasmFilterSchema = wasmFilterSchema("envoy.filters.http.wasm", "type.googleapis.com/envoy.extensions.filters.http.wasm.v3.Wasm");
+
+/** envoy.extensions.filters.network.wasm.v3.Wasm inside a listener's network Filter. */
+export const envoyWasmNetworkFilterSchema = wasmFilterSchema(
+  "envoy.filters.network.wasm",
+  "type.googleapis.com/envoy.extensions.filters.network.wasm.v3.Wasm",
+);
+
+/** envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy: stat_prefix (min_len 1) and the cluster_specifier oneof, here `cluster`. */
+export const envoyTcpProxySchema = {
+  type: "object",
+  required: ["name", "typed_config"],
+  properties: {
+    name: { type: "string", enum: ["envoy.filters.network.tcp_proxy"] },
+    typed_config: {
+      type: "object",
+      required: ["@type", "stat_prefix", "cluster"],
+      properties: {
+        "@type": { type: "string", enum: ["type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy"] },
+        stat_prefix: { type: "string", minLength: 1 },
+        cluster: { type: "string", minLength: 1 },
       },
     },
   },
