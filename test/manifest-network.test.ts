@@ -7,9 +7,10 @@ import { join } from "node:path";
 import { moduleFilterType } from "../cli/manifests/filter-type.js";
 import { envoyTcpProxySchema, envoyWasmNetworkFilterSchema } from "../cli/manifests/schemas/envoy.js";
 import { envoyFilterSchema } from "../cli/manifests/schemas/envoyfilter.js";
-import { ManifestError, validateManifest } from "../cli/manifests/validate.js";
+import { validateManifest } from "../cli/manifests/validate.js";
 import { assembleModule } from "./fixtures/cli/assemble.js";
 import { manifest, tinyWasm } from "./fixtures/manifests/cli.js";
+import { verdict } from "./fixtures/manifests/verdict.js";
 
 // Network (TCP) filters: `--type NETWORK`, or a local module that exports connection callbacks and no
 // stream callbacks, gives envoy.filters.network.wasm before tcp_proxy instead of an HTTP filter.
@@ -206,15 +207,6 @@ test("network filter errors: no upstream, an unknown type", async () => {
 });
 
 test("network filter schemas: name and type agree; tcp_proxy needs a stat prefix and a cluster", () => {
-  const verdict = (schema: object, value: unknown) => {
-    try {
-      validateManifest(schema, value);
-      return undefined;
-    } catch (error) {
-      assert.ok(error instanceof ManifestError);
-      return error.message;
-    }
-  };
   const config = { vm_config: { runtime: "envoy.wasm.runtime.v8", code: { local: { filename: "/f.wasm" } } } };
   assert.equal(verdict(envoyWasmNetworkFilterSchema, { name: "envoy.filters.network.wasm", typed_config: { "@type": networkWasmType, config } }), undefined);
   assert.equal(

@@ -3,7 +3,8 @@ import assert from "node:assert/strict";
 import { celRules } from "../cli/manifests/cel-rules.js";
 import { envoyFilterSchema } from "../cli/manifests/schemas/envoyfilter.js";
 import { wasmPluginSchema } from "../cli/manifests/schemas/wasmplugin.js";
-import { ManifestError, validateManifest, validatePluginConfig } from "../cli/manifests/validate.js";
+import { validatePluginConfig } from "../cli/manifests/validate.js";
+import { verdict } from "./fixtures/manifests/verdict.js";
 
 // The vendored CRD schemas and their CEL rules, exercised on hand-written documents: what the API server
 // would accept or refuse, independently of the generators.
@@ -18,16 +19,6 @@ function envoyFilter(spec: Record<string, unknown>) {
   return { apiVersion: "networking.istio.io/v1alpha3", kind: "EnvoyFilter", metadata: { name: "demo" }, spec };
 }
 
-/** The error a document gets, as `field: reason`; undefined when it is valid. */
-function verdict(schema: object, document: unknown): string | undefined {
-  try {
-    validateManifest(schema, document);
-    return undefined;
-  } catch (error) {
-    assert.ok(error instanceof ManifestError);
-    return error.message;
-  }
-}
 
 test("every CEL rule in the vendored schemas has a TypeScript translation", () => {
   const rules: string[] = [];
