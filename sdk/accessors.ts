@@ -77,7 +77,8 @@ import { Header } from "./internal/headers";
 
   /** Replaces the whole content with the UTF-8 of `text`; false when unavailable. */
   setText(text: string): bool {
-    return this.set(String.UTF8.encode(text));
+    const size = host.getBufferSize(this.type);
+    return size >= 0 && host.setBufferText(this.type, 0, <usize>size, text);
   }
 
   /** Appends `data`; false when unavailable. */

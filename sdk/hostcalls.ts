@@ -80,6 +80,13 @@ export function setBufferBytes(type: BufferType, start: usize, size: usize, data
   return okOr(status, WasmResult.NotFound, "proxy_set_buffer_bytes");
 }
 
+/** `setBufferBytes` with the UTF-8 of `text`, encoded without allocating. */
+export function setBufferText(type: BufferType, start: usize, size: usize, text: string): bool {
+  stage(text);
+  const status = abi.proxy_set_buffer_bytes(type, start, size, stagedA, stagedALength);
+  return okOr(status, WasmResult.NotFound, "proxy_set_buffer_bytes");
+}
+
 // --- Header maps ---
 
 /** The byte size of a serialized header map. */

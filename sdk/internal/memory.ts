@@ -49,14 +49,52 @@ export let stagedB: usize = 0;
 export let stagedBLength: usize = 0;
 
 // The pair last staged, when both are string literals (stored in the data segment below __heap_base: never
-// freed, never changed), so staging them again can skip the encoding: a filter adding a constant header
-// encodes it once.
+// freed, never changed): staging it again is free.
 let stagedLiteralA: usize = 0;
 let stagedLiteralB: usize = 0;
 
+// The UTF-8 of string literals, so each is encoded once however often and in whatever order a filter passes
+// it: a direct-mapped cache of LITERAL_SLOTS slots (literal address, heap copy, length), indexed by address.
+// A literal taking a slot frees the copy of the one it replaces (staged copies are only valid until the next
+// `stage`).
+const LITERAL_SLOTS: usize = 32;
+const literalCache: usize = memory.data(<i32>LITERAL_SLOTS * 12, 4);
+
+// Where `stageOne` put its string.
+let onePtr: usize = 0;
+let oneLength: usize = 0;
+
 /**
- * Encodes `a` and `b` as UTF-8, back to back, into the scratch area (valid until the next `stage`).
- * One pass per string and no allocation once the area has grown to the largest input seen.
+ * Stages one string: a literal from the cache, anything else encoded at `free` in the scratch area (also a
+ * literal whose slot is `busySlot`, holding the other string of the pair). Returns the cache slot used, or 0.
+ */
+function stageOne(s: string, free: usize, busySlot: usize): usize {
+  const p = changetype<usize>(s);
+  const length = s.length;
+  if (p < __heap_base && length != 0) {
+    const slot = literalCache + ((p >> 4) & (LITERAL_SLOTS - 1)) * 12;
+    if (load<usize>(slot) != p && slot != busySlot) {
+      const copy = load<usize>(slot, 4);
+      if (copy) heap.free(copy);
+      const bytes = heap.alloc(<usize>length * 3);
+      store<usize>(slot, p);
+      store<usize>(slot, bytes, 4);
+      store<usize>(slot, String.UTF8.encodeUnsafe(p, length, bytes), 8);
+    }
+    if (load<usize>(slot) == p) {
+      onePtr = load<usize>(slot, 4);
+      oneLength = load<usize>(slot, 8);
+      return slot;
+    }
+  }
+  onePtr = free;
+  oneLength = String.UTF8.encodeUnsafe(p, length, free);
+  return 0;
+}
+
+/**
+ * Makes `a` and `b` available as UTF-8 (valid until the next `stage`): literals from the literal cache, other
+ * strings encoded into the scratch area. No allocation once the area has grown to the largest input seen.
  */
 export function stage(a: string, b: string = ""): void {
   const pa = changetype<usize>(a);
@@ -70,10 +108,12 @@ export function stage(a: string, b: string = ""): void {
     scratch = heap.alloc(need);
     scratchCapacity = need;
   }
-  stagedA = scratch;
-  stagedALength = String.UTF8.encodeUnsafe(pa, a.length, scratch);
-  stagedB = scratch + stagedALength;
-  stagedBLength = String.UTF8.encodeUnsafe(pb, b.length, stagedB);
+  const slotA = stageOne(a, scratch, 0);
+  stagedA = onePtr;
+  stagedALength = oneLength;
+  stageOne(b, scratch + (slotA ? 0 : stagedALength), slotA);
+  stagedB = onePtr;
+  stagedBLength = oneLength;
   const literals = pa < __heap_base && pb < __heap_base;
   stagedLiteralA = literals ? pa : 0;
   stagedLiteralB = literals ? pb : 0;
