@@ -75,6 +75,17 @@ test("a JSON scenario with trailers", async () => {
   assert.deepEqual(JSON.parse(stdout).response.trailers, [["grpc-status", "0"]]);
 });
 
+test("a large body is shortened in the readable output and whole in --json", async () => {
+  const body = "a".repeat(1_000_000);
+  await writeFile(join(dir, "large.json"), JSON.stringify({ request: { body } }));
+  const { code, stdout, stderr } = await run(["raw.wasm", "--request", "large.json"]);
+  assert.equal(code, 0, stderr);
+  assert.ok(stdout.length < 10_000, `printed ${stdout.length} characters`);
+  assert.match(stdout, /… 995904 more characters \(--json prints all\)/);
+  const json = await run(["raw.wasm", "--request", "large.json", "--json"]);
+  assert.equal(JSON.parse(json.stdout).request.body, body);
+});
+
 test("bad scenarios and inputs are one-line usage errors", async () => {
   await writeFile(join(dir, "bad.json"), "{ nope");
   await writeFile(join(dir, "bad.yaml"), "request: [unclosed");

@@ -74,7 +74,7 @@ function formatResult(result: HttpStreamResult, out: Output): string {
   const message = (title: string, m: { headers: HeaderList; body: string; trailers: HeaderList }) => {
     lines.push(c.bold(title));
     for (const [name, value] of m.headers) lines.push(`  ${c.dim(`${name}:`)} ${value}`);
-    if (m.body) lines.push("", ...indent(m.body));
+    if (m.body) lines.push("", ...indent(shorten(m.body, c)));
     for (const [name, value] of m.trailers) lines.push(`  ${c.dim(`${name}:`)} ${value} ${c.dim("(trailer)")}`);
     lines.push("");
   };
@@ -90,7 +90,7 @@ function formatResult(result: HttpStreamResult, out: Output): string {
 
 function formatTcpResult(result: TcpResult, out: Output): string {
   const c = createColors(!!out.isTTY);
-  const data = (title: string, text: string) => [c.bold(`${title} (${Buffer.byteLength(text)} bytes)`), ...indent(text), ""];
+  const data = (title: string, text: string) => [c.bold(`${title} (${Buffer.byteLength(text)} bytes)`), ...indent(shorten(text, c)), ""];
   const lines = [...data("→ forwarded upstream", result.upstream), ...data("← client received", result.downstream)];
   if (result.closed) lines.push(c.bold("the filter closed the connection"), "");
   return [...lines, ...formatLogs(result.logs, c)].join("\n") + "\n";
@@ -98,6 +98,14 @@ function formatTcpResult(result: TcpResult, out: Output): string {
 
 function formatLogs(logs: { level: string; message: string }[], c: Colors): string[] {
   return [c.bold(`logs (${logs.length})`), ...logs.map(({ level, message }) => `  ${c.dim(`[${level}]`)} ${message}`)];
+}
+
+/** Shown bodies stop at 4 KiB so a large one does not flood the terminal; `--json` has every byte. */
+const shownBodyLength = 4096;
+
+function shorten(text: string, c: Colors): string {
+  if (text.length <= shownBodyLength) return text;
+  return `${text.slice(0, shownBodyLength)}\n${c.dim(`… ${text.length - shownBodyLength} more characters (--json prints all)`)}`;
 }
 
 function indent(text: string): string[] {
