@@ -154,6 +154,9 @@ test("references: registries, Docker Hub, tags, digests, layouts", () => {
   ];
   for (const [raw, expected] of table) assert.deepEqual(parseReference(raw), expected, raw);
   for (const bad of ["ghcr.io/Acme/x", "ghcr.io/a:bad tag", "ghcr.io/a@sha256:short"]) assert.throws(() => parseReference(bad), /invalid reference/, bad);
+  // A registry with no repository is not a Docker Hub image named after the host.
+  for (const hostOnly of ["127.0.0.1:5000", "localhost:5000", "ghcr.io", "localhost"]) assert.throws(() => parseReference(hostOnly), /names a registry but no repository/, hostOnly);
+  assert.deepEqual(parseReference("alpine:3"), { registry: "docker.io", repository: "library/alpine", reference: "3" });
   assert.deepEqual(parseLayoutReference("./out/image:1.0"), { dir: "./out/image", reference: "1.0" });
   assert.deepEqual(parseLayoutReference("/tmp/a:b/image"), { dir: "/tmp/a:b/image", reference: "latest" });
   assert.deepEqual(parseLayoutReference(`img@${digest}`), { dir: "img", reference: digest });

@@ -35,6 +35,11 @@ export function parseReference(raw: string): Reference {
     if (!tagPattern.test(tag)) throw invalid(`"${tag}" is not a valid tag`);
   }
   const slash = rest.indexOf("/");
+  // Docker would read `localhost:5000` or `ghcr.io` as an image on Docker Hub; here it is a registry
+  // given without the repository, which is what the user meant.
+  if (slash < 0 && (rest.includes(".") || rest === "localhost")) {
+    throw new UsageError(`invalid reference "${raw}": names a registry but no repository`, `add the repository: ${raw.replace(/@.*/, "")}/my-filter:1.0.0`);
+  }
   const first = slash >= 0 ? rest.slice(0, slash) : "";
   const hasRegistry = first.includes(".") || first.includes(":") || first === "localhost" || first.startsWith("[");
   const registry = hasRegistry ? first : dockerHub;
