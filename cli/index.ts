@@ -30,11 +30,28 @@ function report(error: unknown, io: Io, verbose: boolean): number {
     if (verbose && error.stack) io.stderr.write(`${error.stack}\n`);
     return error.exitCode;
   }
+  const fileError = describeFileSystemError(error);
+  if (fileError) {
+    io.stderr.write(`error: ${fileError}\n`);
+    if (verbose && error instanceof Error && error.stack) io.stderr.write(`${error.stack}\n`);
+    return 1;
+  }
   const message = error instanceof Error ? error.message : String(error);
   io.stderr.write(`error: ${message}\n`);
   if (verbose && error instanceof Error && error.stack) io.stderr.write(`${error.stack}\n`);
   else io.stderr.write("hint: run again with --verbose for details\n");
   return 1;
+}
+
+/**
+ * A file or directory the command could not write or read (e.g. `-o` under a regular file) is the user's to
+ * fix, so it reads `cannot mkdir <path>: not a directory` instead of Node's `ENOTDIR: …, mkdir '<path>'`.
+ */
+function describeFileSystemError(error: unknown): string | undefined {
+  const { code, syscall, path } = error as NodeJS.ErrnoException;
+  if (!(error instanceof Error) || typeof code !== "string" || typeof syscall !== "string" || typeof path !== "string") return undefined;
+  const reason = /^[A-Z]+: ([^,]+)/.exec(error.message)?.[1] ?? code;
+  return `cannot ${syscall} ${path}: ${reason}`;
 }
 
 /** Entry point of the `as-proxy-wasm` binary. */

@@ -39,6 +39,18 @@ test("pull by tag and by digest writes <dir>/plugin.wasm for both variants", asy
   }
 });
 
+test("pull by digest names the image once; -o under a regular file is one clear line", async () => {
+  const ref = `${registry.host}/pull/readable:v1`;
+  const { digest } = JSON.parse((await cliOk(["push", wasmPath, ref, "--json"])).stdout);
+  const byDigest = `${registry.host}/pull/readable@${digest}`;
+  const { stdout } = await cliOk(["pull", byDigest, "-o", join(dir, "readable")]);
+  assert.equal(stdout, `pulled ${byDigest} (compat) → ${join(dir, "readable", "plugin.wasm")} (${wasm.byteLength} bytes)\n`);
+
+  const underFile = await cli(["pull", ref, "-o", join(wasmPath, "out")]);
+  assert.equal(underFile.code, 1);
+  assert.equal(underFile.stderr, `error: cannot mkdir ${join(wasmPath, "out")}: not a directory\n`);
+});
+
 test("pull draws download progress on a terminal for a large blob", async () => {
   const large = largeWasm(3);
   const path = join(dir, "large.wasm");

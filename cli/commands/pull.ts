@@ -48,12 +48,16 @@ export function registerPull(program: Command, io: Io): void {
     await mkdir(dir, { recursive: true });
     const file = join(dir, oci.pluginFileName);
     await writeFile(file, pulled.wasm);
-    const shown = relative(io.cwd, file) || file;
+    // Relative when it is under the working directory, else as the user would find it: absolute.
+    const below = relative(io.cwd, file);
+    const shown = below && !below.startsWith("..") ? below : file;
     const display = flags.ociLayout ? ref : opened.display;
     if (flags.json) {
       io.stdout.write(`${JSON.stringify({ digest: pulled.digest, reference: display, file, layout: pulled.layout, size: pulled.wasm.byteLength })}\n`);
     } else {
-      io.stdout.write(`pulled ${display}@${pulled.digest} (${pulled.layout}) → ${shown} (${pulled.wasm.byteLength} bytes)\n`);
+      // A reference by digest already names it.
+      const pinned = display.endsWith(`@${pulled.digest}`) ? display : `${display}@${pulled.digest}`;
+      io.stdout.write(`pulled ${pinned} (${pulled.layout}) → ${shown} (${pulled.wasm.byteLength} bytes)\n`);
     }
   });
 }
