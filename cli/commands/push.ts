@@ -18,9 +18,9 @@ interface PushFlags extends RegistryFlags {
 
 const examples = `
 Examples:
-  $ as-proxy-wasm push build/filter.wasm ghcr.io/acme/add-header:1.0.0
-  $ as-proxy-wasm push build/filter.wasm localhost:5000/add-header:dev --variant oci --json
-  $ as-proxy-wasm push build/filter.wasm ./image:1.0.0 --oci-layout      # no registry needed
+  $ as-proxy-wasm push build/plugin.wasm ghcr.io/acme/add-header:1.0.0
+  $ as-proxy-wasm push build/plugin.wasm localhost:5000/add-header:dev --variant oci --json
+  $ as-proxy-wasm push build/plugin.wasm ./image:1.0.0 --oci-layout      # no registry needed
 
 Credentials: --username with --password-stdin, else AS_PROXY_WASM_REGISTRY_USERNAME and
 AS_PROXY_WASM_REGISTRY_PASSWORD, else the docker config.json (see \`as-proxy-wasm login\`).
