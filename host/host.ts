@@ -58,6 +58,8 @@ export class Host {
   readonly foreignFunctions = new Map<string, ForeignFunction>();
   /** Every `proxy_http_call` made by any VM of this host, in order. */
   readonly callouts: CalloutRequest[] = [];
+  /** Clusters a `proxy_http_call` named with no handler set: refused (BAD_ARGUMENT) as Envoy refuses an unknown cluster, silently, so tools can say why. */
+  readonly refusedCallouts: string[] = [];
   /** Every `proxy_grpc_call` / `proxy_grpc_stream`, in order. */
   readonly grpcCalls: GrpcCall[] = [];
   readonly vms: Vm[] = [];

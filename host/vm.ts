@@ -256,7 +256,11 @@ export class Vm {
 
   httpCall(context: Context, cluster: string, headers: HeaderList, body: Uint8Array, trailers: HeaderList, timeoutMs: number): { status: Status; id: number } {
     const handler = context.calloutOverride(cluster) ?? this.host.calloutHandlers.get(cluster);
-    if (timeoutMs < 0 || !handler) return { status: Status.BadArgument, id: 0 };
+    if (timeoutMs < 0) return { status: Status.BadArgument, id: 0 };
+    if (!handler) {
+      this.host.refusedCallouts.push(cluster);
+      return { status: Status.BadArgument, id: 0 };
+    }
     const names = new Set(headers.map(([k]) => k.toLowerCase()));
     if (!names.has(":path") || !names.has(":method") || !names.has(":authority")) return { status: Status.BadArgument, id: 0 };
     const sent = lowercaseNames(headers);

@@ -7,6 +7,7 @@ import { runCli } from "../cli/index.js";
 import { memoryIo } from "../cli/io.js";
 import { compileCached } from "../cli/asc.js";
 import { buildSoloAddHeader } from "./fixtures/cli/solo/build.js";
+import { buildFixture } from "./fixtures/host/build.js";
 
 const dir = await mkdtemp(join(tmpdir(), "cli-run-"));
 test.after(() => rm(dir, { recursive: true, force: true }));
@@ -84,6 +85,15 @@ test("a large body is shortened in the readable output and whole in --json", asy
   assert.match(stdout, /… 995904 more characters \(--json prints all\)/);
   const json = await run(["raw.wasm", "--request", "large.json", "--json"]);
   assert.equal(JSON.parse(json.stdout).request.body, body);
+});
+
+test("a callout to a cluster the scenario does not answer is refused, with a note saying what to add", async () => {
+  await writeFile(join(dir, "callout.wasm"), await buildFixture("callout"));
+  await writeFile(join(dir, "bad-cluster.json"), JSON.stringify({ request: { headers: [[":path", "/bad-cluster"]] } }));
+  const { code, stdout, stderr } = await run(["callout.wasm", "--request", "bad-cluster.json", "--json"]);
+  assert.equal(code, 0, stderr);
+  assert.ok(JSON.parse(stdout).logs.some((l: { message: string }) => l.message === "unknown cluster status=2"));
+  assert.equal(stderr, 'note: the filter\'s callout to cluster "nowhere" was refused: the scenario has no answer for it (callouts: { nowhere: { status: 200 } })\n');
 });
 
 test("bad scenarios and inputs are one-line usage errors", async () => {

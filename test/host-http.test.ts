@@ -294,6 +294,7 @@ describe("HTTP callouts", () => {
     const b = await p.httpStream({ request: { headers: [[":path", "/missing-path"]] } });
     assert.deepEqual([...messages(a.logs), ...messages(b.logs)].filter((m) => m.includes("status=")).slice(0, 2), ["unknown cluster status=2", "missing :path status=2"]);
     assert.equal(host.callouts.length, 0);
+    assert.deepEqual(host.refusedCallouts, ["nowhere"], "only the cluster with no handler is recorded as refused");
   });
 });
 

@@ -31,6 +31,10 @@ export async function run(file: string, options: RunOptions, io: Io): Promise<vo
   const plugin = await startPlugin(bytes, scenario.vmConfig, configuration, options.rootId);
   const result = await hostCall(() => plugin.httpStream(scenario));
   io.stdout.write(options.json ? `${formatJson(result)}\n` : formatResult(result, io.stdout));
+  // Envoy refuses a callout to an unknown cluster without a word; here the scenario is what is missing.
+  for (const cluster of new Set(plugin.vm.host.refusedCallouts)) {
+    io.stderr.write(`note: the filter's callout to cluster "${cluster}" was refused: the scenario has no answer for it (callouts: { ${cluster}: { status: 200 } })\n`);
+  }
 }
 
 async function startPlugin(bytes: Uint8Array, vmConfig: string | undefined, configuration: string | undefined, rootId: string | undefined) {
