@@ -105,7 +105,8 @@ test("bad scenarios and inputs are one-line usage errors", async () => {
   await writeFile(join(dir, "text.wasm"), "not wasm");
   const cases: [string[], RegExp][] = [
     [["raw.wasm", "--request", "bad.json"], /^error: bad\.json: invalid JSON: /],
-    [["raw.wasm", "--request", "bad.yaml"], /^error: bad\.yaml: invalid YAML: /],
+    [["raw.wasm", "--request", "bad.yaml"], /^error: bad\.yaml: invalid YAML: .*at line 1, column \d+\n$/],
+    [["raw.wasm", "--request", "."], /^error: \.: is a directory, expected a \.json or \.yaml scenario file\n$/],
     [["raw.wasm", "--request", "typo.json"], /^error: typo\.json: unknown field requests \(expected request, response, properties, callouts, vm_config\)/],
     [["raw.wasm", "--request", "headers.json"], /^error: headers\.json: request\.headers\[0\] must be a \[name, value\] pair/],
     [["raw.wasm", "--request", "callout.json"], /^error: callout\.json: callouts\.auth\.failure must be "reset" or "timeout"/],
@@ -113,6 +114,7 @@ test("bad scenarios and inputs are one-line usage errors", async () => {
     [["raw.wasm", "--tcp", "--request", "typo.json"], /^error: typo\.json: unknown field requests \(expected downstream, upstream, vm_config\)/],
     [["raw.wasm", "--tcp", "--request", "headers.json"], /^error: headers\.json: unknown field request /],
     [["raw.wasm", "--config", "@missing.json"], /^error: --config @missing\.json: no such file/],
+    [["raw.wasm", "--config", "@."], /^error: --config @\.: is a directory, expected a file\n$/],
     [["missing.wasm"], /^error: missing\.wasm: no such file/],
     [["text.wasm"], /^error: text\.wasm: not a WebAssembly module/],
   ];

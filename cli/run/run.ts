@@ -58,8 +58,8 @@ async function readConfig(value: string, cwd: string): Promise<string> {
   const file = value.slice(1);
   try {
     return await readFile(resolve(cwd, file), "utf8");
-  } catch {
-    throw new UsageError(`--config ${value}: no such file`);
+  } catch (error) {
+    throw new UsageError(`--config ${value}: ${(error as NodeJS.ErrnoException).code === "EISDIR" ? "is a directory, expected a file" : "no such file"}`);
   }
 }
 

@@ -57,14 +57,16 @@ export async function readScenario<T>(file: string, cwd: string, convert: (data:
     text = await readFile(resolve(cwd, file), "utf8");
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new UsageError(`${file}: ${code === "ENOENT" ? "no such file" : (error as Error).message}`);
+    const why = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory, expected a .json or .yaml scenario file" : (error as Error).message;
+    throw new UsageError(`${file}: ${why}`);
   }
   let data: unknown;
   const yaml = /^\.ya?ml$/i.test(extname(file));
   try {
     data = yaml ? parseYaml(text) : JSON.parse(text);
   } catch (error) {
-    const first = (error as Error).message.split("\n")[0];
+    // The YAML parser's first line ends with ":" before a code excerpt that is not shown.
+    const first = (error as Error).message.split("\n")[0]!.replace(/:$/, "");
     throw new UsageError(`${file}: invalid ${yaml ? "YAML" : "JSON"}: ${first}`);
   }
   try {
