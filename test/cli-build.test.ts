@@ -1,9 +1,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { cp, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runCli } from "../cli/index.js";
+import { writeAtomically } from "../cli/compile/stamp.js";
 import { memoryIo } from "../cli/io.js";
 
 const tmp = await mkdtemp(join(tmpdir(), "cli-build-"));
@@ -88,12 +89,24 @@ test("project errors are one-line usage errors", async () => {
     ["bad-json", /^error: bad-json\/asconfig\.json: invalid JSON: /],
     ["entries", /^error: entries\/asconfig\.json: remove "entries"/],
   ];
+  // -o naming a directory: refused before compiling, nothing written beside it.
+  const outDir = await project("out-dir");
+  const { code, stderr } = await build([outDir, "-o", "out-dir/assembly"]);
+  assert.equal(code, 2);
+  assert.equal(stderr, "error: -o out-dir/assembly: is a directory; name the module file, e.g. -o out-dir/assembly/plugin.wasm\n");
+  assert.deepEqual((await readdir(outDir)).filter((f) => f.endsWith(".tmp")), []);
   for (const [dir, message] of cases) {
     const { code, stderr } = await build([dir]);
     assert.equal(code, 2, dir);
     assert.match(stderr, message);
     assert.equal(stderr.trim().split("\n").length, 1, stderr);
   }
+});
+
+test("an atomic write that fails leaves no temporary file", async () => {
+  const dir = await mkdtemp(join(tmp, "atomic-"));
+  await assert.rejects(writeAtomically(dir, "bytes"), { code: "EISDIR" });
+  assert.deepEqual(await readdir(tmp).then((names) => names.filter((f) => f.endsWith(".tmp"))), []);
 });
 
 test("a project whose dependencies are not installed gets a hint to run npm install", async () => {

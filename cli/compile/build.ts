@@ -1,8 +1,8 @@
-import { mkdir, readFile } from "node:fs/promises";
+import { mkdir, readFile, stat } from "node:fs/promises";
 import { createRequire } from "node:module";
-import { dirname, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { compileAssemblyScript, sdkTransform } from "../asc.js";
-import { CliError } from "../errors.js";
+import { CliError, UsageError } from "../errors.js";
 import type { Io } from "../io.js";
 import { packageVersion } from "../package-root.js";
 import { readModuleInfo } from "../wasm/module-info.js";
@@ -32,6 +32,10 @@ export async function build(dirArg: string | undefined, options: BuildOptions, i
   const started = Date.now();
   const project = await readProject(dirArg ?? ".", io.cwd);
   const output = options.output ? resolve(io.cwd, options.output) : project.defaultOutput;
+  // Said before compiling: `-o build` means a file, and the compile would be wasted.
+  if (options.output && (await stat(output).catch(() => undefined))?.isDirectory()) {
+    throw new UsageError(`-o ${options.output}: is a directory; name the module file, e.g. -o ${join(options.output, "plugin.wasm")}`);
+  }
   // The compiler reads sources through a hook that records them; the transform it imports is hashed here.
   const transform = sha256(await readFile(sdkTransform));
   const key = sha256(JSON.stringify([packageVersion, compilerVersion, transform, !!options.debug, project.entry, project.config]));
