@@ -101,6 +101,7 @@ test("bad scenarios and inputs are one-line usage errors", async () => {
   await writeFile(join(dir, "bad.yaml"), "request: [unclosed");
   await writeFile(join(dir, "typo.json"), JSON.stringify({ requests: {} }));
   await writeFile(join(dir, "headers.json"), JSON.stringify({ request: { headers: [["only-name"]] } }));
+  await writeFile(join(dir, "null-value.json"), JSON.stringify({ request: { headers: [[":path", "/"], ["x-a", null]] } }));
   await writeFile(join(dir, "callout.json"), JSON.stringify({ callouts: { auth: { failure: "boom" } } }));
   await writeFile(join(dir, "text.wasm"), "not wasm");
   const cases: [string[], RegExp][] = [
@@ -109,6 +110,7 @@ test("bad scenarios and inputs are one-line usage errors", async () => {
     [["raw.wasm", "--request", "."], /^error: \.: is a directory, expected a \.json or \.yaml scenario file\n$/],
     [["raw.wasm", "--request", "typo.json"], /^error: typo\.json: unknown field requests \(expected request, response, properties, callouts, vm_config\)/],
     [["raw.wasm", "--request", "headers.json"], /^error: headers\.json: request\.headers\[0\] must be a \[name, value\] pair/],
+    [["raw.wasm", "--request", "null-value.json"], /^error: null-value\.json: request\.headers\[1\]\[1\] must be a string\n$/],
     [["raw.wasm", "--request", "callout.json"], /^error: callout\.json: callouts\.auth\.failure must be "reset" or "timeout"/],
     [["raw.wasm", "--request", "missing.yaml"], /^error: missing\.yaml: no such file/],
     [["raw.wasm", "--tcp", "--request", "typo.json"], /^error: typo\.json: unknown field requests \(expected downstream, upstream, vm_config\)/],

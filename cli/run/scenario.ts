@@ -150,7 +150,7 @@ function toHeaders(value: unknown, path: string): HeaderList {
   if (!Array.isArray(value)) fail(path, "a list of [name, value] pairs");
   return value.map((pair, i): [string, string] => {
     if (!Array.isArray(pair) || pair.length !== 2 || typeof pair[0] !== "string") fail(`${path}[${i}]`, "a [name, value] pair");
-    return [pair[0], scalar(pair[1], `${path}[${i}]`)];
+    return [pair[0], scalar(pair[1], `${path}[${i}][1]`)];
   });
 }
 
