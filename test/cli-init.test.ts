@@ -166,6 +166,9 @@ test("init refuses a non-empty directory, a file, and an unknown template", asyn
   const file = await cli(["init", "file"]);
   assert.equal(file.code, 2);
   assert.match(file.stderr, /^error: file: exists and is not a directory$/m);
+  const empty = await cli(["init", ""]);
+  assert.equal(empty.code, 2);
+  assert.equal(empty.stderr, "error: init needs the new project's directory\nhint: e.g. as-proxy-wasm init my-filter\n");
   const unknown = await cli(["init", "x", "--template", "nope"]);
   assert.notEqual(unknown.code, 0);
   assert.match(unknown.stderr, /argument 'nope' is invalid\. Allowed choices are add-header, auth, rate-limit, http-callout, body-rewrite, tcp/);

@@ -29,6 +29,8 @@ export async function init(dirArg: string, options: InitOptions, io: Io): Promis
   if (!(TEMPLATES as readonly string[]).includes(options.template)) {
     throw new UsageError(`unknown template "${options.template}" (choose one of ${TEMPLATES.join(", ")})`);
   }
+  // An empty argument (an unset shell variable) would otherwise mean the working directory.
+  if (!dirArg.trim()) throw new UsageError("init needs the new project's directory", "e.g. as-proxy-wasm init my-filter");
   const target = resolve(io.cwd, dirArg);
   await ensureEmptyDir(target, dirArg);
 
