@@ -152,7 +152,7 @@ test("push errors are one clear line", async () => {
     [["push", notWasm, `${registry.host}/x:v1`], /^error: .*not\.wasm is not a WebAssembly module/m, 2],
     [["push", tinyPath, `${registry.host}/Bad_Repo:v1`], /^error: invalid reference .*is not a valid repository name$/m, 2],
     [["push", tinyPath, `${registry.host}/x:v1`, "--variant", "fat"], /argument 'fat' is invalid/, 1],
-    [["push", tinyPath, `127.0.0.1:${closedPort}/x:v1`], /^error: push to 127\.0\.0\.1:\d+\/x:v1: cannot reach registry 127\.0\.0\.1:\d+: ECONNREFUSED$/m, 1],
+    [["push", tinyPath, `127.0.0.1:${closedPort}/x:v1`], /^error: push to 127\.0\.0\.1:\d+\/x:v1: cannot reach registry 127\.0\.0\.1:\d+: ECONNREFUSED\nhint: nothing answers at 127\.0\.0\.1:\d+: is the registry running, and is the port right\?\n$/, 1],
     [["push", tinyPath, registry.host], /^error: invalid reference "127\.0\.0\.1:\d+": names a registry but no repository\nhint: add the repository: 127\.0\.0\.1:\d+\/my-filter:1\.0\.0\n$/, 2],
     // A layout "directory" that is a file: one line naming the path, not Node's ENOTDIR text.
     [["push", tinyPath, `${notWasm}:v1`, "--oci-layout"], /^error: cannot mkdir .*not\.wasm\/blobs\/sha256: not a directory\n$/, 1],

@@ -71,7 +71,13 @@ export async function describeFailure(error: unknown, opened: Pick<OpenedTarget,
   if (error instanceof RegistryError || error instanceof TokenError || error instanceof ContentError) return new CliError(`${verb} ${image}: ${error.message}`);
   const cause = networkCause(error);
   if (cause) {
-    const hint = /SSL|TLS|EPROTO|wrong version/i.test(cause) ? "the registry may speak plain HTTP: add --plain-http" : undefined;
+    const hint = /SSL|TLS|EPROTO|wrong version/i.test(cause)
+      ? "the registry may speak plain HTTP: add --plain-http"
+      : cause === "ECONNREFUSED"
+        ? `nothing answers at ${opened.registry}: is the registry running, and is the port right?`
+        : cause === "ENOTFOUND"
+          ? "no such host: check the registry name in the reference"
+          : undefined;
     return new CliError(`${verb} ${image}: cannot reach registry ${opened.registry ?? ""}: ${cause}`.replace(/\s+:/, ":"), 1, hint);
   }
   return error instanceof Error ? error : new Error(String(error));
