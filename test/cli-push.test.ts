@@ -163,4 +163,7 @@ test("push errors are one clear line", async () => {
     assert.match(run.stderr, pattern);
     assert.equal(run.stdout, "");
   }
+  const badEpoch = await cli(["push", tinyPath, `${dir}/epoch:v1`, "--oci-layout"], { env: { SOURCE_DATE_EPOCH: "yesterday" } });
+  assert.equal(badEpoch.code, 2);
+  assert.match(badEpoch.stderr, /^error: SOURCE_DATE_EPOCH "yesterday" is not a whole number of seconds since 1970\nhint: /);
 });

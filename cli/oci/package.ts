@@ -1,4 +1,5 @@
 import { gzipSync } from "node:zlib";
+import { UsageError } from "../errors.js";
 import { Annotation, describe, MediaType, sha256, type Descriptor, type ImageManifest } from "./descriptor.js";
 import { MemoryStore } from "./content/memory.js";
 import { tarOneFile } from "./tar.js";
@@ -37,8 +38,10 @@ export const defaultCreated = "1970-01-01T00:00:00Z";
 
 export function createdFromEnv(env: NodeJS.ProcessEnv): string {
   const epoch = env.SOURCE_DATE_EPOCH;
-  if (epoch && /^\d+$/.test(epoch)) return new Date(Number(epoch) * 1000).toISOString().replace(/\.000Z$/, "Z");
-  return defaultCreated;
+  if (!epoch) return defaultCreated;
+  // reproducible-builds.org: a malformed value must fail, not quietly give another digest.
+  if (!/^\d+$/.test(epoch)) throw new UsageError(`SOURCE_DATE_EPOCH "${epoch}" is not a whole number of seconds since 1970`, "unset it, or set it to e.g. $(git log -1 --format=%ct)");
+  return new Date(Number(epoch) * 1000).toISOString().replace(/\.000Z$/, "Z");
 }
 
 export async function packageWasm(wasm: Uint8Array, options: PackageOptions, reference: string): Promise<PackagedArtifact> {
