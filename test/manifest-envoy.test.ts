@@ -234,3 +234,10 @@ test("Envoy bootstrap: invalid ports and upstreams are refused", async () => {
   await refused("envoy", ["--image", "filter.wasm", "--upstream", "httpbin.org:99999"], "static_resources.clusters[0].load_assignment.endpoints[0].lb_endpoints[0].endpoint.address.socket_address.port_value: must be <= 65535 (got 99999)");
   await refused("envoy", ["--image", "oci://ghcr.io/acme/filter:v1"], "--image: Envoy cannot load oci:// images");
 });
+
+test("Envoy bootstrap for a module not built yet: the YAML, and a warning that Envoy would not start without it", async () => {
+  const run = await manifest(["envoy", "--image", "build/plugin.wasm"], dir);
+  assert.equal(run.code, 0);
+  assert.match(run.stderr, /^warning: .*build\/plugin\.wasm does not exist yet: build it before running envoy -c/);
+  assert.ok(run.document, "the bootstrap is still written");
+});

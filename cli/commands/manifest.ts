@@ -88,7 +88,7 @@ or computed from --wasm); file://… for a module on the proxy's disk.
 
 Examples:
   $ as-proxy-wasm manifest wasmplugin --image ghcr.io/acme/add-header:v1 --selector app=web --config @config.yaml
-  $ as-proxy-wasm manifest wasmplugin --image ghcr.io/acme/add-header:v1 --digest "$(as-proxy-wasm push build/filter.wasm ghcr.io/acme/add-header:v1 --json | jq -r .digest)"
+  $ as-proxy-wasm manifest wasmplugin --image ghcr.io/acme/add-header:v1 --digest "$(as-proxy-wasm push build/plugin.wasm ghcr.io/acme/add-header:v1 --json | jq -r .digest)"
   $ as-proxy-wasm manifest wasmplugin --image ghcr.io/acme/auth:v1 --target-ref Gateway/ingress --phase AUTHN -o auth.yaml`,
   );
   wasmplugin.action(async (options: WasmPluginOptions) => emit(await wasmPluginYaml(options, io), options, io));
@@ -115,7 +115,7 @@ A NETWORK filter is a NETWORK_FILTER patch inserting envoy.filters.network.wasm 
 
 Examples:
   $ as-proxy-wasm manifest envoyfilter --image /var/local/wasm/filter.wasm --selector app=web
-  $ as-proxy-wasm manifest envoyfilter --image https://cdn.example.com/filter.wasm --wasm build/filter.wasm --context GATEWAY
+  $ as-proxy-wasm manifest envoyfilter --image https://cdn.example.com/filter.wasm --wasm build/plugin.wasm --context GATEWAY
   $ as-proxy-wasm manifest envoyfilter --image /var/local/wasm/tcp.wasm --type NETWORK --selector app=db`,
   );
   envoyfilter.action(async (options: EnvoyFilterOptions) => emit(await envoyFilterYaml(options, io), options, io));
@@ -133,8 +133,8 @@ Examples:
     "after",
     `
 Examples:
-  $ as-proxy-wasm manifest envoy --image build/filter.wasm --upstream 127.0.0.1:8080 -o envoy.yaml && envoy -c envoy.yaml
-  $ as-proxy-wasm manifest envoy --image build/filter.wasm --config '{"header":"x-hello"}' --port 8000
+  $ as-proxy-wasm manifest envoy --image build/plugin.wasm --upstream 127.0.0.1:8080 -o envoy.yaml && envoy -c envoy.yaml
+  $ as-proxy-wasm manifest envoy --image build/plugin.wasm --config '{"header":"x-hello"}' --port 8000
   $ as-proxy-wasm manifest envoy --image build/tcp.wasm --type NETWORK --upstream 127.0.0.1:5432 --port 15432`,
   );
   envoy.action(async (options: EnvoyOptions) => emit(await envoyYaml(options, io), options, io));
@@ -211,6 +211,10 @@ async function envoyYaml(options: EnvoyOptions, io: Io): Promise<string> {
   const m = await manifests();
   const source = await classify(options, io);
   const filter = await wasmFilterInput(options, source, io);
+  // The bootstrap is for an Envoy on this machine: a module that is not there yet would stop it at start-up.
+  if (source.kind === "file" && !isFile(source.path)) {
+    io.stderr.write(`warning: ${source.path} does not exist yet: build it before running envoy -c with this bootstrap\n`);
+  }
   return m.toYaml(
     m.buildEnvoyBootstrap({
       filter,
