@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
-import { mkdir, readFile, readdir, rename, writeFile } from "node:fs/promises";
+import { mkdir, readFile, readdir } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
+import { writeAtomically } from "./atomic-write.js";
 import { packageRoot } from "./package-root.js";
 
 /** The AssemblyScript options every proxy-wasm module needs (runtime, exports, abort routing). */
@@ -85,9 +86,7 @@ export async function compileCached(options: CompileOptions & { cacheDir?: strin
   const { binary, diagnostics } = await compileAssemblyScript(options);
   if (!binary) throw new Error(`compiling ${options.entry} failed:\n${diagnostics}`);
   await mkdir(cacheDir, { recursive: true });
-  const tmp = `${cached}.${process.pid}.tmp`;
-  await writeFile(tmp, binary);
-  await rename(tmp, cached);
+  await writeAtomically(cached, binary);
   return binary;
 }
 

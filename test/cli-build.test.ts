@@ -4,7 +4,7 @@ import { cp, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runCli } from "../cli/index.js";
-import { writeAtomically } from "../cli/compile/stamp.js";
+import { writeAtomically } from "../cli/atomic-write.js";
 import { memoryIo } from "../cli/io.js";
 
 const tmp = await mkdtemp(join(tmpdir(), "cli-build-"));

@@ -10,7 +10,8 @@ import { formatBytes, formatVerdict } from "../wasm/report.js";
 import { judgeModule, type Verdict } from "../wasm/verdict.js";
 import { countErrors, formatDiagnostics } from "./diagnostics.js";
 import { displayPath, readProject } from "./project.js";
-import { makeStamp, sha256, stampPath, upToDateOutput, writeAtomically } from "./stamp.js";
+import { writeAtomically } from "../atomic-write.js";
+import { makeStamp, sha256, stampPath, upToDateOutput } from "./stamp.js";
 
 export interface BuildOptions {
   output?: string;

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { readFile, rename, rm, writeFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 
 /**
  * The record beside a build's output (`<output>.inputs.json`) that lets the next build skip the compiler:
@@ -40,14 +40,3 @@ export async function upToDateOutput(output: string, key: string): Promise<Uint8
   }
 }
 
-/** Writes `data` to `path` through a temporary file and a rename, so readers never see half a file. */
-export async function writeAtomically(path: string, data: Uint8Array | string): Promise<void> {
-  const tmp = `${path}.${process.pid}.tmp`;
-  try {
-    await writeFile(tmp, data);
-    await rename(tmp, path);
-  } catch (error) {
-    await rm(tmp, { force: true }); // a failed write leaves nothing behind
-    throw error;
-  }
-}

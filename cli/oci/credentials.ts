@@ -1,7 +1,8 @@
 import { spawn } from "node:child_process";
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { mkdir, readFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
+import { writeAtomically } from "../atomic-write.js";
 import { CliError } from "../errors.js";
 import type { Credential, CredentialFunc } from "./remote/auth/client.js";
 
@@ -45,9 +46,7 @@ async function readDockerConfig(path: string): Promise<DockerConfig> {
 
 async function writeDockerConfig(path: string, config: DockerConfig): Promise<void> {
   await mkdir(dirname(path), { recursive: true, mode: 0o700 });
-  const tmp = `${path}.${process.pid}.tmp`;
-  await writeFile(tmp, `${JSON.stringify(config, null, "\t")}\n`, { mode: 0o600 });
-  await rename(tmp, path);
+  await writeAtomically(path, `${JSON.stringify(config, null, "\t")}\n`, { mode: 0o600 });
 }
 
 /** Docker Hub's credentials live under its legacy index URL. */

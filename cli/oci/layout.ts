@@ -1,5 +1,6 @@
-import { mkdir, readFile, rename, stat, writeFile } from "node:fs/promises";
+import { mkdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { writeAtomically } from "../atomic-write.js";
 import { Annotation, isDigest, MediaType, type Descriptor } from "./descriptor.js";
 import { NotFoundError } from "./errors.js";
 import { verifyContent } from "./content/reader.js";
@@ -40,7 +41,7 @@ export class OciLayout implements Target {
   async push(descriptor: Descriptor, bytes: Uint8Array): Promise<void> {
     verifyContent(descriptor, bytes);
     await this.ensureLayout();
-    await atomicWrite(this.blobPath(descriptor.digest), bytes);
+    await writeAtomically(this.blobPath(descriptor.digest), bytes);
   }
 
   async pushReference(descriptor: Descriptor, bytes: Uint8Array, reference: string): Promise<void> {
@@ -48,7 +49,7 @@ export class OciLayout implements Target {
     const index = await this.readIndex();
     const manifests = index.manifests.filter((m) => m.annotations?.[Annotation.RefName] !== reference);
     manifests.push({ ...descriptor, annotations: { [Annotation.RefName]: reference } });
-    await atomicWrite(join(this.dir, "index.json"), Buffer.from(JSON.stringify({ ...index, manifests }, null, 2)));
+    await writeAtomically(join(this.dir, "index.json"), Buffer.from(JSON.stringify({ ...index, manifests }, null, 2)));
   }
 
   async resolve(reference: string): Promise<Descriptor> {
@@ -78,11 +79,4 @@ export class OciLayout implements Target {
     await mkdir(join(this.dir, "blobs", "sha256"), { recursive: true });
     await writeFile(join(this.dir, "oci-layout"), `${JSON.stringify({ imageLayoutVersion: "1.0.0" })}\n`);
   }
-}
-
-/** Readers never see half a file, even when a push is interrupted. */
-async function atomicWrite(path: string, bytes: Uint8Array): Promise<void> {
-  const tmp = `${path}.${process.pid}.tmp`;
-  await writeFile(tmp, bytes);
-  await rename(tmp, path);
 }
