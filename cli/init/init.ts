@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { cp, mkdir, readdir, readFile, rename, stat, writeFile } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
 import { UsageError } from "../errors.js";
@@ -45,6 +46,8 @@ export async function init(dirArg: string, options: InitOptions, io: Io): Promis
     about: (await readFile(join(template, "ABOUT.md"), "utf8")).trim(),
     // An absolute file: path so `npm install` works with no published package.
     sdkDependency: `file:${packageRoot}`,
+    // A secret of the project's own where a template needs one (auth): no two projects share a default.
+    randomToken: randomBytes(24).toString("base64url"),
   };
   for (const source of [join(templatesDir, COMMON), template]) {
     await cp(source, target, { recursive: true, filter: (src) => !TEMPLATE_ONLY.has(basename(src)) });

@@ -1,24 +1,44 @@
 // Bearer-token authentication at the proxy: requests without the token get a local 401, with a wrong one a
 // local 403; accepted requests continue without the credential header.
+//
+// There is no built-in token: a configuration without a usable `token` is refused (the plugin does not
+// start, so Envoy fails closed) rather than accepting a default that anyone could read in this source.
 import { FilterHeadersStatus, Header, HttpContext, LogLevel, RootContext, log, registerRootContext } from "as-proxy-wasm";
 import { configString } from "./config";
 export * from "as-proxy-wasm/exports";
 
 class AuthRoot extends RootContext {
   header: string = "authorization";
-  expected: string = "Bearer secret-token";
+  expected: string = "";
 
   onConfigure(configurationSize: usize): bool {
     const json = this.getPluginConfigurationString();
-    this.header = configString(json, "header", this.header);
+    this.header = configString(json, "header", "authorization").toLowerCase();
     const token = configString(json, "token", "");
-    if (token.length > 0) this.expected = "Bearer " + token;
+    if (token.length == 0) {
+      log(LogLevel.Critical, 'auth: configuration refused: it needs a non-empty "token" string, e.g. {"token": "<a long random secret>"}');
+      return false;
+    }
+    if (this.header.length == 0) {
+      log(LogLevel.Critical, 'auth: configuration refused: "header" must name a request header');
+      return false;
+    }
+    this.expected = "Bearer " + token;
     return true;
   }
 
   createHttpContext(contextId: u32): HttpContext | null {
     return new Auth(contextId, this);
   }
+}
+
+/** Compares every character whatever the first difference, so the time taken does not reveal the token. */
+function sameSecret(given: string, expected: string): bool {
+  let diff = given.length ^ expected.length;
+  for (let i = 0; i < expected.length; i++) {
+    diff |= (i < given.length ? given.charCodeAt(i) : 0) ^ expected.charCodeAt(i);
+  }
+  return diff == 0;
 }
 
 class Auth extends HttpContext {
@@ -29,7 +49,7 @@ class Auth extends HttpContext {
       this.sendLocalResponse(401, "missing credentials\n", [new Header("www-authenticate", "Bearer")], "auth_missing_credentials");
       return FilterHeadersStatus.StopIteration;
     }
-    if (credentials != root.expected) {
+    if (!sameSecret(credentials, root.expected)) {
       log(LogLevel.Warn, "auth: rejected a request with invalid credentials");
       this.sendLocalResponse(403, "forbidden\n", [], "auth_invalid_credentials");
       return FilterHeadersStatus.StopIteration;
