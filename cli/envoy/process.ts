@@ -1,0 +1,205 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { CliError } from "../errors.js";
+import { envoyLogFormat, parseEnvoyLogLine, wasmLogEntry, type EnvoyLogLine } from "./log.js";
+
+export interface EnvoyStartOptions {
+  /** The Envoy binary (see `findEnvoy`). */
+  binary: string;
+  /** A v3 bootstrap; listeners and admin may use port 0: the bound ports are read back from the admin. */
+  bootstrap: Record<string, unknown>;
+  /** Worker threads (default 1: log lines and shared state in the order requests were sent). */
+  concurrency?: number;
+  /** Level of the `wasm` logger (default info: every filter log line at info or above). */
+  wasmLogLevel?: "trace" | "debug" | "info" | "warning" | "error" | "critical";
+  /** How long to wait for `/ready` (default 30 s: V8 compiles the module at start). */
+  readyTimeoutMs?: number;
+}
+
+const running = new Set<ChildProcess>();
+process.on("exit", () => {
+  for (const child of running) child.kill("SIGKILL");
+});
+
+/** A running Envoy: its admin, the ports its listeners bound, and every log line it printed. */
+export class EnvoyProcess {
+  readonly lines: EnvoyLogLine[] = [];
+  /** What Envoy printed that is not a log line (start-up errors before logging is set up). */
+  readonly otherOutput: string[] = [];
+  adminUrl = "";
+  private listeners = new Map<string, number>();
+  private exit: Promise<number | null>;
+  exited = false;
+
+  constructor(
+    private readonly child: ChildProcess,
+    readonly dir: string,
+  ) {
+    running.add(child);
+    let pending = "";
+    const onData = (chunk: Buffer) => {
+      pending += chunk.toString("utf8");
+      const lines = pending.split("\n");
+      pending = lines.pop()!;
+      for (const line of lines) {
+        const parsed = parseEnvoyLogLine(line);
+        if (parsed) this.lines.push(parsed);
+        else if (line.trim()) this.otherOutput.push(line);
+      }
+    };
+    child.stdout!.on("data", onData);
+    child.stderr!.on("data", onData);
+    this.exit = new Promise((resolve) =>
+      child.on("exit", (code) => {
+        this.exited = true;
+        running.delete(child);
+        resolve(code);
+      }),
+    );
+  }
+
+  /** The port a listener bound (by its name in the bootstrap). */
+  listenerPort(name: string): number {
+    const port = this.listeners.get(name);
+    if (port === undefined) throw new Error(`envoy has no listener named ${name} (has ${[...this.listeners.keys()].join(", ")})`);
+    return port;
+  }
+
+  /** The filter's own log lines (`proxy_log`), from line index `from` on. */
+  wasmLogs(from = 0): { level: string; message: string }[] {
+    return this.lines.slice(from).flatMap((line) => wasmLogEntry(line) ?? []);
+  }
+
+  /** Waits until a log line (from index `from`) satisfies `predicate`; false on timeout or exit. */
+  async waitForLine(predicate: (line: EnvoyLogLine) => boolean, timeoutMs: number, from = 0): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      if (this.lines.slice(from).some(predicate)) return true;
+      if (this.exited || Date.now() > deadline) return false;
+      await sleep(10);
+    }
+  }
+
+  /** Admin `/stats` as name → value (counters and gauges; histograms as Envoy prints them). */
+  async stats(filter?: string): Promise<Map<string, string>> {
+    const text = await this.admin(`/stats${filter ? `?filter=${encodeURIComponent(filter)}` : ""}`);
+    const stats = new Map<string, string>();
+    for (const line of text.split("\n")) {
+      const at = line.indexOf(": ");
+      if (at > 0) stats.set(line.slice(0, at), line.slice(at + 2));
+    }
+    return stats;
+  }
+
+  async admin(path: string, method = "GET"): Promise<string> {
+    const response = await fetch(`${this.adminUrl}${path}`, { method });
+    return response.text();
+  }
+
+  /** Errors and critical lines, for a failure message. */
+  problems(): string[] {
+    return [...this.lines.filter((l) => l.level === "error" || l.level === "critical").map((l) => l.message), ...this.otherOutput];
+  }
+
+  async stop(): Promise<void> {
+    if (!this.exited) {
+      this.child.kill("SIGTERM");
+      const killed = setTimeout(() => this.child.kill("SIGKILL"), 5000);
+      await this.exit;
+      clearTimeout(killed);
+    }
+    await rm(this.dir, { recursive: true, force: true });
+  }
+
+  async ready(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    const addressFile = join(this.dir, "admin-address");
+    while (Date.now() < deadline && !this.exited) {
+      const address = await readFile(addressFile, "utf8").catch(() => "");
+      if (address) {
+        this.adminUrl = `http://${address.trim()}`;
+        const ready = await fetch(`${this.adminUrl}/ready`).then((r) => r.ok, () => false);
+        if (ready) {
+          await this.readListeners();
+          return;
+        }
+      }
+      await sleep(20);
+    }
+    const why = this.exited ? "exited" : `was not ready after ${timeoutMs / 1000} s`;
+    await this.stop();
+    throw new EnvoyStartError(`envoy ${why}${this.problems().length ? `: ${this.problems().slice(-3).join("; ")}` : ""}`, this.problems());
+  }
+
+  private async readListeners(): Promise<void> {
+    const body = JSON.parse(await this.admin("/listeners?format=json")) as {
+      listener_statuses?: { name: string; local_address: { socket_address: { port_value: number } } }[];
+    };
+    for (const status of body.listener_statuses ?? []) this.listeners.set(status.name, status.local_address.socket_address.port_value);
+  }
+}
+
+/** Envoy did not come up: its error lines say why (e.g. a plugin that refused its configuration). */
+export class EnvoyStartError extends CliError {
+  constructor(
+    message: string,
+    readonly problems: string[],
+  ) {
+    super(message);
+  }
+}
+
+const commonFlags = () => ["--log-format", envoyLogFormat, "--log-format-escaped", "-l", "warning"];
+
+/** Starts Envoy on `bootstrap` and waits until its admin says it is ready. */
+export async function startEnvoy(options: EnvoyStartOptions): Promise<EnvoyProcess> {
+  const dir = await mkdtemp(join(tmpdir(), "as-proxy-wasm-envoy-"));
+  const config = join(dir, "envoy.yaml");
+  await writeFile(config, JSON.stringify(options.bootstrap));
+  const child = spawn(
+    options.binary,
+    [
+      "-c", config,
+      "--use-dynamic-base-id",
+      "--concurrency", String(options.concurrency ?? 1),
+      "--admin-address-path", join(dir, "admin-address"),
+      ...commonFlags(),
+      "--component-log-level", `wasm:${options.wasmLogLevel ?? "info"}`,
+    ],
+    { stdio: ["ignore", "pipe", "pipe"] },
+  );
+  const envoy = new EnvoyProcess(child, dir);
+  child.on("error", () => undefined);
+  await envoy.ready(options.readyTimeoutMs ?? 30_000);
+  return envoy;
+}
+
+export interface ValidationResult {
+  ok: boolean;
+  /** Envoy's error and critical lines when not ok. */
+  problems: string[];
+}
+
+/**
+ * `envoy --mode validate`: Envoy parses the bootstrap, builds every listener and cluster and, for a wasm
+ * filter, loads and configures the module, then exits without binding a port.
+ */
+export async function validateEnvoyConfig(binary: string, bootstrap: Record<string, unknown>): Promise<ValidationResult> {
+  const dir = await mkdtemp(join(tmpdir(), "as-proxy-wasm-envoy-"));
+  try {
+    const config = join(dir, "envoy.yaml");
+    await writeFile(config, JSON.stringify(bootstrap));
+    const child = spawn(binary, ["--mode", "validate", "-c", config, ...commonFlags()], { stdio: ["ignore", "pipe", "pipe"] });
+    const envoy = new EnvoyProcess(child, dir);
+    const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));
+    // Output may still be arriving after the exit event.
+    await sleep(5);
+    const problems = envoy.problems();
+    return { ok: code === 0 && !problems.some((p) => /failed|error|Unable/i.test(p)), problems };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
