@@ -126,16 +126,18 @@ function endedBy(ctx: HttpContext, phase: Phase): Outcome | undefined {
   return undefined;
 }
 
-/** The reply Envoy builds for `sendLocalReply`: status, text/plain body, then the module's headers. */
+/**
+ * The reply Envoy builds for `sendLocalReply` (Envoy's `Utility::sendLocalReply`): `:status`, then the
+ * module's headers, then, for a body, `content-length` (set over the module's own) and `text/plain` when the
+ * module gave no content type.
+ */
 function localReplyMessage(ctx: HttpContext): HttpMessageInput & { headers: HeaderList } {
   const local = ctx.localResponse!;
-  const extra = new Set(local.headers.map(([k]) => k));
-  const headers: HeaderList = [[":status", String(local.status)]];
+  const headers: HeaderList = [[":status", String(local.status)], ...local.headers.filter(([k]) => k !== "content-length")];
   if (local.body.length > 0) {
-    if (!extra.has("content-length")) headers.push(["content-length", String(local.body.length)]);
-    if (!extra.has("content-type")) headers.push(["content-type", "text/plain"]);
+    headers.push(["content-length", String(local.body.length)]);
+    if (!headers.some(([k]) => k === "content-type")) headers.push(["content-type", "text/plain"]);
   }
-  headers.push(...local.headers);
   return { headers, body: local.body };
 }
 

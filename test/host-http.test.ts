@@ -191,7 +191,7 @@ describe("local responses", () => {
     assert.equal(result.request, null);
     assert.deepEqual(result.localResponse, { status: 403, headers: [["x-reason", "test"]], body: "denied\n", details: "access_denied" });
     assert.deepEqual(result.response, {
-      headers: [[":status", "403"], ["content-length", "7"], ["content-type", "text/plain"], ["x-reason", "test"], ["x-seen", "403"]],
+      headers: [[":status", "403"], ["x-reason", "test"], ["content-length", "7"], ["content-type", "text/plain"], ["x-seen", "403"]],
       body: "denied\n",
       trailers: [],
     });

@@ -11,6 +11,8 @@ export function registerRun(program: Command, io: Io): void {
     .option("--tcp", "a TCP connection through a network filter instead (scenario: downstream, upstream, vm_config)")
     .option("--root-id <id>", "the plugin's root_id, for modules that pick their root context by it")
     .option("--json", "print { request, response, localResponse, logs } as JSON")
+    .option("--envoy [path]", "run the scenario through a real Envoy instead (default: ENVOY_BIN, envoy on PATH)")
+    .option("--compare", "run it through the emulator and a real Envoy; print the differences, exit 1 when they differ")
     .addHelpText(
       "after",
       `
@@ -29,7 +31,14 @@ what the server answers); the output shows what each side received and whether t
 Examples:
   $ as-proxy-wasm run build/plugin.wasm
   $ as-proxy-wasm run build/plugin.wasm --request scenario.yaml --config '{"header":"x-hello"}' --json
-  $ as-proxy-wasm run build/plugin.wasm --tcp --config @config.example.json`,
+  $ as-proxy-wasm run build/plugin.wasm --tcp --config @config.example.json
+  $ as-proxy-wasm run build/plugin.wasm --envoy --config @config.example.json
+  $ as-proxy-wasm run build/plugin.wasm --compare --request scenario.yaml --config @config.example.json
+
+With --envoy the scenario runs through a local Envoy (≥ 1.33; tested with 1.40): a loopback upstream answers
+as "response" says, each callout cluster is a loopback server answering as "callouts" says, and the output
+is the emulator's (what reached the upstream, what the client got, the local reply, the filter's logs), plus
+the headers Envoy itself adds. "properties" are the emulator's only: Envoy reads the real stream.`,
     )
     .action(async (file: string, options: import("../run/run.js").RunOptions) => {
       const { run } = await import("../run/run.js");

@@ -15,6 +15,8 @@ export interface EnvoyStartOptions {
   concurrency?: number;
   /** Level of the `wasm` logger (default info: every filter log line at info or above). */
   wasmLogLevel?: "trace" | "debug" | "info" | "warning" | "error" | "critical";
+  /** How often Envoy flushes access logs (default 10 ms, for tests and runs that read them right away). */
+  fileFlushIntervalMs?: number;
   /** How long to wait for `/ready` (default 30 s: V8 compiles the module at start). */
   readyTimeoutMs?: number;
 }
@@ -168,6 +170,7 @@ export async function startEnvoy(options: EnvoyStartOptions): Promise<EnvoyProce
       "--admin-address-path", join(dir, "admin-address"),
       ...commonFlags(),
       "--component-log-level", `wasm:${options.wasmLogLevel ?? "info"}`,
+      "--file-flush-interval-msec", String(options.fileFlushIntervalMs ?? 10),
     ],
     { stdio: ["ignore", "pipe", "pipe"] },
   );

@@ -2,10 +2,10 @@ import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { createColors } from "picocolors";
 import { Host, HostError, type HeaderList, type HttpStreamResult, type TcpResult } from "../../host/index.js";
-import { CliError, UsageError } from "../errors.js";
+import { CliError, ExitError, UsageError } from "../errors.js";
 import type { Io, Output } from "../io.js";
 import { loadWasmFile } from "../wasm/load.js";
-import { defaultScenario, defaultTcpScenario, readScenario, toScenario, toTcpScenario } from "./scenario.js";
+import { defaultScenario, defaultTcpScenario, readScenario, toScenario, toTcpScenario, type Scenario } from "./scenario.js";
 
 export interface RunOptions {
   request?: string;
@@ -14,6 +14,10 @@ export interface RunOptions {
   /** A TCP connection through a network filter instead of an HTTP stream. */
   tcp?: boolean;
   json?: boolean;
+  /** Run the scenario through a real Envoy instead (`true`: find one; a string: that binary). */
+  envoy?: string | true;
+  /** Run it through both hosts and print where they differ (exit 1 when they do). */
+  compare?: boolean;
 }
 
 /** `run`: one HTTP stream (or with --tcp one connection) through the host emulator, as JSON or for people. */
@@ -28,6 +32,10 @@ export async function run(file: string, options: RunOptions, io: Io): Promise<vo
     return;
   }
   const scenario = options.request ? await readScenario(options.request, io.cwd, toScenario) : defaultScenario();
+  if (options.envoy !== undefined || options.compare) {
+    await runInEnvoy(resolve(io.cwd, file), scenario, configuration, options, io);
+    return;
+  }
   const plugin = await startPlugin(bytes, scenario.vmConfig, configuration, options.rootId);
   const result = await hostCall(() => plugin.httpStream(scenario));
   io.stdout.write(options.json ? `${formatJson(result)}\n` : formatResult(result, io.stdout));
@@ -35,6 +43,34 @@ export async function run(file: string, options: RunOptions, io: Io): Promise<vo
   for (const cluster of new Set(plugin.vm.host.refusedCallouts)) {
     io.stderr.write(`note: the filter's callout to cluster "${cluster}" was refused: the scenario has no answer for it (callouts: { ${cluster}: { status: 200 } })\n`);
   }
+}
+
+/** `--envoy`: the scenario through a real Envoy; `--compare`: through both hosts, printing the differences. */
+async function runInEnvoy(wasmPath: string, scenario: Scenario, configuration: string | undefined, options: RunOptions, io: Io): Promise<void> {
+  if (options.tcp) throw new UsageError("--envoy and --compare drive HTTP streams; --tcp runs in the emulator only");
+  const { requireEnvoy } = await import("../envoy/locate.js");
+  const { envoyHttpStream } = await import("../envoy/run-http.js");
+  const binary = requireEnvoy(typeof options.envoy === "string" ? resolve(io.cwd, options.envoy) : undefined, io.env).path;
+  if (scenario.properties) {
+    io.stderr.write("note: the scenario's properties are the emulator's; Envoy answers properties from the real connection and stream\n");
+  }
+  const envoy = await envoyHttpStream({ binary, wasmPath, configuration, vmConfig: scenario.vmConfig, rootId: options.rootId }, scenario);
+  if (!options.compare) {
+    io.stdout.write(options.json ? `${formatJson(envoy)}\n` : formatResult(envoy, io.stdout));
+    return;
+  }
+  const plugin = await startPlugin(await readFile(wasmPath), scenario.vmConfig, configuration, options.rootId);
+  const emulator = await hostCall(() => plugin.httpStream(scenario));
+  const { compareHttpResults, formatDifferences } = await import("../envoy/compare.js");
+  const differences = compareHttpResults(scenario, emulator, envoy);
+  if (options.json) {
+    io.stdout.write(`${JSON.stringify({ same: differences.length === 0, differences, emulator, envoy }, null, 2)}\n`);
+  } else if (differences.length === 0) {
+    io.stdout.write(`the emulator and Envoy agree: same upstream request, client response, local reply and logs\n`);
+  } else {
+    io.stdout.write(`the emulator and Envoy differ in ${differences.length} place(s):\n${formatDifferences(differences)}\n`);
+  }
+  if (differences.length > 0) throw new ExitError(1);
 }
 
 async function startPlugin(bytes: Uint8Array, vmConfig: string | undefined, configuration: string | undefined, rootId: string | undefined) {
@@ -72,7 +108,7 @@ function formatJson(result: HttpStreamResult): string {
 
 type Colors = ReturnType<typeof createColors>;
 
-function formatResult(result: HttpStreamResult, out: Output): string {
+function formatResult(result: HttpStreamResult & { reset?: boolean }, out: Output): string {
   const c = createColors(!!out.isTTY);
   const lines: string[] = [];
   const message = (title: string, m: { headers: HeaderList; body: string; trailers: HeaderList }) => {
@@ -88,6 +124,7 @@ function formatResult(result: HttpStreamResult, out: Output): string {
     const { status, details } = result.localResponse;
     lines.push(c.bold(`local response ${status}${details ? ` (${details})` : ""}`), "");
   }
+  if (result.reset) lines.push(c.bold("← the stream was reset: the client got no complete response"), "");
   message("← client received", result.response);
   return [...lines, ...formatLogs(result.logs, c)].join("\n") + "\n";
 }

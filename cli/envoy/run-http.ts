@@ -1,0 +1,123 @@
+import { basename } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { toBytes } from "../../host/codec.js";
+import type { CalloutAnswer, HeaderList, HttpMessage, HttpScenario, HttpStreamResult } from "../../host/index.js";
+import { startH2Server, sendH2Request, type Answer, type LoopbackServer, type RecordedMessage, type Responder } from "./h2.js";
+import { startEnvoy, type EnvoyProcess } from "./process.js";
+import { accessLogTag, runBootstrap } from "./run-bootstrap.js";
+
+export interface EnvoyRunOptions {
+  binary: string;
+  wasmPath: string;
+  configuration?: string;
+  vmConfig?: string;
+  rootId?: string;
+  /** How long the client waits for the response (default 30 s; Envoy's route timeout is 15 s). */
+  timeoutMs?: number;
+}
+
+/** What `run --envoy` adds to the emulator's result: how the stream ended for the client, and Envoy's own account. */
+export interface EnvoyStreamResult extends HttpStreamResult {
+  /** The client's stream was reset (no complete response). */
+  reset: boolean;
+  /** Envoy's access log: status, %RESPONSE_CODE_DETAILS% (`via_upstream` or the local reply's details) and flags. */
+  envoy: { status: number; details: string; flags: string } | null;
+}
+
+/**
+ * Drives one HTTP stream through the filter in a real Envoy: a loopback upstream answers as the scenario's
+ * `response` says, each callout cluster of the scenario is a loopback server answering as it says, and the
+ * client sends the scenario's request. The result has the emulator's shape (what reached the upstream, what
+ * the client got, the local reply, the filter's log lines of this stream).
+ */
+export async function envoyHttpStream(options: EnvoyRunOptions, scenario: HttpScenario): Promise<EnvoyStreamResult> {
+  const servers: LoopbackServer[] = [];
+  let envoy: EnvoyProcess | undefined;
+  try {
+    const upstream = await startH2Server(answerWith(toAnswer(scenario.response, [[":status", "200"]])));
+    servers.push(upstream);
+    const calloutClusters: Record<string, number> = {};
+    for (const [cluster, handler] of Object.entries(scenario.callouts ?? {})) {
+      if (typeof handler === "function") throw new Error(`callouts.${cluster}: only fixed answers can be served to a real Envoy`);
+      const server = await startH2Server(calloutResponder(handler));
+      servers.push(server);
+      calloutClusters[cluster] = server.port;
+    }
+    const bootstrap = runBootstrap({
+      type: "HTTP",
+      name: basename(options.wasmPath).replace(/\.wasm$/, ""),
+      wasmPath: options.wasmPath,
+      rootId: options.rootId,
+      configuration: options.configuration,
+      vmConfig: options.vmConfig,
+      upstreamPort: upstream.port,
+      calloutClusters,
+    });
+    envoy = await startEnvoy({ binary: options.binary, bootstrap });
+    const from = envoy.lines.length;
+    const client = await sendH2Request(envoy.listenerPort("listener_http"), toAnswer(scenario.request, []), options.timeoutMs ?? 30_000);
+    await streamsClosed(envoy);
+    const access = await accessLine(envoy);
+    const local = access !== null && access.details !== "via_upstream";
+    return {
+      request: upstream.received[0] ? message(upstream.received[0]) : null,
+      response: message(client.response),
+      localResponse: local
+        ? { status: access.status, headers: localReplyHeaders(client.response.headers), body: client.response.body.toString("utf8"), details: access.details }
+        : null,
+      logs: envoy.wasmLogs(from),
+      reset: client.reset,
+      envoy: access,
+    };
+  } finally {
+    await envoy?.stop();
+    await Promise.all(servers.map((s) => s.close()));
+  }
+}
+
+function toAnswer(input: HttpScenario["request"], defaultHeaders: HeaderList): Answer {
+  const body = input?.bodyChunks ? Buffer.concat(input.bodyChunks.map((c) => toBytes(c))) : Buffer.from(toBytes(input?.body));
+  return { headers: input?.headers ?? defaultHeaders, body, trailers: input?.trailers ?? [] };
+}
+
+const answerWith = (answer: Answer): Responder => () => answer;
+
+function calloutResponder(answer: CalloutAnswer): Responder {
+  if ("failure" in answer) return () => (answer.failure === "reset" ? "reset" : "hang");
+  const headers: HeaderList = answer.headers?.some(([n]) => n === ":status") ? answer.headers : [[":status", String(answer.status ?? 200)], ...(answer.headers ?? [])];
+  return answerWith({ headers, body: Buffer.from(toBytes(answer.body)), trailers: answer.trailers ?? [] });
+}
+
+/** Waits until Envoy has torn the client's connection down: every filter callback of the stream has run. */
+async function streamsClosed(envoy: EnvoyProcess): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while (Date.now() < deadline) {
+    const stats = await envoy.stats("^http\\.ingress_http\\.downstream_(cx|rq)_active$");
+    if ([...stats.values()].every((v) => v === "0")) return;
+    await sleep(10);
+  }
+}
+
+async function accessLine(envoy: EnvoyProcess): Promise<EnvoyStreamResult["envoy"]> {
+  const deadline = Date.now() + 2000;
+  for (;;) {
+    const line = envoy.otherOutput.find((l) => l.startsWith(`${accessLogTag}|`));
+    if (line) {
+      const [, status, details, flags] = line.split("|");
+      return { status: Number(status), details: details!, flags: flags! };
+    }
+    if (Date.now() > deadline) return null;
+    await sleep(10);
+  }
+}
+
+function message(recorded: RecordedMessage): HttpMessage {
+  const out = { headers: recorded.headers, body: recorded.body.toString("utf8"), trailers: recorded.trailers };
+  Object.defineProperty(out, "bodyBytes", { value: new Uint8Array(recorded.body), enumerable: false });
+  return out as HttpMessage;
+}
+
+/** The headers a local reply carried beyond what Envoy adds to every reply (status, length, date, server). */
+function localReplyHeaders(headers: HeaderList): HeaderList {
+  return headers.filter(([name]) => ![":status", "content-length", "date", "server"].includes(name));
+}
