@@ -9,12 +9,25 @@ export interface HttpAnswer {
   body?: Bytes;
   trailers?: HeaderList;
 }
-/** A failed call: the module gets `proxy_on_http_call_response` with zero headers. */
+/**
+ * A failed call: the upstream reset it, or it timed out. As in Envoy, the module still gets an answer: the
+ * router's local reply (`envoyFailureAnswer`).
+ */
 export interface CalloutFailure { failure: "reset" | "timeout" }
 export type CalloutAnswer = HttpAnswer | CalloutFailure;
 export type CalloutHandler =
   | CalloutAnswer
   | ((request: CalloutRequest) => CalloutAnswer | "pending" | Promise<CalloutAnswer | "pending">);
+
+/** What Envoy's async client hands the module for a failed call: its router's local reply. */
+export const envoyFailureAnswer: Record<CalloutFailure["failure"], HttpAnswer> = {
+  reset: localReply(503, "upstream connect error or disconnect/reset before headers. reset reason: remote reset"),
+  timeout: localReply(504, "upstream request timeout"),
+};
+
+function localReply(status: number, body: string): HttpAnswer {
+  return { headers: [[":status", String(status)], ["content-length", String(body.length)], ["content-type", "text/plain"]], body };
+}
 
 export function isFailure(answer: CalloutAnswer): answer is CalloutFailure {
   return "failure" in answer;

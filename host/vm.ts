@@ -1,5 +1,5 @@
 import { ABI_VERSIONS, CALLBACKS, ENV_FUNCTIONS, Status, WASI_FUNCTIONS, abiVersionExport, hostFunctionsFor, type AbiVersion, type CallbackName, type FunctionSpec } from "./abi.js";
-import { CalloutRequest, GrpcCall, isFailure, type CalloutAnswer, type CalloutHandler, type GrpcDelivery, type GrpcHandler } from "./callouts.js";
+import { CalloutRequest, GrpcCall, envoyFailureAnswer, isFailure, type CalloutAnswer, type CalloutHandler, type GrpcDelivery, type GrpcHandler } from "./callouts.js";
 import { lowercaseNames, toBytes, type Bytes, type HeaderList } from "./codec.js";
 import type { Context } from "./context.js";
 import { envImports } from "./env-imports.js";
@@ -188,7 +188,7 @@ export class Vm {
     }
     for (const { request } of this.pendingCallouts()) {
       const at = request.deadline;
-      // Envoy's async client fails the call with a timeout: the module sees zero headers.
+      // Envoy's async client answers a timed-out call itself, with a 504 (see `envoyFailureAnswer`).
       if (at !== undefined && (!next || at < next.at)) next = { at, fire: () => request.respond({ failure: "timeout" }) };
     }
     return next;
@@ -275,13 +275,14 @@ export class Vm {
     return { status: Status.Ok, id };
   }
 
+  /**
+   * A failed call still gets an answer in Envoy: its async client runs the router, which replies locally
+   * (503 for a reset or refused connection, 504 for a timeout), so the module sees headers and a body, never
+   * "zero headers" (checked against Envoy 1.40 in test/differential).
+   */
   private deliverHttpAnswer(root: Plugin, request: CalloutRequest, answer: CalloutAnswer): void {
     if (root.deleted || this.failed) return;
-    if (isFailure(answer)) {
-      root.status = { code: Status.BrokenConnection, message: answer.failure };
-      this.callback("proxy_on_http_call_response", root, [root.id, request.id, 0, 0, 0]);
-      return;
-    }
+    if (isFailure(answer)) answer = envoyFailureAnswer[answer.failure];
     const headers = lowercaseNames(answer.headers);
     if (!headers.some(([k]) => k === ":status")) headers.unshift([":status", String(answer.status ?? 200)]);
     const body = toBytes(answer.body);
