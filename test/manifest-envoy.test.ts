@@ -4,6 +4,9 @@ import { createHash } from "node:crypto";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { runCli } from "../cli/index.js";
+import { memoryIo } from "../cli/io.js";
+import { buildEnvoyBootstrap } from "../cli/manifests/envoy-bootstrap.js";
 import { envoyFilterSchema } from "../cli/manifests/schemas/envoyfilter.js";
 import { validateManifest } from "../cli/manifests/validate.js";
 import { manifest, tinyWasm } from "./fixtures/manifests/cli.js";
@@ -240,4 +243,74 @@ test("Envoy bootstrap for a module not built yet: the YAML, and a warning that E
   assert.equal(run.code, 0);
   assert.match(run.stderr, /^warning: .*build\/plugin\.wasm does not exist yet: build it before running envoy -c/);
   assert.ok(run.document, "the bootstrap is still written");
+});
+
+test("Envoy bootstrap: --cluster adds the clusters callouts name, after the upstream and before the fetch cluster", async () => {
+  const bootstrap = await generate(
+    "envoy", "--image", "http://127.0.0.1:9000/filter.wasm", "--wasm", "filter.wasm", "--upstream", "127.0.0.1:8080",
+    "--cluster", "auth-service=127.0.0.1:9001", "--cluster", "ratelimit=ratelimit.local:8081",
+  );
+  const clusters = bootstrap.static_resources.clusters;
+  assert.deepEqual(clusters.map((c: { name: string }) => c.name), ["upstream", "auth-service", "ratelimit", "wasm-fetch_127.0.0.1_9000"]);
+  assert.equal(clusters[1].type, "STATIC");
+  assert.equal(clusters[2].type, "STRICT_DNS");
+  assert.deepEqual(clusters[2].load_assignment, {
+    cluster_name: "ratelimit",
+    endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: "ratelimit.local", port_value: 8081 } } } }] }],
+  });
+});
+
+test("Envoy bootstrap: --cluster mistakes are one line naming the flag", async () => {
+  await refused("envoy", ["--image", "filter.wasm", "--cluster", "127.0.0.1:9001"], '--cluster: expected name=host:port (got "127.0.0.1:9001")');
+  await refused("envoy", ["--image", "filter.wasm", "--cluster", "=127.0.0.1:9001"], '--cluster: expected name=host:port (got "=127.0.0.1:9001")');
+  await refused("envoy", ["--image", "filter.wasm", "--cluster", "auth=127.0.0.1"], '--cluster: expected host:port (got "127.0.0.1")');
+  await refused("envoy", ["--image", "filter.wasm", "--cluster", "a=127.0.0.1:1", "--cluster", "a=127.0.0.1:2"], '--cluster: "a" is given twice');
+  await refused("envoy", ["--image", "filter.wasm", "--cluster", "upstream=127.0.0.1:1"], '--cluster: "upstream" is reserved for the --upstream cluster');
+  await refused(
+    "envoy", ["--image", "http://127.0.0.1:9000/f.wasm", "--sha256", wasmSha256, "--cluster", "wasm-fetch_127.0.0.1_9000=127.0.0.1:1"],
+    '--cluster: "wasm-fetch_127.0.0.1_9000" is the cluster the module is fetched through',
+  );
+  await refused("envoy", ["--image", "filter.wasm", "--cluster", "auth=127.0.0.1:70000"], "static_resources.clusters[0].load_assignment.endpoints[0].lb_endpoints[0].endpoint.address.socket_address.port_value: must be <= 65535 (got 70000)");
+});
+
+test("--failure-policy writes failure_policy alone, on the bootstrap and the EnvoyFilter alike", async () => {
+  for (const kind of ["envoy", "envoyfilter"] as const) {
+    for (const policy of ["FAIL_CLOSED", "FAIL_OPEN", "FAIL_RELOAD"]) {
+      const document = await generate(kind, "--image", "filter.wasm", "--failure-policy", policy);
+      const filter = kind === "envoy" ? connectionManager(document).http_filters[0] : document.spec.configPatches[0].patch.value;
+      assert.equal(filter.typed_config.config.failure_policy, policy);
+      assert.equal(filter.typed_config.config.fail_open, undefined);
+    }
+    // Agreeing flags: only failure_policy is written, as Envoy refuses both fields.
+    const agreeing = await generate(kind, "--image", "filter.wasm", "--failure-policy", "FAIL_OPEN", "--fail-strategy", "FAIL_OPEN");
+    const config = (kind === "envoy" ? connectionManager(agreeing).http_filters[0] : agreeing.spec.configPatches[0].patch.value).typed_config.config;
+    assert.deepEqual([config.fail_open, config.failure_policy], [undefined, "FAIL_OPEN"]);
+  }
+});
+
+test("--failure-policy: unknown values and contradictions with --fail-strategy are refused", async () => {
+  for (const kind of ["envoy", "envoyfilter"] as const) {
+    await refused(kind, ["--image", "filter.wasm", "--failure-policy", "FAIL_CLOSE"], '--failure-policy: must be one of FAIL_CLOSED, FAIL_OPEN, FAIL_RELOAD (got "FAIL_CLOSE")');
+    await refused(kind, ["--image", "filter.wasm", "--failure-policy", "FAIL_RELOAD", "--fail-strategy", "FAIL_OPEN"], "--fail-strategy FAIL_OPEN contradicts --failure-policy FAIL_RELOAD");
+    await refused(kind, ["--image", "filter.wasm", "--failure-policy", "FAIL_OPEN", "--fail-strategy", "FAIL_CLOSE"], "--fail-strategy FAIL_CLOSE contradicts --failure-policy FAIL_OPEN");
+  }
+  const reload = await manifest(["envoy", "--image", "filter.wasm", "--fail-strategy", "FAIL_RELOAD"], dir);
+  assert.equal(reload.stderr, 'error: --fail-strategy: must be one of FAIL_CLOSE, FAIL_OPEN (got "FAIL_RELOAD")\nhint: Envoy ≥ 1.33 reloads a failed VM with --failure-policy FAIL_RELOAD\n');
+});
+
+test("help: where the filter's metrics are, and how the failure flags combine", async () => {
+  const { io, stdout } = memoryIo({ cwd: dir });
+  await runCli(["manifest", "envoy", "--help"], io);
+  assert.match(stdout(), /--cluster <name=host:port>/);
+  assert.match(stdout(), /--failure-policy <policy>/);
+  assert.match(stdout(), /wasmcustom\.<name>/);
+  assert.match(stdout(), /Envoy refuses both\s+fields together/);
+});
+
+test("the wasm filter schema refuses fail_open next to a failure_policy, as Envoy does", () => {
+  const filter = { name: "f", code: { kind: "file", path: "/f.wasm" }, failOpen: true, failurePolicy: "FAIL_RELOAD" } as const;
+  assert.throws(() => buildEnvoyBootstrap({ filter }), {
+    message: "static_resources.listeners[0].filter_chains[0].filters[0].typed_config.http_filters[0].typed_config.config.fail_open: must be equal to constant (got true)",
+    hint: "set by --fail-strategy",
+  });
 });

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { classifyImage, defaultName } from "../cli/manifests/source.js";
-import { parseEnv, parseHostPort, parseInteger, parseLabels, parseMatch, parseTargetRef } from "../cli/manifests/flags.js";
+import { parseCluster, parseEnv, parseFailure, parseHostPort, parseInteger, parseLabels, parseMatch, parseTargetRef } from "../cli/manifests/flags.js";
 
 // The pure parsers behind the manifest flags: argv text → manifest values, with the flag named on bad syntax.
 
@@ -62,4 +62,31 @@ test("selector labels, target refs, match, env, integers, host:port", () => {
   assert.deepEqual(parseHostPort("httpbin:8080", "--upstream"), { host: "httpbin", port: 8080 });
   assert.deepEqual(parseHostPort("[::1]:9000", "--upstream"), { host: "::1", port: 9000 });
   assert.throws(() => parseHostPort("::1:9000", "--upstream"), { message: '--upstream: expected host:port (got "::1:9000")' });
+});
+
+test("--cluster name=host:port; the name is everything before the first =", () => {
+  assert.deepEqual(parseCluster("auth-service=127.0.0.1:9000"), { name: "auth-service", host: "127.0.0.1", port: 9000 });
+  assert.deepEqual(parseCluster("outbound|80||svc=[::1]:80"), { name: "outbound|80||svc", host: "::1", port: 80 });
+  assert.deepEqual(parseCluster("db = db.local:x"), { name: "db", host: "db.local", port: "x" });
+  for (const bad of ["auth", "=h:1", " =h:1"]) {
+    assert.throws(() => parseCluster(bad), { message: `--cluster: expected name=host:port (got "${bad}")` });
+  }
+  assert.throws(() => parseCluster("auth=h=1"), { message: '--cluster: expected host:port (got "h=1")' });
+});
+
+test("--fail-strategy and --failure-policy → fail_open or failure_policy, never both", () => {
+  assert.deepEqual(parseFailure(undefined, undefined), { failOpen: false });
+  assert.deepEqual(parseFailure("FAIL_OPEN", undefined), { failOpen: true });
+  assert.deepEqual(parseFailure("FAIL_CLOSE", undefined), { failOpen: false });
+  for (const policy of ["FAIL_CLOSED", "FAIL_OPEN", "FAIL_RELOAD"]) {
+    assert.deepEqual(parseFailure(undefined, policy), { failOpen: false, failurePolicy: policy });
+  }
+  // Agreeing on open or closed: the newer field alone.
+  assert.deepEqual(parseFailure("FAIL_OPEN", "FAIL_OPEN"), { failOpen: false, failurePolicy: "FAIL_OPEN" });
+  assert.deepEqual(parseFailure("FAIL_CLOSE", "FAIL_CLOSED"), { failOpen: false, failurePolicy: "FAIL_CLOSED" });
+  assert.deepEqual(parseFailure("FAIL_CLOSE", "FAIL_RELOAD"), { failOpen: false, failurePolicy: "FAIL_RELOAD" });
+  assert.throws(() => parseFailure("FAIL_OPEN", "FAIL_CLOSED"), { message: "--fail-strategy FAIL_OPEN contradicts --failure-policy FAIL_CLOSED" });
+  assert.throws(() => parseFailure("FAIL_CLOSE", "FAIL_OPEN"), { message: "--fail-strategy FAIL_CLOSE contradicts --failure-policy FAIL_OPEN" });
+  assert.throws(() => parseFailure(undefined, "UNSPECIFIED"), { message: '--failure-policy: must be one of FAIL_CLOSED, FAIL_OPEN, FAIL_RELOAD (got "UNSPECIFIED")' });
+  assert.throws(() => parseFailure("FAIL_RELOAD", undefined), { message: '--fail-strategy: must be one of FAIL_CLOSE, FAIL_OPEN (got "FAIL_RELOAD")' });
 });

@@ -45,6 +45,7 @@ interface EnvoyFilterOptions extends CommonOptions {
   targetRef?: string[];
   fetchCluster?: string;
   fetchTimeout: string;
+  failurePolicy?: string;
 }
 
 interface EnvoyOptions extends CommonOptions {
@@ -52,7 +53,9 @@ interface EnvoyOptions extends CommonOptions {
   address: string;
   adminPort: string;
   upstream?: string;
+  cluster?: string[];
   fetchTimeout: string;
+  failurePolicy?: string;
 }
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -97,7 +100,7 @@ Examples:
     manifest
       .command("envoyfilter")
       .description("an Istio EnvoyFilter (networking.istio.io/v1alpha3) inserting the wasm filter before the router (HTTP) or tcp_proxy (NETWORK)"),
-    "FAIL_CLOSE | FAIL_OPEN",
+    envoyFailStrategies,
   )
     .option("--namespace <ns>", "metadata.namespace")
     .option("--context <context>", "SIDECAR_INBOUND | SIDECAR_OUTBOUND | GATEWAY", "SIDECAR_INBOUND")
@@ -105,13 +108,15 @@ Examples:
     .option("--selector <key=value,...>", "workloadSelector labels (repeatable)", collect)
     .option("--target-ref <[group/]Kind/name>", "attach to a resource instead of a selector (repeatable)", collect)
     .option("--fetch-cluster <name>", "an existing cluster to fetch an http(s) module through (default: add one)")
-    .option("--fetch-timeout <duration>", "timeout of the http(s) fetch", "10s");
+    .option("--fetch-timeout <duration>", "timeout of the http(s) fetch", "10s")
+    .option("--failure-policy <policy>", failurePolicyHelp);
   envoyfilter.addHelpText(
     "after",
     `
 The module comes from a file on the proxy's disk (local.filename) or an http(s) url (remote.http_uri,
 pinned by --sha256 or the sha256 of --wasm, with a CLUSTER patch adding the fetch cluster).
 A NETWORK filter is a NETWORK_FILTER patch inserting envoy.filters.network.wasm before tcp_proxy.
+${failureHelp}
 
 Examples:
   $ as-proxy-wasm manifest envoyfilter --image /var/local/wasm/filter.wasm --selector app=web
@@ -122,23 +127,41 @@ Examples:
 
   const envoy = addCommonOptions(
     manifest.command("envoy").description("a static Envoy bootstrap that runs the filter locally: envoy -c envoy.yaml"),
-    "FAIL_CLOSE | FAIL_OPEN",
+    envoyFailStrategies,
   )
     .option("--port <port>", "listener port", "10000")
     .option("--address <ip>", "listener address", "0.0.0.0")
     .option("--admin-port <port>", "admin interface port (on 127.0.0.1)", "9901")
     .option("--upstream <host:port>", "route requests here (default: answer 200 directly); required for a NETWORK filter")
-    .option("--fetch-timeout <duration>", "timeout of an http(s) module fetch", "10s");
+    .option("--cluster <name=host:port>", "a cluster the filter's HTTP/gRPC callouts name (repeatable)", collect)
+    .option("--fetch-timeout <duration>", "timeout of an http(s) module fetch", "10s")
+    .option("--failure-policy <policy>", failurePolicyHelp);
   envoy.addHelpText(
     "after",
     `
+Metrics the filter defines (proxy_define_metric) are on the admin interface: /stats lists them as
+wasmcustom.<name> (e.g. curl -s localhost:9901/stats?filter=wasmcustom), /stats/prometheus as <name>.
+Counters and gauges show at once; histograms after Envoy's next stats flush (every 5 s).
+${failureHelp}
+
 Examples:
   $ as-proxy-wasm manifest envoy --image build/plugin.wasm --upstream 127.0.0.1:8080 -o envoy.yaml && envoy -c envoy.yaml
   $ as-proxy-wasm manifest envoy --image build/plugin.wasm --config '{"header":"x-hello"}' --port 8000
+  $ as-proxy-wasm manifest envoy --image build/plugin.wasm --cluster auth-service=127.0.0.1:9000 --failure-policy FAIL_RELOAD
   $ as-proxy-wasm manifest envoy --image build/tcp.wasm --type NETWORK --upstream 127.0.0.1:5432 --port 15432`,
   );
   envoy.action(async (options: EnvoyOptions) => emit(await envoyYaml(options, io), options, io));
 }
+
+const envoyFailStrategies = "FAIL_CLOSE | FAIL_OPEN (writes fail_open, which every Envoy reads)";
+const failurePolicyHelp = "FAIL_CLOSED | FAIL_OPEN | FAIL_RELOAD: Envoy >= 1.33's failure_policy";
+const failureHelp = `
+When the filter's VM fails (a trap, an abort), Envoy 1.40 answers that request 503, then per
+--failure-policy: FAIL_CLOSED (Envoy's default) 503 to every later request; FAIL_OPEN skips the filter;
+FAIL_RELOAD starts a new VM on a later request (after a backoff of about a second). The older
+--fail-strategy FAIL_OPEN (fail_open) skips the filter from the failed request on. Envoy refuses both
+fields together, so with --failure-policy only failure_policy is written; --fail-strategy, if also
+given, must agree on failing open or closed.`;
 
 function addCommonOptions(command: Command, failStrategies: string): Command {
   return command
@@ -222,13 +245,14 @@ async function envoyYaml(options: EnvoyOptions, io: Io): Promise<string> {
       address: options.address,
       adminPort: m.parseInteger(options.adminPort),
       upstream: options.upstream === undefined ? undefined : m.parseHostPort(options.upstream, "--upstream"),
+      clusters: (options.cluster ?? []).map(m.parseCluster),
     }),
   );
 }
 
 /** What Envoy needs to run the module: for EnvoyFilter and the bootstrap alike. */
 async function wasmFilterInput(
-  options: CommonOptions & { fetchTimeout: string },
+  options: CommonOptions & { fetchTimeout: string; failurePolicy?: string },
   source: WasmSource,
   io: Io,
   fetchCluster?: string,
@@ -237,9 +261,7 @@ async function wasmFilterInput(
   if (source.kind === "oci") {
     throw new UsageError("--image: Envoy cannot load oci:// images", "use `manifest wasmplugin`, or give a .wasm file or an http(s) url");
   }
-  if (options.failStrategy !== undefined && !["FAIL_CLOSE", "FAIL_OPEN"].includes(options.failStrategy)) {
-    throw new UsageError(`--fail-strategy: must be one of FAIL_CLOSE, FAIL_OPEN (got "${options.failStrategy}")`);
-  }
+  const failure = m.parseFailure(options.failStrategy, options.failurePolicy);
   const type = await filterType(options, source, io);
   const configuration = await checkedConfig(options, source, io);
   let code: WasmCode;
@@ -255,7 +277,7 @@ async function wasmFilterInput(
     rootId: options.pluginName,
     code,
     configuration,
-    failOpen: options.failStrategy === "FAIL_OPEN",
+    ...failure,
     env: m.parseEnv(options.env ?? [], options.envFromHost ?? []),
   };
 }

@@ -3,6 +3,7 @@ import { envoyBootstrapSchema, envoyTcpProxySchema, envoyWasmFilterSchema, envoy
 import {
   fetchCluster, httpConnectionManagerName, routerHttpFilter, singleHostCluster, tcpProxyFilter, wasmFilter, type WasmFilterInput,
 } from "./envoy-wasm.js";
+import type { NamedHost } from "./flags.js";
 import { flagHint } from "./hints.js";
 import { validateManifest } from "./validate.js";
 
@@ -15,6 +16,8 @@ export interface EnvoyBootstrapInput {
   adminPort?: number | string;
   /** Where requests go after the filter; without it, a direct response answers every request (HTTP only). */
   upstream?: { host: string; port: number | string };
+  /** Clusters the filter's HTTP/gRPC callouts name (`--cluster`). */
+  clusters?: NamedHost[];
 }
 
 export const upstreamClusterName = "upstream";
@@ -24,16 +27,25 @@ export const upstreamClusterName = "upstream";
  * `envoy -c envoy.yaml` runs the filter locally. For an HTTP filter the listener's HTTP connection manager
  * runs the wasm filter before the router, with a route to the upstream cluster (or a direct 200 answer);
  * for a network filter the listener's chain is the wasm filter then `tcp_proxy` to the upstream, which is
- * then required (a TCP connection has nowhere else to go).
+ * then required (a TCP connection has nowhere else to go). `--cluster` adds the clusters the filter's
+ * callouts name, so `dispatch_http_call("auth-service", …)` finds one under `envoy -c`.
+ *
+ * The filter's metrics need no stats configuration: Envoy 1.40 lists what `proxy_define_metric` defines on
+ * admin `/stats` as `wasmcustom.<name>` (`<name>` on `/stats/prometheus`); counters and gauges at once,
+ * histograms after the next stats flush (every 5 s by default).
  */
 export function buildEnvoyBootstrap(input: EnvoyBootstrapInput): Record<string, unknown> {
   const network = input.filter.type === "NETWORK";
   if (network && !input.upstream) {
     throw new UsageError("--upstream: a network filter needs an upstream to proxy connections to", "pass --upstream <host:port>");
   }
+  const code = input.filter.code;
+  const callouts = input.clusters ?? [];
+  checkCalloutNames(callouts, code.kind === "http" ? code.cluster : undefined);
   const clusters = [
     ...(input.upstream ? [singleHostCluster(upstreamClusterName, input.upstream.host, input.upstream.port)] : []),
-    ...(input.filter.code.kind === "http" ? [fetchCluster(input.filter.code.url, input.filter.code.cluster)] : []),
+    ...callouts.map((c) => singleHostCluster(c.name, c.host, c.port)),
+    ...(code.kind === "http" ? [fetchCluster(code.url, code.cluster)] : []),
   ];
   const filter = wasmFilter(input.filter);
   const bootstrap = {
@@ -58,6 +70,19 @@ export function buildEnvoyBootstrap(input: EnvoyBootstrapInput): Record<string, 
     validateManifest(envoyWasmFilterSchema, filter, { root: `${filters}[0].typed_config.http_filters[0]`, hint: flagHint });
   }
   return bootstrap;
+}
+
+/** Callout cluster names are unique and leave alone the names this bootstrap gives its own clusters. */
+function checkCalloutNames(callouts: NamedHost[], fetchCluster: string | undefined): void {
+  const seen = new Set<string>();
+  for (const { name } of callouts) {
+    if (name === upstreamClusterName) {
+      throw new UsageError(`--cluster: "${name}" is reserved for the --upstream cluster`, "give the callout cluster another name (and the filter the same)");
+    }
+    if (name === fetchCluster) throw new UsageError(`--cluster: "${name}" is the cluster the module is fetched through`, "give the callout cluster another name");
+    if (seen.has(name)) throw new UsageError(`--cluster: "${name}" is given twice`, "each --cluster needs its own name");
+    seen.add(name);
+  }
 }
 
 /** The HTTP connection manager running `filter` then the router, routing to the upstream cluster or answering 200. */

@@ -1,4 +1,5 @@
 import { UsageError } from "../errors.js";
+import { failurePolicies, type FailurePolicy } from "./envoy-wasm.js";
 import type { TargetRef, TrafficMatch, VmEnv } from "./wasmplugin.js";
 
 /**
@@ -69,4 +70,43 @@ export function parseHostPort(value: string, flag: string): { host: string; port
   const match = /^(\[[^\]]+\]|[^:\s]+):([^:\s]+)$/.exec(value);
   if (!match) throw new UsageError(`${flag}: expected host:port (got "${value}")`);
   return { host: match[1].replace(/^\[|\]$/g, ""), port: parseInteger(match[2]) };
+}
+
+export interface NamedHost {
+  name: string;
+  host: string;
+  port: number | string;
+}
+
+/** `--cluster name=host:port`: a cluster the filter's HTTP/gRPC callouts name. */
+export function parseCluster(value: string): NamedHost {
+  const eq = value.indexOf("=");
+  const name = eq < 0 ? "" : value.slice(0, eq).trim();
+  if (!name) throw new UsageError(`--cluster: expected name=host:port (got "${value}")`, "the name is what the filter passes to its http/grpc call");
+  return { name, ...parseHostPort(value.slice(eq + 1).trim(), "--cluster") };
+}
+
+/** The strategies the Envoy generators accept for `--fail-strategy` (Istio's names; FAIL_RELOAD needs `failure_policy`). */
+const envoyFailStrategies = ["FAIL_CLOSE", "FAIL_OPEN"];
+
+/**
+ * `--fail-strategy` (the older `fail_open`, every Envoy) and `--failure-policy` (Envoy ≥ 1.33) → the
+ * PluginConfig fields. Envoy refuses a config setting both fields, so with `--failure-policy` only
+ * `failure_policy` is written; `--fail-strategy` may then only repeat whether the filter fails open.
+ */
+export function parseFailure(strategy: string | undefined, policy: string | undefined): { failOpen: boolean; failurePolicy?: FailurePolicy } {
+  if (strategy !== undefined && !envoyFailStrategies.includes(strategy)) {
+    throw new UsageError(
+      `--fail-strategy: must be one of ${envoyFailStrategies.join(", ")} (got "${strategy}")`,
+      strategy === "FAIL_RELOAD" ? "Envoy ≥ 1.33 reloads a failed VM with --failure-policy FAIL_RELOAD" : undefined,
+    );
+  }
+  if (policy === undefined) return { failOpen: strategy === "FAIL_OPEN" };
+  if (!failurePolicies.includes(policy as FailurePolicy)) {
+    throw new UsageError(`--failure-policy: must be one of ${failurePolicies.join(", ")} (got "${policy}")`);
+  }
+  if (strategy !== undefined && (strategy === "FAIL_OPEN") !== (policy === "FAIL_OPEN")) {
+    throw new UsageError(`--fail-strategy ${strategy} contradicts --failure-policy ${policy}`, "give --failure-policy alone (Envoy ≥ 1.33), or --fail-strategy alone for an older Envoy");
+  }
+  return { failOpen: false, failurePolicy: policy as FailurePolicy };
 }

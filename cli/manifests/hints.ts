@@ -20,7 +20,7 @@ const flags: [prefix: string, flag: string][] = [
   ["spec.configPatches", "--context / --image"],
   ["spec", "--selector or --target-ref, not both"],
   ["static_resources.listeners[0].address", "--port / --address"],
-  ["static_resources.clusters", "--upstream"],
+  ["static_resources.clusters", "--upstream / --cluster"],
   ["admin", "--admin-port"],
 ];
 
@@ -32,6 +32,8 @@ const filterFields: [suffix: string, flag: string][] = [
   ["remote.sha256", "--sha256"],
   ["configuration.value", "--config"],
   ["environment_variables", "--env / --env-from-host"],
+  ["config.fail_open", "--fail-strategy"],
+  ["config.failure_policy", "--failure-policy"],
 ];
 
 export function flagHint(field: string): string | undefined {

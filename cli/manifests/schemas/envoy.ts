@@ -80,10 +80,15 @@ export const envoyClusterSchema = {
 const wasmPluginConfigSchema = {
   type: "object",
   required: ["vm_config"],
+  // Envoy refuses `fail_open: true` next to any failure_policy but UNSPECIFIED ("only one of fail_open or failure_policy can be set").
+  if: { required: ["failure_policy"], properties: { failure_policy: { not: { const: "UNSPECIFIED" } } } },
+  then: { properties: { fail_open: { const: false } } },
   properties: {
     name: { type: "string" },
     root_id: { type: "string" },
     fail_open: { type: "boolean" },
+    // envoy.extensions.wasm.v3.FailurePolicy (Envoy ≥ 1.33), by name as proto JSON writes enums.
+    failure_policy: { type: "string", enum: ["UNSPECIFIED", "FAIL_RELOAD", "FAIL_CLOSED", "FAIL_OPEN"] },
     configuration: {
       type: "object",
       required: ["@type", "value"],
