@@ -232,7 +232,8 @@ export class Host {
     const metric = this.metricsById.get(id);
     if (!metric) return Status.NotFound;
     if (metric.type === "histogram") return Status.BadArgument;
-    if (metric.type === "counter" && delta < 0n) return Status.BadArgument;
+    // Envoy adds to a counter only a positive offset: 0 is BAD_ARGUMENT too (differential case tcp-template).
+    if (metric.type === "counter" && delta <= 0n) return Status.BadArgument;
     metric.value = metric.type === "counter" ? BigInt.asUintN(64, metric.value + delta) : metric.value + delta;
     return Status.Ok;
   }

@@ -1,4 +1,4 @@
-import { Action, PeerType, StreamType } from "./abi.js";
+import { Action, PeerType } from "./abi.js";
 import { toBytes, toText, type Bytes } from "./codec.js";
 import type { Plugin } from "./plugin.js";
 
@@ -26,17 +26,22 @@ export async function runTcpConnection(plugin: Plugin, scenario: TcpScenario): P
   const ctx = plugin.newTcpContext();
   const closed = () => ctx.closed.length > 0;
   if (ctx.onNewConnection() === Action.Continue) {
-    const down = (scenario.downstream ?? []).map(toBytes);
+    // Each side's end of stream comes as its own empty chunk, as Envoy reads a half-close that follows the
+    // data (differential case tcp-fixture-chunks).
+    const down = [...(scenario.downstream ?? []).map(toBytes), new Uint8Array(0)];
     for (let i = 0; i < down.length && !closed(); i++) ctx.onDownstreamData(down[i]!, i === down.length - 1);
     // Held client data waits for proxy_continue_stream(DOWNSTREAM), which a callout answer may trigger.
     while (ctx.isHolding("downstream") && !closed() && (await plugin.deliverCallouts()) > 0);
-    const up = (scenario.upstream ?? []).map(toBytes);
+    const up = [...(scenario.upstream ?? []).map(toBytes), new Uint8Array(0)];
     for (let i = 0; i < up.length && !closed(); i++) ctx.onUpstreamData(up[i]!, i === up.length - 1);
+    // Envoy's wasm filter reports the upstream's close when its end of stream passes through onWrite, not on
+    // a connection event: a connection the filter closed first never gets it.
+    if (!closed()) ctx.onUpstreamClose(PeerType.Unknown);
   }
   await plugin.deliverCallouts();
-  // Envoy: upstream end of stream, then the client's close; then onDone, onLog, onDelete (Context::onCloseTCP).
-  ctx.onUpstreamClose(PeerType.Unknown);
-  ctx.onDownstreamClose(closed() && ctx.closed.includes(StreamType.Downstream) ? PeerType.Local : PeerType.Remote);
+  // The client's connection is closed by Envoy itself (tcp_proxy after the upstream closed, or the filter):
+  // a local close. Then onDone, onLog, onDelete (Context::onCloseTCP).
+  ctx.onDownstreamClose(PeerType.Local);
   ctx.onDone();
   ctx.onLog();
   ctx.onDelete();

@@ -12,8 +12,12 @@ export class Metric {
     this.id = host.defineMetric(type, name);
   }
 
-  /** Adds `delta` (negative only for gauges). */
+  /**
+   * Adds `delta` (negative only for gauges). Adding 0 does nothing: Envoy refuses a zero offset for a
+   * counter (BAD_ARGUMENT), and a filter counting bytes meets zero-length chunks (a TCP half-close).
+   */
   increment(delta: i64 = 1): void {
+    if (delta == 0) return;
     host.incrementMetric(this.id, delta);
   }
 

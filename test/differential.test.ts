@@ -6,7 +6,7 @@
  *
  * A case file: { description, module: sdk/<fixture> | template/<name> | example/<name>,
  *   config?: string | object (the plugin configuration; `template-example` for the template's example),
- *   scenario: the `run --request` scenario, differs?: [path prefix…], because?: "…" }
+ *   scenario: the `run --request` scenario, tcp?: true for a network filter, differs?: [path prefix…], because?: "…" }
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -26,6 +26,8 @@ interface Case {
   module: string;
   config?: string | Record<string, unknown>;
   scenario?: Record<string, unknown>;
+  /** A TCP connection through a network filter (`run --tcp`): scenario { downstream, upstream }. */
+  tcp?: boolean;
   differs?: string[];
   because?: string;
 }
@@ -62,6 +64,7 @@ for (const { name, spec } of cases) {
       const args = ["run", wasm, "--compare", "--json", "--envoy", envoy.binary!, "--request", scenarioFile];
       const config = await configuration(spec);
       if (config !== undefined) args.push("--config", config);
+      if (spec.tcp) args.push("--tcp");
       const { io, stdout, stderr } = memoryIo({ cwd: dir });
       const code = await runCli(args, io);
       assert.ok(stdout(), `no comparison printed: ${stderr()}`);

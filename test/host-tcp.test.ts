@@ -14,15 +14,18 @@ test("a TCP connection: data rewritten both ways, then close callbacks and done,
   const plugin = await start();
   const result = await plugin.tcpConnection({ downstream: ["hello ", "world"], upstream: ["pong"] });
   assert.equal(result.upstream, "HELLO WORLD");
-  assert.equal(result.downstream, "resp:pong");
+  // Each side's half-close is its own empty chunk (as Envoy reads it), which this filter prefixes too.
+  assert.equal(result.downstream, "resp:pongresp:");
   assert.equal(result.closed, false);
   assert.deepEqual(messages(result.logs), [
     "new connection 2",
     "downstream size=6 eos=0",
-    "downstream size=5 eos=1",
-    "upstream size=4 eos=1 downstream_buffer=",
+    "downstream size=5 eos=0",
+    "downstream size=0 eos=1",
+    "upstream size=4 eos=0 downstream_buffer=",
+    "upstream size=0 eos=1 downstream_buffer=",
     "upstream close peer=0",
-    "downstream close peer=2",
+    "downstream close peer=1",
     "done",
     "log",
   ]);
@@ -31,7 +34,7 @@ test("a TCP connection: data rewritten both ways, then close callbacks and done,
 test("data held by StopIteration stays in the buffer and comes back with the next chunk", async () => {
   const plugin = await start();
   const result = await plugin.tcpConnection({ downstream: ["HOLD a", "b", "c"] });
-  assert.deepEqual(messages(result.logs).filter((m) => m.startsWith("downstream size")), ["downstream size=6 eos=0", "downstream size=7 eos=0", "downstream size=8 eos=1"]);
+  assert.deepEqual(messages(result.logs).filter((m) => m.startsWith("downstream size")), ["downstream size=6 eos=0", "downstream size=7 eos=0", "downstream size=8 eos=0", "downstream size=8 eos=1"]);
   assert.equal(result.upstream, "HOLD ABC");
 });
 

@@ -1,5 +1,4 @@
-import type { HeaderList, HttpMessage, HttpStreamResult } from "../../host/index.js";
-import type { HttpScenario } from "../../host/index.js";
+import type { HeaderList, HttpMessage, HttpScenario, HttpStreamResult, TcpResult } from "../../host/index.js";
 
 /**
  * Headers Envoy itself adds around every filter, which the emulator does not model (host/README.md,
@@ -23,10 +22,7 @@ export function compareHttpResults(scenario: HttpScenario, emulator: HttpStreamR
   const sentResponse = names(scenario.response?.headers ?? []);
   const dropRequest = envoyAddedRequestHeaders.filter((n) => !sentRequest.has(n));
   const dropResponse = envoyAddedResponseHeaders.filter((n) => !sentResponse.has(n) || n === "date");
-  const differences: Difference[] = [];
-  const check = (path: string, a: unknown, b: unknown) => {
-    if (JSON.stringify(a) !== JSON.stringify(b)) differences.push({ path, emulator: a, envoy: b });
-  };
+  const { differences, check } = collector();
   check("request", emulator.request === null ? null : "forwarded", envoy.request === null ? null : "forwarded");
   if (emulator.request && envoy.request) compareMessage("request", emulator.request, envoy.request, dropRequest, check);
   compareMessage("response", emulator.response, envoy.response, dropResponse, check);
@@ -36,12 +32,33 @@ export function compareHttpResults(scenario: HttpScenario, emulator: HttpStreamR
   if (emulator.localResponse && envoy.localResponse) {
     for (const key of ["status", "details", "body"] as const) check(`localResponse.${key}`, emulator.localResponse[key], envoy.localResponse[key]);
   }
-  const longest = Math.max(emulator.logs.length, envoy.logs.length);
-  for (let i = 0; i < longest; i++) check(`logs[${i}]`, emulator.logs[i] ?? null, envoy.logs[i] ?? null);
+  compareLogs(emulator.logs, envoy.logs, check);
   return differences;
 }
 
-function compareMessage(path: string, a: HttpMessage, b: HttpMessage, drop: string[], check: (path: string, a: unknown, b: unknown) => void): void {
+/** The same for a TCP connection: bytes each way, whether the filter closed it, and the logs. */
+export function compareTcpResults(emulator: TcpResult, envoy: TcpResult): Difference[] {
+  const { differences, check } = collector();
+  for (const key of ["upstream", "downstream", "closed"] as const) check(key, emulator[key], envoy[key]);
+  compareLogs(emulator.logs, envoy.logs, check);
+  return differences;
+}
+
+type Check = (path: string, a: unknown, b: unknown) => void;
+
+function collector(): { differences: Difference[]; check: Check } {
+  const differences: Difference[] = [];
+  const check: Check = (path, a, b) => {
+    if (JSON.stringify(a) !== JSON.stringify(b)) differences.push({ path, emulator: a, envoy: b });
+  };
+  return { differences, check };
+}
+
+function compareLogs(a: { level: string; message: string }[], b: { level: string; message: string }[], check: Check): void {
+  for (let i = 0; i < Math.max(a.length, b.length); i++) check(`logs[${i}]`, a[i] ?? null, b[i] ?? null);
+}
+
+function compareMessage(path: string, a: HttpMessage, b: HttpMessage, drop: string[], check: Check): void {
   check(`${path}.headers`, without(a.headers, drop), without(b.headers, drop));
   check(`${path}.body`, a.body, b.body);
   check(`${path}.trailers`, a.trailers, b.trailers);

@@ -4,7 +4,7 @@ import { toBytes } from "../../host/codec.js";
 import type { CalloutAnswer, HeaderList, HttpMessage, HttpScenario, HttpStreamResult } from "../../host/index.js";
 import { startH2Server, sendH2Request, type Answer, type LoopbackServer, type RecordedMessage, type Responder } from "./h2.js";
 import { startEnvoy, type EnvoyProcess } from "./process.js";
-import { accessLogTag, runBootstrap } from "./run-bootstrap.js";
+import { accessLogTag, runBootstrap, type RunBootstrapInput } from "./run-bootstrap.js";
 
 export interface EnvoyRunOptions {
   binary: string;
@@ -32,7 +32,6 @@ export interface EnvoyStreamResult extends HttpStreamResult {
  */
 export async function envoyHttpStream(options: EnvoyRunOptions, scenario: HttpScenario): Promise<EnvoyStreamResult> {
   const servers: LoopbackServer[] = [];
-  let envoy: EnvoyProcess | undefined;
   try {
     const upstream = await startH2Server(answerWith(toAnswer(scenario.response, [[":status", "200"]])));
     servers.push(upstream);
@@ -43,35 +42,48 @@ export async function envoyHttpStream(options: EnvoyRunOptions, scenario: HttpSc
       servers.push(server);
       calloutClusters[cluster] = server.port;
     }
-    const bootstrap = runBootstrap({
-      type: "HTTP",
-      name: basename(options.wasmPath).replace(/\.wasm$/, ""),
-      wasmPath: options.wasmPath,
-      rootId: options.rootId,
-      configuration: options.configuration,
-      vmConfig: options.vmConfig,
-      upstreamPort: upstream.port,
-      calloutClusters,
+    return await withEnvoy(options, { type: "HTTP", upstreamPort: upstream.port, calloutClusters }, async (envoy) => {
+      const from = envoy.lines.length;
+      const client = await sendH2Request(envoy.listenerPort("listener_http"), toAnswer(scenario.request, []), options.timeoutMs ?? 30_000);
+      await streamsClosed(envoy);
+      const access = await accessLine(envoy);
+      const local = access !== null && access.details !== "via_upstream";
+      return {
+        request: upstream.received[0] ? message(upstream.received[0]) : null,
+        response: message(client.response),
+        localResponse: local
+          ? { status: access.status, headers: localReplyHeaders(client.response.headers), body: client.response.body.toString("utf8"), details: access.details }
+          : null,
+        logs: envoy.wasmLogs(from),
+        reset: client.reset,
+        envoy: access,
+      };
     });
-    envoy = await startEnvoy({ binary: options.binary, bootstrap });
-    const from = envoy.lines.length;
-    const client = await sendH2Request(envoy.listenerPort("listener_http"), toAnswer(scenario.request, []), options.timeoutMs ?? 30_000);
-    await streamsClosed(envoy);
-    const access = await accessLine(envoy);
-    const local = access !== null && access.details !== "via_upstream";
-    return {
-      request: upstream.received[0] ? message(upstream.received[0]) : null,
-      response: message(client.response),
-      localResponse: local
-        ? { status: access.status, headers: localReplyHeaders(client.response.headers), body: client.response.body.toString("utf8"), details: access.details }
-        : null,
-      logs: envoy.wasmLogs(from),
-      reset: client.reset,
-      envoy: access,
-    };
   } finally {
-    await envoy?.stop();
     await Promise.all(servers.map((s) => s.close()));
+  }
+}
+
+/** Starts Envoy on the run bootstrap for the module, runs `body` against it, and stops it whatever happens. */
+export async function withEnvoy<T>(
+  options: EnvoyRunOptions,
+  peers: Pick<RunBootstrapInput, "type" | "upstreamPort" | "calloutClusters">,
+  body: (envoy: EnvoyProcess) => Promise<T>,
+): Promise<T> {
+  const bootstrap = runBootstrap({
+    ...peers,
+    name: basename(options.wasmPath).replace(/\.wasm$/, ""),
+    wasmPath: options.wasmPath,
+    rootId: options.rootId,
+    configuration: options.configuration,
+    vmConfig: options.vmConfig,
+  });
+  // Trace shows each host call (e.g. proxy_close_stream), which is how a TCP run tells the filter closed.
+  const envoy = await startEnvoy({ binary: options.binary, bootstrap, wasmLogLevel: peers.type === "NETWORK" ? "trace" : "info" });
+  try {
+    return await body(envoy);
+  } finally {
+    await envoy.stop();
   }
 }
 

@@ -5,7 +5,8 @@ import { Host, HostError, type HeaderList, type HttpStreamResult, type TcpResult
 import { CliError, ExitError, UsageError } from "../errors.js";
 import type { Io, Output } from "../io.js";
 import { loadWasmFile } from "../wasm/load.js";
-import { defaultScenario, defaultTcpScenario, readScenario, toScenario, toTcpScenario, type Scenario } from "./scenario.js";
+import { formatDifferences, type Difference } from "../envoy/compare.js";
+import { defaultScenario, defaultTcpScenario, readScenario, toScenario, toTcpScenario, type Scenario, type TcpRunScenario } from "./scenario.js";
 
 export interface RunOptions {
   request?: string;
@@ -26,6 +27,10 @@ export async function run(file: string, options: RunOptions, io: Io): Promise<vo
   const configuration = options.config === undefined ? undefined : await readConfig(options.config, io.cwd);
   if (options.tcp) {
     const scenario = options.request ? await readScenario(options.request, io.cwd, toTcpScenario) : defaultTcpScenario();
+    if (options.envoy !== undefined || options.compare) {
+      await tcpInEnvoy(resolve(io.cwd, file), scenario, configuration, options, io);
+      return;
+    }
     const plugin = await startPlugin(bytes, scenario.vmConfig, configuration, options.rootId);
     const result = await hostCall(() => plugin.tcpConnection(scenario));
     io.stdout.write(options.json ? `${JSON.stringify(result, null, 2)}\n` : formatTcpResult(result, io.stdout));
@@ -47,10 +52,8 @@ export async function run(file: string, options: RunOptions, io: Io): Promise<vo
 
 /** `--envoy`: the scenario through a real Envoy; `--compare`: through both hosts, printing the differences. */
 async function runInEnvoy(wasmPath: string, scenario: Scenario, configuration: string | undefined, options: RunOptions, io: Io): Promise<void> {
-  if (options.tcp) throw new UsageError("--envoy and --compare drive HTTP streams; --tcp runs in the emulator only");
-  const { requireEnvoy } = await import("../envoy/locate.js");
   const { envoyHttpStream } = await import("../envoy/run-http.js");
-  const binary = requireEnvoy(typeof options.envoy === "string" ? resolve(io.cwd, options.envoy) : undefined, io.env).path;
+  const binary = await envoyBinary(options, io);
   if (scenario.properties) {
     io.stderr.write("note: the scenario's properties are the emulator's; Envoy answers properties from the real connection and stream\n");
   }
@@ -61,12 +64,36 @@ async function runInEnvoy(wasmPath: string, scenario: Scenario, configuration: s
   }
   const plugin = await startPlugin(await readFile(wasmPath), scenario.vmConfig, configuration, options.rootId);
   const emulator = await hostCall(() => plugin.httpStream(scenario));
-  const { compareHttpResults, formatDifferences } = await import("../envoy/compare.js");
-  const differences = compareHttpResults(scenario, emulator, envoy);
+  const { compareHttpResults } = await import("../envoy/compare.js");
+  printComparison(compareHttpResults(scenario, emulator, envoy), emulator, envoy, options, io);
+}
+
+/** `--envoy` / `--compare` with `--tcp`: one connection through a real Envoy, or through both hosts. */
+async function tcpInEnvoy(wasmPath: string, scenario: TcpRunScenario, configuration: string | undefined, options: RunOptions, io: Io): Promise<void> {
+  const { envoyTcpConnection } = await import("../envoy/run-tcp.js");
+  const binary = await envoyBinary(options, io);
+  const envoy = await envoyTcpConnection({ binary, wasmPath, configuration, vmConfig: scenario.vmConfig, rootId: options.rootId }, scenario);
+  if (!options.compare) {
+    io.stdout.write(options.json ? `${JSON.stringify(envoy, null, 2)}\n` : formatTcpResult(envoy, io.stdout));
+    return;
+  }
+  const plugin = await startPlugin(await readFile(wasmPath), scenario.vmConfig, configuration, options.rootId);
+  const emulator = await hostCall(() => plugin.tcpConnection(scenario));
+  const { compareTcpResults } = await import("../envoy/compare.js");
+  printComparison(compareTcpResults(emulator, envoy), emulator, envoy, options, io);
+}
+
+async function envoyBinary(options: RunOptions, io: Io): Promise<string> {
+  const { requireEnvoy } = await import("../envoy/locate.js");
+  return requireEnvoy(typeof options.envoy === "string" ? resolve(io.cwd, options.envoy) : undefined, io.env).path;
+}
+
+/** The differences for people (or all of it with `--json`); exit 1 when the hosts differ. */
+function printComparison(differences: Difference[], emulator: unknown, envoy: unknown, options: RunOptions, io: Io): void {
   if (options.json) {
     io.stdout.write(`${JSON.stringify({ same: differences.length === 0, differences, emulator, envoy }, null, 2)}\n`);
   } else if (differences.length === 0) {
-    io.stdout.write(`the emulator and Envoy agree: same upstream request, client response, local reply and logs\n`);
+    io.stdout.write(`the emulator and Envoy agree: ${options.tcp ? "same bytes each way, close and logs" : "same upstream request, client response, local reply and logs"}\n`);
   } else {
     io.stdout.write(`the emulator and Envoy differ in ${differences.length} place(s):\n${formatDifferences(differences)}\n`);
   }
