@@ -1,5 +1,5 @@
 import { buildEnvoyBootstrap, upstreamClusterName } from "../manifests/envoy-bootstrap.js";
-import { singleHostCluster, type FilterType } from "../manifests/envoy-wasm.js";
+import type { FilterType } from "../manifests/envoy-wasm.js";
 
 /** The access log line `run --envoy` reads a stream's outcome from (status, who answered, why). */
 export const accessLogTag = "as-proxy-wasm-access";
@@ -30,6 +30,7 @@ export function runBootstrap(input: RunBootstrapInput): Record<string, unknown> 
     address: "127.0.0.1",
     adminPort: 0,
     upstream: { host: "127.0.0.1", port: input.upstreamPort },
+    clusters: Object.entries(input.calloutClusters).map(([name, port]) => ({ name, host: "127.0.0.1", port })),
   }) as unknown as Bootstrap;
   const chain = bootstrap.static_resources.listeners[0]!.filter_chains[0]!.filters;
   const wasm = input.type === "HTTP" ? chain[0]!.typed_config.http_filters![0]! : chain[0]!;
@@ -37,9 +38,7 @@ export function runBootstrap(input: RunBootstrapInput): Record<string, unknown> 
   if (input.configuration !== undefined) config.configuration = stringValue(input.configuration);
   if (input.vmConfig !== undefined) config.vm_config.configuration = stringValue(input.vmConfig);
 
-  const clusters = bootstrap.static_resources.clusters;
-  for (const [name, port] of Object.entries(input.calloutClusters)) clusters.push(singleHostCluster(name, "127.0.0.1", port));
-  for (const cluster of clusters) {
+  for (const cluster of bootstrap.static_resources.clusters) {
     if (cluster.name === upstreamClusterName && input.type === "NETWORK") continue;
     cluster.typed_extension_protocol_options = {
       "envoy.extensions.upstreams.http.v3.HttpProtocolOptions": {
