@@ -75,6 +75,8 @@ export class Host {
   private readonly deferred: (() => void)[] = [];
   private guestDepth = 0;
 
+  private requestIds = 0;
+
   constructor(options: HostOptions = {}) {
     this.logLevel = options.logLevel ?? "trace";
     this.echoLogs = options.echoLogs ?? false;
@@ -115,6 +117,14 @@ export class Host {
   // Virtual time
 
   /** Virtual wall-clock time in ms since the epoch. */
+  /**
+   * The next `x-request-id` the connection manager gives a request without one. Envoy's are random UUIDs;
+   * these count up (`00000000-0000-4000-8000-000000000001`, …) so tests stay reproducible.
+   */
+  nextRequestId(): string {
+    return `00000000-0000-4000-8000-${(++this.requestIds).toString(16).padStart(12, "0")}`;
+  }
+
   now(): number {
     return this.clockMs;
   }

@@ -2,6 +2,7 @@ import { StreamType } from "./abi.js";
 import type { CalloutHandler } from "./callouts.js";
 import { toBytes, toText, type Bytes, type HeaderList } from "./codec.js";
 import { HostError } from "./errors.js";
+import type { Host } from "./host.js";
 import type { HttpContext } from "./http-context.js";
 import type { Plugin } from "./plugin.js";
 import { encodePropertyValue, propertyKey, type PropertyValue } from "./properties.js";
@@ -61,7 +62,8 @@ export async function runHttpStream(plugin: Plugin, scenario: HttpScenario): Pro
 
   let request: HttpMessage | null = null;
   let localResponse: LocalResponseResult | null = null;
-  let outcome = await drive(ctx, "request", scenario.request ?? {});
+  const requestInput = scenario.request ?? {};
+  let outcome = await drive(ctx, "request", { ...requestInput, headers: connectionManagerHeaders(requestInput.headers ?? [], host) });
   if (outcome === "done") {
     request = message(ctx.requestHeaders, ctx.forwardedRequestBody, ctx.requestTrailers);
     outcome = await drive(ctx, "response", scenario.response ?? {});
@@ -85,6 +87,19 @@ export async function runHttpStream(plugin: Plugin, scenario: HttpScenario): Pro
   ctx.onDelete();
   const logs = host.logs.slice(logStart).map(({ level, message }) => ({ level, message }));
   return { request, response, localResponse, logs };
+}
+
+/**
+ * What Envoy's HTTP connection manager adds to a request before any filter sees it: `x-forwarded-proto`
+ * (from `:scheme`, else http) and an `x-request-id`, each only when the client sent none (differential
+ * case `add-header-template`: the filter sees both).
+ */
+function connectionManagerHeaders(headers: HeaderList, host: Host): HeaderList {
+  const has = (name: string) => headers.some(([k]) => k.toLowerCase() === name);
+  const added: HeaderList = [];
+  if (!has("x-forwarded-proto")) added.push(["x-forwarded-proto", headers.find(([k]) => k === ":scheme")?.[1] ?? "http"]);
+  if (!has("x-request-id")) added.push(["x-request-id", host.nextRequestId()]);
+  return [...headers, ...added];
 }
 
 /** Headers, body chunks and trailers of one direction; waits out pauses by delivering callout answers. */

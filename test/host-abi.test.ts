@@ -107,7 +107,7 @@ describe("ABI 0.1.0 module (raw AssemblyScript)", () => {
     const plugin = vm.startPlugin({ configuration: "legacy-config" });
     const result = await plugin.httpStream({ request: { headers: [[":path", "/"], [":method", "GET"]] } });
     assert.deepEqual(messages(host.logs).slice(0, 1), ["configuration=legacy-config"]);
-    assert.deepEqual(messages(result.logs), ["headers n=2 missing=[] status=0"]);
+    assert.deepEqual(messages(result.logs), ["headers n=4 missing=[] status=0"]);
     assert.deepEqual(result.request?.headers.at(-1), ["x-legacy", "1"]);
   });
 });

@@ -62,7 +62,7 @@ describe("maps and buffers each callback may touch (Envoy's rules)", () => {
     // empty buffer object); cfg = plugin configuration status (1 NOT_FOUND outside configure).
     const access = messages(result.logs).filter((m) => m.includes(" read="));
     assert.deepEqual(access, [
-      "req_headers eos=0 n=3 read=1222 write=0222 body=22 cfg=1",
+      "req_headers eos=0 n=5 read=1222 write=0222 body=22 cfg=1",
       // at end of stream a body callback may add request trailers (Envoy's addDecodedTrailers)
       "req_body eos=1 size=5 read=2222 write=2022 body=02 cfg=1",
       "resp_headers eos=0 read=2112 write=2002 body=22 cfg=1",
@@ -81,7 +81,11 @@ describe("maps and buffers each callback may touch (Envoy's rules)", () => {
     });
     assert.deepEqual(Object.keys(result), ["request", "response", "localResponse", "logs"]);
     assert.deepEqual(result.request, {
-      headers: [[":method", "POST"], [":path", "/up"], ["content-type", "text/plain"], ["x-dup", "1"], ["x-dup", "2"], ["x-added", "yes"]],
+      // The connection manager's two headers come before the filter sees the request, as in Envoy.
+      headers: [
+        [":method", "POST"], [":path", "/up"], ["content-type", "text/plain"], ["x-dup", "1"], ["x-dup", "2"],
+        ["x-forwarded-proto", "http"], ["x-request-id", "00000000-0000-4000-8000-000000000001"], ["x-added", "yes"],
+      ],
       body: "<hello>",
       trailers: [],
     });
@@ -116,7 +120,7 @@ describe("header-map and buffer operations, WASI", () => {
       request: { headers: [[":method", "GET"], [":path", "/"], ["x-dup", "1"], ["x-gone", "g"], ["x-dup", "2"], ["x-keep", "k"]], body: "0123456789" },
     });
     assert.deepEqual(messages(result.logs), [
-      "after replace/remove: :method=GET;:path=/;x-keep=k;x-dup=only",
+      "after replace/remove: :method=GET;:path=/;x-keep=k;x-forwarded-proto=http;x-request-id=00000000-0000-4000-8000-000000000001;x-dup=only",
       "after set pairs: :method=PUT;:path=/new;x-set=1 | empty trailers: []",
       // get_buffer_bytes clamps to the data: a start past the end or a zero max gives nothing
       "slices: [012] [23456789] [] []",

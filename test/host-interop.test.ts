@@ -28,7 +28,7 @@ test("solo-io add-header: ABI 0.2.0, and the header it adds appears in the respo
     const result = await plugin.httpStream({ request, response: { headers: [[":status", "200"]], body: "upstream" } });
     assert.deepEqual(result.response.headers, [[":status", "200"], ["hello", "what ever you want"]]);
     assert.equal(result.response.body, "upstream");
-    assert.deepEqual(result.request?.headers, request.headers);
+    assert.deepEqual(result.request?.headers, [...request.headers, ["x-forwarded-proto", "http"], ["x-request-id", `00000000-0000-4000-8000-00000000000${i + 1}`]]);
     assert.equal(result.localResponse, null);
   }
 });

@@ -1,13 +1,16 @@
 import type { HeaderList, HttpMessage, HttpScenario, HttpStreamResult, TcpResult } from "../../host/index.js";
 
 /**
- * Headers Envoy itself adds around every filter, which the emulator does not model (host/README.md,
- * "Differences from Envoy"): the connection manager's request id and forwarded proto, the router's timeout
- * hint and upstream timing, the `server` and `date` of every response. They are left out of a comparison
- * unless the scenario itself sent them.
+ * Headers Envoy adds after the filter has run, which the emulator does not model (host/README.md,
+ * "Differences that stay"): the router's timeout hint on the upstream request, its upstream timing and the
+ * connection manager's `server` and `date` on the response. They are left out of a comparison unless the
+ * scenario itself sent them (`date` always: the loopback upstream dates its answers).
  */
-export const envoyAddedRequestHeaders = ["x-forwarded-proto", "x-request-id", "x-envoy-expected-rq-timeout-ms"];
+export const envoyAddedRequestHeaders = ["x-envoy-expected-rq-timeout-ms"];
 export const envoyAddedResponseHeaders = ["date", "server", "x-envoy-upstream-service-time"];
+
+/** Envoy's request ids are random UUIDs, the emulator's count up: compared by presence, not value. */
+const requestId = "x-request-id";
 
 export interface Difference {
   /** Where the two hosts differ, e.g. `response.headers` or `logs[2]`. */
@@ -59,13 +62,13 @@ function compareLogs(a: { level: string; message: string }[], b: { level: string
 }
 
 function compareMessage(path: string, a: HttpMessage, b: HttpMessage, drop: string[], check: Check): void {
-  check(`${path}.headers`, without(a.headers, drop), without(b.headers, drop));
+  check(`${path}.headers`, comparable(a.headers, drop), comparable(b.headers, drop));
   check(`${path}.body`, a.body, b.body);
   check(`${path}.trailers`, a.trailers, b.trailers);
 }
 
-function without(headers: HeaderList, drop: string[]): HeaderList {
-  return headers.filter(([n]) => !drop.includes(n));
+function comparable(headers: HeaderList, drop: string[]): HeaderList {
+  return headers.filter(([n]) => !drop.includes(n)).map(([n, v]) => [n, n === requestId ? "<request id>" : v]);
 }
 
 function names(headers: HeaderList): Set<string> {

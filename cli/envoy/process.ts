@@ -101,6 +101,16 @@ export class EnvoyProcess {
     return response.text();
   }
 
+  /**
+   * Why Envoy gave up, in one line: the filter's own error or critical log line when it wrote one (a plugin
+   * refusing its configuration says why), else Envoy's last error.
+   */
+  reason(): string | undefined {
+    const filter = this.lines.flatMap((l) => wasmLogEntry(l) ?? []).filter((l) => l.level === "error" || l.level === "critical");
+    if (filter.length > 0) return `the filter logged: ${filter.map((l) => l.message).join("; ")}`;
+    return this.problems().at(-1)?.split("\n")[0];
+  }
+
   /** Errors and critical lines, for a failure message. */
   problems(): string[] {
     return [...this.lines.filter((l) => l.level === "error" || l.level === "critical").map((l) => l.message), ...this.otherOutput];
@@ -131,9 +141,9 @@ export class EnvoyProcess {
       }
       await sleep(20);
     }
-    const why = this.exited ? "exited" : `was not ready after ${timeoutMs / 1000} s`;
+    const why = this.exited ? "did not start" : `was not ready after ${timeoutMs / 1000} s`;
     await this.stop();
-    throw new EnvoyStartError(`envoy ${why}${this.problems().length ? `: ${this.problems().slice(-3).join("; ")}` : ""}`, this.problems());
+    throw new EnvoyStartError(`envoy ${why}${this.reason() ? `: ${this.reason()}` : ""}`, this.problems());
   }
 
   private async readListeners(): Promise<void> {
