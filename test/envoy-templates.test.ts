@@ -122,42 +122,35 @@ test("every init template has Envoy tests here", () => {
 describe("add-header template", { skip }, () => {
   const answer = (): Answer => ({ headers: [["x-powered-by", "php"], ["content-type", "text/plain"], ["x-powered-by", "express"]], body: "hi" });
 
-  test("adds x-hello to the response and removes every x-powered-by; the upstream hears the client's x-request-id was seen", async () => {
+  test("adds x-hello to the response and removes every x-powered-by; the client's x-request-id comes back on the response", async () => {
     await withUpstream(answer, async (upstream) => {
       await withEnvoy(await bootstrapFor("add-header", upstream.port), async (proxy) => {
         const response = await send(proxy.listenerPort("listener_http"), { path: "/b", headers: [["x-request-id", "42"]] });
         assert.equal(response.status, 200);
         assert.equal(header(response.headers, "x-hello"), "world");
         assert.ok(!names(response).includes("x-powered-by"), `every x-powered-by goes: ${JSON.stringify(response.headers)}`);
+        assert.equal(header(response.headers, "x-request-id"), "42");
         assert.equal(response.body, "hi");
         const [received] = upstream.requests;
         assert.equal(received!.path, "/b");
         assert.equal(header(received!.headers, "x-request-id"), "42");
-        assert.equal(header(received!.headers, "x-request-id-seen"), "true");
         await sleep(100); // Envoy's log comes through a pipe: give a line time to arrive before saying there is none.
         assert.deepEqual(proxy.wasmLogs(), []);
       });
     });
   });
 
-  test(
-    "tells the upstream x-request-id-seen: false when the client sent no x-request-id",
-    {
-      todo:
-        "Envoy's connection manager gives every request an x-request-id before any filter runs (generate_request_id " +
-        "defaults to true in the bootstrap manifest envoy writes, and in Istio), so the filter always sees one and says true",
-    },
-    async () => {
-      await withUpstream(answer, async (upstream) => {
-        await withEnvoy(await bootstrapFor("add-header", upstream.port), async (proxy) => {
-          await send(proxy.listenerPort("listener_http"));
-          const [received] = upstream.requests;
-          assert.match(header(received!.headers, "x-request-id") ?? "", /^[0-9a-f-]{36}$/, "Envoy made up an id");
-          assert.equal(header(received!.headers, "x-request-id-seen"), "false");
-        });
+  test("without a client id, the one Envoy gave the request is echoed to the client", async () => {
+    await withUpstream(answer, async (upstream) => {
+      await withEnvoy(await bootstrapFor("add-header", upstream.port), async (proxy) => {
+        const response = await send(proxy.listenerPort("listener_http"));
+        const [received] = upstream.requests;
+        const id = header(received!.headers, "x-request-id") ?? "";
+        assert.match(id, /^[0-9a-f-]{36}$/, "Envoy made up an id");
+        assert.equal(header(response.headers, "x-request-id"), id);
       });
-    },
-  );
+    });
+  });
 
   test("a configured header instead, and an empty `remove` keeps x-powered-by", async () => {
     await withUpstream(
@@ -335,9 +328,11 @@ describe("rate-limit template", { skip }, () => {
         assert.equal(refilled, 200, "the bucket was refilled within the tick period");
         const waited = Date.now() - started;
         assert.ok(waited < 1500, `refilled after ${waited} ms`);
+        // One of the two tokens went to `refilled`. The other thread's timer may refill again a moment later
+        // (the template's per-thread tick, issue "Examples gallery"), so the burst gets at most two more.
         const burst: number[] = [];
-        for (let i = 0; i < 3; i++) burst.push(await status());
-        assert.deepEqual(burst, [200, 429, 429]);
+        for (let i = 0; i < 4; i++) burst.push(await status());
+        assert.ok(burst[0] === 200 && burst.at(-1) === 429 && burst.filter((s) => s === 200).length <= 2, `burst: ${burst.join(", ")}`);
         const passed = drained.filter((s) => s === 200).length + 2;
         assert.equal(upstream.requests.length, passed, "429s never reached the upstream");
       });
@@ -446,19 +441,11 @@ describe("http-callout template", { skip }, () => {
     assert.equal(reachedUpstream, 0);
   });
 
-  test(
-    "the service down, or slower than timeoutMs: local 503 'authorization service unavailable', as ABOUT.md promises",
-    {
-      todo:
-        "Envoy's async client runs the router, which answers a failed call itself (503 connect failure, 504 timeout): " +
-        "the filter gets that answer, not zero headers, takes it for a refusal and answers 403 denied (its emulator test fails the same way)",
-    },
-    async () => {
-      const { down, slow } = await failedChecks();
-      assert.deepEqual([down.status, down.body], [503, "authorization service unavailable\n"], "service down");
-      assert.deepEqual([slow.status, slow.body], [503, "authorization service unavailable\n"], "service slower than timeoutMs");
-    },
-  );
+  test("the service down, or slower than timeoutMs: local 503 'authorization service unavailable', as ABOUT.md promises", async () => {
+    const { down, slow } = await failedChecks();
+    assert.deepEqual([down.status, down.body], [503, "authorization service unavailable\n"], "service down");
+    assert.deepEqual([slow.status, slow.body], [503, "authorization service unavailable\n"], "service slower than timeoutMs");
+  });
 
   test("a cluster Envoy does not know → local 503", async () => {
     const config = JSON.stringify({ cluster: "no-such-cluster" });

@@ -1,5 +1,5 @@
-// Adds and removes headers: `name: value` on every response, `remove` taken off it, and a request header
-// telling the upstream whether the client sent an x-request-id.
+// Adds and removes headers: `name: value` on every response, `remove` taken off it, and the request's
+// x-request-id echoed on the response so a client can quote it when it reports a problem.
 import { FilterHeadersStatus, HttpContext, RootContext, registerRootContext } from "as-proxy-wasm";
 import { configString } from "./config";
 export * from "as-proxy-wasm/exports";
@@ -23,8 +23,11 @@ class AddHeaderRoot extends RootContext {
 }
 
 class AddHeader extends HttpContext {
+  requestId: string | null = null;
+
   onRequestHeaders(numHeaders: u32, endOfStream: bool): FilterHeadersStatus {
-    this.requestHeaders.add("x-request-id-seen", this.requestHeaders.has("x-request-id") ? "true" : "false");
+    // Envoy's connection manager gives every request an id before filters run (the client's, or a new one).
+    this.requestId = this.requestHeaders.get("x-request-id");
     return FilterHeadersStatus.Continue;
   }
 
@@ -32,6 +35,8 @@ class AddHeader extends HttpContext {
     const root = changetype<AddHeaderRoot>(this.root);
     this.responseHeaders.add(root.name, root.value);
     if (root.remove.length > 0) this.responseHeaders.remove(root.remove);
+    const id = this.requestId;
+    if (id != null) this.responseHeaders.replace("x-request-id", id);
     return FilterHeadersStatus.Continue;
   }
 }

@@ -13,12 +13,15 @@ test("adds the configured header to the response and removes the other one", asy
   assert.equal(result.response.body, "hi");
 });
 
-test("tells the upstream whether the client sent x-request-id", async () => {
+test("echoes the request id on the response: the client's, or the one the proxy gave the request", async () => {
   const { plugin } = await startPlugin();
-  const without = await plugin.httpStream({ request, response });
-  assert.equal(header(without.request.headers, "x-request-id-seen"), "false");
+  const given = await plugin.httpStream({ request, response });
+  const id = header(given.request.headers, "x-request-id");
+  assert.ok(id, "the connection manager gave the request an id");
+  assert.equal(header(given.response.headers, "x-request-id"), id);
   const withId = await plugin.httpStream({ request: { headers: [...request.headers, ["x-request-id", "42"]] }, response });
-  assert.equal(header(withId.request.headers, "x-request-id-seen"), "true");
+  assert.equal(header(withId.request.headers, "x-request-id"), "42");
+  assert.equal(header(withId.response.headers, "x-request-id"), "42");
 });
 
 test("uses another header when configured", async () => {

@@ -38,11 +38,14 @@ class Check extends HttpContext {
   }
 
   onHttpCallResponse(token: u32, numHeaders: u32, bodySize: usize, numTrailers: u32): void {
-    if (numHeaders == 0) {
+    // A call that failed or timed out still gets an answer in Envoy: its router's own 503 or 504. A 5xx
+    // from the service is "unavailable" (fail closed with 503), not a refusal of these credentials.
+    const status = httpCallResponseHeaders.get(":status");
+    if (numHeaders == 0 || status == null || status.startsWith("5")) {
       this.sendLocalResponse(503, "authorization service unavailable\n", [], "auth_callout_failed");
       return;
     }
-    if (httpCallResponseHeaders.get(":status") != "200") {
+    if (status != "200") {
       this.sendLocalResponse(403, "denied\n", [], "auth_denied");
       return;
     }

@@ -24,10 +24,14 @@ test("another answer from the service: local 403", async () => {
   assert.equal(result.localResponse.status, 403);
 });
 
-test("a timed-out call or an unknown cluster: local 503", async () => {
+test("a timed-out or reset call, a 5xx from the service, or an unknown cluster: local 503 (fails closed)", async () => {
   const { plugin } = await startPlugin();
-  const timeout = await plugin.httpStream({ request, response, callouts: { "auth-service": { failure: "timeout" } } });
-  assert.equal(timeout.localResponse.status, 503);
+  for (const answer of [{ failure: "timeout" }, { failure: "reset" }, { status: 502 }]) {
+    const failed = await plugin.httpStream({ request, response, callouts: { "auth-service": answer } });
+    assert.equal(failed.request, null, JSON.stringify(answer));
+    assert.equal(failed.localResponse.status, 503, JSON.stringify(answer));
+    assert.equal(failed.localResponse.body, "authorization service unavailable\n");
+  }
   const unknown = await plugin.httpStream({ request, response });
   assert.equal(unknown.localResponse.status, 503);
 });
