@@ -23,14 +23,25 @@ class TcpRoot extends RootContext {
 class Connection extends TcpContext {
   bytesIn: u64 = 0;
   bytesOut: u64 = 0;
+  /** The connection's first bytes were checked against the blocked prefix. */
+  checked: bool = false;
 
   onDownstreamData(dataSize: usize, endOfStream: bool): FilterStatus {
     const root = changetype<TcpRoot>(this.root);
-    if (this.bytesIn == 0 && root.blockedPrefix.length > 0 && this.downstreamData.getText().startsWith(root.blockedPrefix)) {
-      log(LogLevel.Warn, "tcp: closing a connection that opened with the blocked prefix");
-      this.closeDownstream();
-      return FilterStatus.StopIteration;
+    const prefix = root.blockedPrefix;
+    if (!this.checked && prefix.length > 0) {
+      // TCP has no message boundaries: the prefix may arrive split over several reads. Held data stays in
+      // Envoy's buffer and comes back, with what follows, in the next call.
+      const start = this.downstreamData.getText();
+      if (start.length < prefix.length && prefix.startsWith(start) && !endOfStream) return FilterStatus.StopIteration;
+      this.checked = true;
+      if (start.startsWith(prefix)) {
+        log(LogLevel.Warn, "tcp: closing a connection that opened with the blocked prefix");
+        this.closeDownstream();
+        return FilterStatus.StopIteration;
+      }
     }
+    // What is passed on now is the whole buffer, held bytes included.
     this.bytesIn += dataSize;
     changetype<Counter>(root.received).increment(<i64>dataSize);
     return FilterStatus.Continue;

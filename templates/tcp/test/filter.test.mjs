@@ -18,3 +18,17 @@ test("closes a connection that opens with the blocked prefix before it reaches t
   assert.equal(result.closed, true);
   assert.equal(result.upstream, "");
 });
+
+test("the blocked prefix split over several reads is caught too; a near miss passes whole", async () => {
+  const { plugin } = await startPlugin();
+  for (const chunks of [["DR", "OP TABLE users"], ["D", "R", "O", "P"]]) {
+    const result = await plugin.tcpConnection({ downstream: chunks, upstream: ["never"] });
+    assert.equal(result.closed, true, JSON.stringify(chunks));
+    assert.equal(result.upstream, "", JSON.stringify(chunks));
+  }
+  const { host, plugin: fresh } = await startPlugin();
+  const missed = await fresh.tcpConnection({ downstream: ["DR", "AW 2 cards"], upstream: ["ok"] });
+  assert.equal(missed.closed, false);
+  assert.equal(missed.upstream, "DRAW 2 cards");
+  assert.equal(host.metric("tcp_filter.bytes_received").value, 12n, "held bytes are counted once");
+});
