@@ -1,4 +1,4 @@
-import { createConnection, createServer, type AddressInfo, type Server, type Socket } from "node:net";
+import { createConnection, createServer, type AddressInfo, type Socket } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { TcpResult } from "../../host/index.js";
 import type { EnvoyProcess } from "./process.js";
@@ -11,67 +11,93 @@ export interface TcpRunInput {
   upstream: string[];
 }
 
-/** Gap between chunks, so Envoy reads them as separate chunks as the emulator delivers them (best effort). */
-const chunkGapMs = 50;
-
 /**
  * One TCP connection through a network filter in a real Envoy: the client sends the scenario's downstream
  * chunks and half-closes, a loopback upstream answers its chunks and closes. The result has the emulator's
  * shape; `closed` is whether the filter called `proxy_close_stream`, read from Envoy's trace of host calls.
  */
 export async function envoyTcpConnection(options: EnvoyRunOptions, scenario: TcpRunInput): Promise<TcpResult> {
-  const upstream = await startTcpUpstream(scenario.upstream);
+  const atUpstream = new Receiver();
+  const atClient = new Receiver();
+  const upstream = createServer((socket) => {
+    socket.on("data", (chunk) => atUpstream.push(chunk));
+    socket.on("error", () => undefined);
+    socket.on("end", () => void sendChunks(socket, scenario.upstream, atClient));
+  });
+  await new Promise<void>((resolve) => upstream.listen(0, "127.0.0.1", resolve));
   try {
-    return await withEnvoy(options, { type: "NETWORK", upstreamPort: upstream.port, calloutClusters: {} }, async (envoy) => {
+    const upstreamPort = (upstream.address() as AddressInfo).port;
+    return await withEnvoy(options, { type: "NETWORK", upstreamPort, calloutClusters: {} }, async (envoy) => {
       const from = envoy.lines.length;
-      const received = await tcpClient(envoy.listenerPort("listener_tcp"), scenario.downstream, options.timeoutMs ?? 30_000);
+      await tcpClient(envoy.listenerPort("listener_tcp"), scenario.downstream, atClient, atUpstream, options.timeoutMs ?? 30_000);
       await connectionsClosed(envoy);
       return {
-        upstream: Buffer.concat(upstream.received).toString("utf8"),
-        downstream: received.toString("utf8"),
+        upstream: Buffer.concat(atUpstream.chunks).toString("utf8"),
+        downstream: Buffer.concat(atClient.chunks).toString("utf8"),
         closed: envoy.lines.slice(from).some((l) => l.logger === "wasm" && l.message.includes("env.proxy_close_stream(")),
         logs: envoy.wasmLogs(from),
       };
     });
   } finally {
-    await new Promise((resolve) => upstream.server.close(resolve));
+    await new Promise((resolve) => upstream.close(resolve));
   }
 }
 
-function startTcpUpstream(answer: string[]): Promise<{ server: Server; port: number; received: Buffer[] }> {
-  const received: Buffer[] = [];
-  const server = createServer((socket) => {
-    socket.on("data", (chunk) => received.push(chunk));
-    socket.on("error", () => undefined);
-    socket.on("end", async () => {
-      for (const chunk of answer) {
-        if (socket.destroyed) return;
-        socket.write(chunk);
-        await sleep(chunkGapMs);
-      }
-      socket.end();
+/**
+ * Each chunk goes out only once the previous one came through Envoy to the other side (or, when the filter
+ * holds data, after this long), and each side half-closes only after its data arrived: so Envoy reads every
+ * chunk, and each end of stream, on its own, as the emulator delivers them.
+ */
+const holdMs = 100;
+
+/** Bytes a side has received so far, and a way to wait until more arrive. */
+class Receiver {
+  readonly chunks: Buffer[] = [];
+  private waiters: (() => void)[] = [];
+
+  get size(): number {
+    return this.chunks.reduce((n, c) => n + c.length, 0);
+  }
+
+  push(chunk: Buffer): void {
+    this.chunks.push(chunk);
+    for (const wake of this.waiters.splice(0)) wake();
+  }
+
+  /** Resolves when bytes arrive past `size`, or after `holdMs`. */
+  async progress(size: number): Promise<void> {
+    if (this.size > size) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, holdMs);
+      this.waiters.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
     });
-  });
-  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve({ server, port: (server.address() as AddressInfo).port, received })));
+  }
 }
 
-function tcpClient(port: number, chunks: string[], timeoutMs: number): Promise<Buffer> {
+/** Writes the chunks one by one, each after the other side saw the previous one, then half-closes. */
+async function sendChunks(socket: Socket, chunks: string[], otherSide: Receiver): Promise<void> {
+  for (const chunk of chunks) {
+    if (socket.destroyed) return;
+    const before = otherSide.size;
+    socket.write(chunk);
+    await otherSide.progress(before);
+  }
+  if (!socket.destroyed) socket.end();
+}
+
+/** Connects, sends the chunks, and resolves once the connection closed (or after `timeoutMs`). */
+function tcpClient(port: number, chunks: string[], received: Receiver, atUpstream: Receiver, timeoutMs: number): Promise<void> {
   return new Promise((resolve) => {
-    const received: Buffer[] = [];
-    const socket: Socket = createConnection({ port, host: "127.0.0.1" }, async () => {
-      for (const chunk of chunks) {
-        if (socket.destroyed) break;
-        socket.write(chunk);
-        await sleep(chunkGapMs);
-      }
-      if (!socket.destroyed) socket.end();
-    });
+    const socket: Socket = createConnection({ port, host: "127.0.0.1" }, () => void sendChunks(socket, chunks, atUpstream));
     const timer = setTimeout(() => socket.destroy(), timeoutMs);
     socket.on("data", (chunk) => received.push(chunk));
     socket.on("error", () => undefined);
     socket.on("close", () => {
       clearTimeout(timer);
-      resolve(Buffer.concat(received));
+      resolve();
     });
   });
 }

@@ -15,7 +15,10 @@ import { packageRoot } from "../../cli/package-root.js";
 const built = new Map<string, Promise<string>>();
 let workDir: Promise<string> | undefined;
 
-/** Path of a built module: `sdk/<fixture>`, `template/<name>` or `example/<name>`. */
+/**
+ * Path of a built module: `sdk/<fixture>` (test/fixtures/sdk/), `differential/<fixture>`
+ * (test/fixtures/differential/), `template/<name>` or `example/<name>`.
+ */
 export function filterModule(spec: string): Promise<string> {
   let module = built.get(spec);
   if (!module) {
@@ -41,9 +44,9 @@ async function work(): Promise<string> {
 
 async function build(spec: string): Promise<string> {
   const [kind, name] = spec.split("/") as [string, string];
-  if (kind === "sdk") {
-    const bytes = await compileCached({ entry: join(packageRoot, "test", "fixtures", "sdk", name, "index.ts") });
-    const path = join(await work(), `sdk-${name}.wasm`);
+  if (kind === "sdk" || kind === "differential") {
+    const bytes = await compileCached({ entry: join(packageRoot, "test", "fixtures", kind, name, "index.ts") });
+    const path = join(await work(), `${kind}-${name}.wasm`);
     await writeFile(path, bytes);
     return path;
   }
