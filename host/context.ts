@@ -50,8 +50,14 @@ export function writeBuffer(buffer: BufferAccess, start: number, length: number,
 
 /** What a host function sees of the context it runs for; HTTP and TCP contexts add their maps and buffers. */
 export abstract class Context {
-  /** Properties set by the module (`proxy_set_property`) or the scenario, for this context only. */
+  /** Properties the scenario or a test gives this context only. */
   readonly properties = new Map<string, Uint8Array>();
+  /**
+   * What the module stored with `proxy_set_property`, by the path it gave. Envoy keeps it as filter state
+   * under the whole path but looks a read up by the path's first part only: a value set under a one-part
+   * path reads back, one under a longer path never does (differential case `probe-props-set-get`).
+   */
+  readonly filterState = new Map<string, Uint8Array>();
 
   constructor(
     readonly vm: Vm,

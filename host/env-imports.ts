@@ -84,7 +84,7 @@ export function envImports(vm: Vm): Record<string, HostFunction> {
     },
     proxy_set_property: (pathPtr: number, pathSize: number, valuePtr: number, valueSize: number) => {
       const key = text(pathPtr, pathSize);
-      ctx().properties.set(key, mem().read(valuePtr, valueSize));
+      ctx().filterState.set(key, mem().read(valuePtr, valueSize));
       return Status.Ok;
     },
     proxy_get_status: (codePtr: number, msgPtr: number, msgSize: number) => {

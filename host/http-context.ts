@@ -22,7 +22,13 @@ export class HttpContext extends StreamContext {
   /** Body bytes passed on (to the upstream / to the client). */
   forwardedRequestBody: Uint8Array = EMPTY;
   forwardedResponseBody: Uint8Array = EMPTY;
-  localResponse: (LocalResponse & { during: Phase }) | null = null;
+  /**
+   * The module's local reply: in which phase, and whether the response headers had already gone to the
+   * client then (Envoy can no longer answer: it resets the stream).
+   */
+  localResponse: (LocalResponse & { during: Phase; afterResponseHeaders: boolean }) | null = null;
+  /** The response headers have passed the filter on their way to the client. */
+  responseHeadersSent = false;
   /** `proxy_continue_stream` / `proxy_close_stream` calls, in order. */
   readonly continued: StreamType[] = [];
   readonly closed: StreamType[] = [];
@@ -90,8 +96,10 @@ export class HttpContext extends StreamContext {
     const args = headersCallbackArity(this.vm.abiVersion) === 2 ? [this.id, list.length] : [this.id, list.length, endOfStream ? 1 : 0];
     const action = this.filterCallback(name, phase, args);
     // Envoy maps ContinueAndEndStream to Continue; cpp-host turns StopIteration into StopAllIteration.
-    if ((action === Action.Continue || action === Action.ContinueAndEndStream) && !this.localReplyDuring(phase)) this.access[phase].headers = false;
-    else this.pause(phase);
+    if ((action === Action.Continue || action === Action.ContinueAndEndStream) && !this.localReplyDuring(phase)) {
+      this.access[phase].headers = false;
+      if (phase === "response") this.responseHeadersSent = true;
+    } else this.pause(phase);
     return action;
   }
 
@@ -217,6 +225,7 @@ export class HttpContext extends StreamContext {
     this.continuedInCallback[phase] = true;
     this.paused[phase] = false;
     this.forwardBody(phase);
+    if (phase === "response") this.responseHeadersSent = true;
     this.access[phase] = { headers: false, body: false, trailers: false };
     return Status.Ok;
   }
@@ -228,38 +237,58 @@ export class HttpContext extends StreamContext {
 
   override sendLocalResponse(response: LocalResponse): void {
     // Envoy sends one local reply per stream; the module's later ones are ignored.
-    if (!this.localResponse) this.localResponse = { ...response, during: this.phase };
+    if (!this.localResponse) this.localResponse = { ...response, during: this.phase, afterResponseHeaders: this.responseHeadersSent };
   }
 
   override calloutOverride(cluster: string): CalloutHandler | undefined {
     return this.calloutHandlers.get(cluster);
   }
 
+  /**
+   * The stream's properties, as Envoy's request/response wrappers answer them: those read from headers only
+   * while the module can reach that header map (its own callback, paused there) or in `on_log` (the access
+   * log's copy), every value of a repeated header joined with ","; `response.code` and
+   * `response.code_details` from the stream's record once there is a response.
+   */
   override derivedProperty(key: string): Uint8Array | undefined {
-    const [first, second, third] = key.split("\0");
-    const headerValue = (headers: HeaderList, name: string) => headers.find(([k]) => k === name)?.[1];
-    let value: string | undefined;
-    if (first === "request") {
-      const h = this.requestHeaders;
-      if (second === "headers" && third !== undefined) value = headerValue(h, third.toLowerCase());
-      else if (third !== undefined) return undefined;
-      else if (second === "path") value = headerValue(h, ":path");
-      else if (second === "url_path") value = headerValue(h, ":path")?.split("?")[0];
-      else if (second === "method") value = headerValue(h, ":method");
-      else if (second === "host") value = headerValue(h, ":authority");
-      else if (second === "scheme") value = headerValue(h, ":scheme");
-      else if (second === "id") value = headerValue(h, "x-request-id");
-    } else if (first === "response") {
-      const h = this.responseHeaders;
-      if (second === "headers" && third !== undefined) value = headerValue(h, third.toLowerCase());
-      else if (second === "code" && third === undefined) {
-        const status = headerValue(h, ":status");
-        if (status === undefined) return undefined;
-        const out = new Uint8Array(8);
-        new DataView(out.buffer).setBigInt64(0, BigInt(Number(status) || 0), true);
-        return out;
-      }
-    }
-    return value === undefined ? undefined : new TextEncoder().encode(value);
+    const [first, second, third, extra] = key.split("\0");
+    if (extra !== undefined || (first !== "request" && first !== "response")) return undefined;
+    if (first === "response" && third === undefined && (second === "code" || second === "code_details")) return this.responseRecord(second);
+    const headers = this.headersForProperties(first);
+    if (headers === null) return undefined;
+    const value = (name: string): string | undefined => {
+      const values = headers.filter(([k]) => k === name).map(([, v]) => v);
+      return values.length > 0 ? values.join(",") : undefined;
+    };
+    let found: string | undefined;
+    if (second === "headers" && third !== undefined) found = value(third.toLowerCase());
+    else if (third !== undefined || first === "response") return undefined;
+    else if (second === "path") found = value(":path");
+    else if (second === "url_path") found = value(":path")?.split("?")[0];
+    else if (second === "method") found = value(":method");
+    else if (second === "host") found = value(":authority");
+    else if (second === "scheme") found = value(":scheme");
+    else if (second === "id") found = value("x-request-id");
+    return found === undefined ? undefined : new TextEncoder().encode(found);
+  }
+
+  private headersForProperties(phase: Phase): HeaderList | null {
+    if (this.logPhase || this.access[phase].headers) return phase === "request" ? this.requestHeaders : this.responseHeaders;
+    return null;
+  }
+
+  /**
+   * `response.code` (int64) and `response.code_details`: the local reply's, or the upstream's answer. A
+   * local reply too late to send leaves the code that went out, with the reply's details.
+   */
+  private responseRecord(field: "code" | "code_details"): Uint8Array | undefined {
+    const local = this.localResponse;
+    const sent = this.responseHeaders.find(([k]) => k === ":status")?.[1];
+    const status = local && !local.afterResponseHeaders ? local.status : sent;
+    if (status === undefined) return undefined;
+    if (field === "code_details") return new TextEncoder().encode(local ? local.details : "via_upstream");
+    const out = new Uint8Array(8);
+    new DataView(out.buffer).setBigInt64(0, BigInt(Number(status) || 0), true);
+    return out;
   }
 }

@@ -47,6 +47,8 @@ export interface HttpStreamResult {
   response: HttpMessage;
   localResponse: LocalResponseResult | null;
   logs: { level: string; message: string }[];
+  /** The client's stream was reset (by the filter, or by Envoy for a local reply it could no longer send). */
+  reset: boolean;
 }
 
 type Outcome = "done" | "local" | "reset";
@@ -60,25 +62,32 @@ export async function runHttpStream(plugin: Plugin, scenario: HttpScenario): Pro
   for (const [path, value] of Object.entries(scenario.properties ?? {})) ctx.properties.set(propertyKey(path), encodePropertyValue(value));
   for (const [cluster, handler] of Object.entries(scenario.callouts ?? {})) ctx.calloutHandlers.set(cluster, handler);
 
-  let request: HttpMessage | null = null;
-  let localResponse: LocalResponseResult | null = null;
   const requestInput = scenario.request ?? {};
   let outcome = await drive(ctx, "request", { ...requestInput, headers: connectionManagerHeaders(requestInput.headers ?? [], host) });
-  if (outcome === "done") {
-    request = message(ctx.requestHeaders, ctx.forwardedRequestBody, ctx.requestTrailers);
-    outcome = await drive(ctx, "response", scenario.response ?? {});
-  } else if (outcome === "local") {
-    // Envoy sends the local reply through the encoder filters: this filter sees it as a response.
-    outcome = await drive(ctx, "response", localReplyMessage(ctx));
-  }
-  if (ctx.localResponse) {
-    const { status, headers, body, details } = ctx.localResponse;
-    localResponse = { status, headers, body: toText(body), details };
-  }
+  // What reached the upstream whole. A request answered or reset before its end may have started upstream
+  // in Envoy (whether it did depends on how soon the upstream connection was up); the upstream then sees a
+  // reset request, which is not reported.
+  const request = outcome === "done" ? message(ctx.requestHeaders, ctx.forwardedRequestBody, ctx.requestTrailers) : null;
+  if (outcome === "done") outcome = await drive(ctx, "response", scenario.response ?? {});
+  // Envoy sends a local reply from the request path through the encoder filters: this filter sees it as a response.
+  else if (outcome === "local") outcome = await drive(ctx, "response", localReplyMessage(ctx));
+  const local = ctx.localResponse;
+  // Once the response headers reached the client a local reply cannot be sent: Envoy resets the stream
+  // (differential cases probe-local-response-body-after-headers, -trailers).
+  if (outcome === "local" && local?.afterResponseHeaders) outcome = "reset";
+
   let response: HttpMessage;
-  if (outcome === "reset") response = message([], new Uint8Array(0), null);
-  else if (outcome === "local") response = message(localReplyMessage(ctx).headers, ctx.localResponse!.body, null);
-  else response = message(ctx.responseHeaders, ctx.forwardedResponseBody, ctx.responseTrailers);
+  if (outcome === "local") {
+    const reply = localReplyMessage(ctx);
+    // What was sent in place of the upstream's answer is what on_log reads.
+    ctx.responseHeaders = reply.headers;
+    ctx.responseTrailers = null;
+    response = message(reply.headers, local!.body, null);
+  } else if (outcome === "reset") {
+    response = ctx.responseHeadersSent ? message(ctx.responseHeaders, ctx.forwardedResponseBody, null) : message([], new Uint8Array(0), null);
+  } else response = message(ctx.responseHeaders, ctx.forwardedResponseBody, ctx.responseTrailers);
+  const localResponse: LocalResponseResult | null =
+    local && outcome !== "reset" ? { status: local.status, headers: local.headers, body: toText(local.body), details: local.details } : null;
 
   // Answers still outstanding reach the root context before the stream is torn down.
   await plugin.deliverCallouts();
@@ -86,7 +95,7 @@ export async function runHttpStream(plugin: Plugin, scenario: HttpScenario): Pro
   ctx.onDone();
   ctx.onDelete();
   const logs = host.logs.slice(logStart).map(({ level, message }) => ({ level, message }));
-  return { request, response, localResponse, logs };
+  return { request, response, localResponse, logs, reset: outcome === "reset" };
 }
 
 /**

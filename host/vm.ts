@@ -240,7 +240,8 @@ export class Vm {
     return new HostError(`host function failed: ${(e as Error)?.message ?? String(e)}`, operation, contextId, { cause: e });
   }
 
-  // Properties: the context's own, its plugin's, the host's, then what the host derives from state.
+  // Properties: the context's own, its plugin's, the host's, what the host derives from state, then what
+  // the module stored (which, as in Envoy, never shadows a property the host knows).
 
   getProperty(context: Context, key: string): Uint8Array | undefined {
     return (
@@ -248,7 +249,8 @@ export class Vm {
       context.plugin.properties.get(key) ??
       this.host.properties.get(key) ??
       context.derivedProperty(key) ??
-      context.plugin.derivedProperty(key)
+      context.plugin.derivedProperty(key) ??
+      (key.includes("\0") ? undefined : (context.filterState.get(key) ?? context.plugin.filterState.get(key)))
     );
   }
 

@@ -35,12 +35,13 @@ test("default scenario: GET / forwarded, the upstream's 200 with the filter's he
   assert.match(stdout, /logs \(0\)/);
 });
 
-test("--json prints exactly request, response, localResponse and logs", async () => {
+test("--json prints exactly request, response, localResponse, logs and reset", async () => {
   const { code, stdout } = await run(["raw.wasm", "--json"]);
   assert.equal(code, 0);
   const result = JSON.parse(stdout);
-  assert.deepEqual(Object.keys(result), ["request", "response", "localResponse", "logs"]);
+  assert.deepEqual(Object.keys(result), ["request", "response", "localResponse", "logs", "reset"]);
   assert.deepEqual(result.request.headers[0], [":method", "GET"]);
+  assert.equal(result.reset, false);
   assert.deepEqual(result.response.headers.at(-1), ["x-raw", "yes"]);
   assert.equal(result.response.body, "hello from the upstream\n");
   assert.equal(result.localResponse, null);

@@ -79,7 +79,7 @@ describe("maps and buffers each callback may touch (Envoy's rules)", () => {
       request: { headers: [[":method", "POST"], [":path", "/up"], ["Content-Type", "text/plain"], ["x-dup", "1"], ["x-dup", "2"]], body: "hello" },
       response: { headers: [[":status", "201"]], body: "world" },
     });
-    assert.deepEqual(Object.keys(result), ["request", "response", "localResponse", "logs"]);
+    assert.deepEqual(Object.keys(result), ["request", "response", "localResponse", "logs", "reset"]);
     assert.deepEqual(result.request, {
       // The connection manager's two headers come before the filter sees the request, as in Envoy.
       headers: [

@@ -88,7 +88,7 @@ describe("root-level features", () => {
     const result = await plugin.httpStream({ request: { headers: [[":path", "/p?q=1"]] }, properties: { "custom\0key": "from-scenario" } });
     const lines = messages(result.logs);
     assert.ok(lines.includes("foreign status=0 result=cba missing=1"), lines.join("\n"));
-    assert.ok(lines.includes("props plugin_name=my-plugin path=/p?q=1 custom=from-scenario set=v1 unknown=null"));
+    assert.ok(lines.includes("props plugin_name=my-plugin path=/p?q=1 custom=from-scenario set=v1 set-nested=null unknown=null"));
     assert.ok(lines.includes("level=1 proxy_ms=1000000 wasi_ms=1000000"));
     const again = await plugin.httpStream({ request: { headers: [[":path", "/"]] } });
     assert.ok(messages(again.logs).some((m) => m.includes("custom=from-host")));

@@ -98,7 +98,7 @@ test("properties: read by path segments, missing is null, set reaches the host a
   ctx.onRequestHeaders(get("/p?q=1", [["x-mode", "props"]]), true);
   assert.equal(header(ctx.requestHeaders, "x-prop-path"), "/p?q=1");
   assert.equal(header(ctx.requestHeaders, "x-prop-missing"), "null");
-  assert.equal(new TextDecoder().decode(ctx.properties.get("filter\0state")), "set-by-filter");
+  assert.equal(new TextDecoder().decode(ctx.filterState.get("filter\0state")), "set-by-filter");
 });
 
 test("log levels, get_log_level and the WASI clock", async () => {

@@ -10,7 +10,7 @@ export function registerRun(program: Command, io: Io): void {
     .option("--config <json|@file>", "plugin configuration, inline or @file")
     .option("--tcp", "a TCP connection through a network filter instead (scenario: downstream, upstream, vm_config)")
     .option("--root-id <id>", "the plugin's root_id, for modules that pick their root context by it")
-    .option("--json", "print { request, response, localResponse, logs } as JSON")
+    .option("--json", "print { request, response, localResponse, logs, reset } as JSON")
     .option("--envoy [path]", "run the scenario through a real Envoy instead (default: ENVOY_BIN, envoy on PATH)")
     .option("--compare", "run it through the emulator and a real Envoy; print the differences, exit 1 when they differ")
     .addHelpText(

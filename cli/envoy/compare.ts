@@ -29,6 +29,7 @@ export function compareHttpResults(scenario: HttpScenario, emulator: HttpStreamR
   check("request", emulator.request === null ? null : "forwarded", envoy.request === null ? null : "forwarded");
   if (emulator.request && envoy.request) compareMessage("request", emulator.request, envoy.request, dropRequest, check);
   compareMessage("response", emulator.response, envoy.response, dropResponse, check);
+  check("reset", emulator.reset, envoy.reset);
   check("localResponse", emulator.localResponse && "sent", envoy.localResponse && "sent");
   // The reply's headers are compared as the client got them (response.headers): seen from outside, Envoy's
   // local reply cannot be told apart from headers the filter's own response callbacks added to it.

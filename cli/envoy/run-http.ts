@@ -16,10 +16,8 @@ export interface EnvoyRunOptions {
   timeoutMs?: number;
 }
 
-/** What `run --envoy` adds to the emulator's result: how the stream ended for the client, and Envoy's own account. */
+/** What `run --envoy` adds to the emulator's result: Envoy's own account of the stream. */
 export interface EnvoyStreamResult extends HttpStreamResult {
-  /** The client's stream was reset (no complete response). */
-  reset: boolean;
   /** Envoy's access log: status, %RESPONSE_CODE_DETAILS% (`via_upstream` or the local reply's details) and flags. */
   envoy: { status: number; details: string; flags: string } | null;
 }
@@ -47,9 +45,11 @@ export async function envoyHttpStream(options: EnvoyRunOptions, scenario: HttpSc
       const client = await sendH2Request(envoy.listenerPort("listener_http"), toAnswer(scenario.request, []), options.timeoutMs ?? 30_000);
       await streamsClosed(envoy);
       const access = await accessLine(envoy);
-      const local = access !== null && access.details !== "via_upstream";
+      // A reset stream got no local reply, whatever details the filter gave its attempt.
+      const local = access !== null && access.details !== "via_upstream" && !client.reset;
       return {
-        request: upstream.received[0] ? message(upstream.received[0]) : null,
+        // As in the emulator: the request the upstream received whole (a reset one is not reported).
+        request: upstream.received[0]?.complete ? message(upstream.received[0]) : null,
         response: message(client.response),
         localResponse: local
           ? { status: access.status, headers: localReplyHeaders(client.response.headers), body: client.response.body.toString("utf8"), details: access.details }

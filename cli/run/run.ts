@@ -135,7 +135,7 @@ function formatJson(result: HttpStreamResult): string {
 
 type Colors = ReturnType<typeof createColors>;
 
-function formatResult(result: HttpStreamResult & { reset?: boolean }, out: Output): string {
+function formatResult(result: HttpStreamResult, out: Output): string {
   const c = createColors(!!out.isTTY);
   const lines: string[] = [];
   const message = (title: string, m: { headers: HeaderList; body: string; trailers: HeaderList }) => {
