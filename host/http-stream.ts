@@ -89,11 +89,10 @@ export async function runHttpStream(plugin: Plugin, scenario: HttpScenario): Pro
   const localResponse: LocalResponseResult | null =
     local && outcome !== "reset" ? { status: local.status, headers: local.headers, body: toText(local.body), details: local.details } : null;
 
-  // Answers still outstanding reach the root context before the stream is torn down.
-  await plugin.deliverCallouts();
   ctx.onLog();
   ctx.onDone();
   ctx.onDelete();
+  plugin.vm.cancelPending(ctx.id);
   const logs = host.logs.slice(logStart).map(({ level, message }) => ({ level, message }));
   return { request, response, localResponse, logs, reset: outcome === "reset" };
 }

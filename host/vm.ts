@@ -364,6 +364,15 @@ export class Vm {
     return false;
   }
 
+  /**
+   * Drops the calls a stream context made that are still unanswered: Envoy cancels them when the stream's
+   * context goes away, so their answers never reach the module (differential case probe-callout-no-pause).
+   */
+  cancelPending(contextId: number): void {
+    const owned = (p: Pending) => (p.kind === "http" ? p.request.contextId : p.call.contextId) === contextId;
+    for (let i = this.pending.length - 1; i >= 0; i--) if (owned(this.pending[i]!)) this.pending.splice(i, 1);
+  }
+
   /** `proxy_done`: a root context whose `proxy_on_done` returned false is now deleted. */
   done(context: Context): Status {
     const root = context.plugin;
