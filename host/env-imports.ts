@@ -138,17 +138,18 @@ export function envImports(vm: Vm): Record<string, HostFunction> {
       const data = mem().read(ptr, size);
       const map = mutableMap(type);
       if (!map) return Status.BadArgument;
-      map.splice(0, map.length, ...lowercaseNames(parseHeaders(data)));
+      map.splice(0);
+      for (const [key, value] of lowercaseNames(parseHeaders(data))) insertHeader(map, key, value);
       return Status.Ok;
     },
     proxy_get_header_map_value: getHeaderMapValue,
     proxy_add_header_map_value: (type: number, keyPtr: number, keySize: number, valuePtr: number, valueSize: number) =>
-      editMap(type, keyPtr, keySize, valuePtr, valueSize, (map, key, value) => map.push([key, value])),
+      editMap(type, keyPtr, keySize, valuePtr, valueSize, insertHeader),
     proxy_replace_header_map_value: (type: number, keyPtr: number, keySize: number, valuePtr: number, valueSize: number) =>
       // Envoy's setCopy (http_set_copy_replace_all_headers): every existing value goes, the new one is appended.
       editMap(type, keyPtr, keySize, valuePtr, valueSize, (map, key, value) => {
         removeAll(map, key);
-        map.push([key, value]);
+        insertHeader(map, key, value);
       }),
     proxy_remove_header_map_value: (type: number, keyPtr: number, keySize: number) =>
       editMap(type, keyPtr, keySize, 0, 0, (map, key) => removeAll(map, key)),
@@ -289,6 +290,16 @@ export function envImports(vm: Vm): Record<string, HostFunction> {
   };
   // A bad pointer from the module becomes INVALID_MEMORY_ACCESS, as in cpp-host.
   return Object.fromEntries(Object.entries(functions).map(([name, f]) => [name, faultsAs(Status.InvalidMemoryAccess, f)]));
+}
+
+/**
+ * Appends a header as Envoy's header map does: pseudo-headers (`:path`, …) stay ahead of the others, so a
+ * new or replaced one goes after the last pseudo-header (differential case probe-headers-pseudo).
+ */
+function insertHeader(map: HeaderList, key: string, value: string): void {
+  const firstRegular = key.startsWith(":") ? map.findIndex(([k]) => !k.startsWith(":")) : -1;
+  if (firstRegular < 0) map.push([key, value]);
+  else map.splice(firstRegular, 0, [key, value]);
 }
 
 function removeAll(map: HeaderList, key: string): void {

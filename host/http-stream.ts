@@ -164,8 +164,12 @@ function localReplyMessage(ctx: HttpContext): HttpMessageInput & { headers: Head
   return { headers, body: local.body };
 }
 
+/**
+ * A message as the other side receives it. A header with an empty name, which the module may add (Envoy
+ * says Ok and reads it back), never goes on the wire (differential case probe-headers-empty-name).
+ */
 function message(headers: HeaderList, body: Uint8Array, trailers: HeaderList | null): HttpMessage {
-  const out = { headers: headers.map(([k, v]) => [k, v] as [string, string]), body: toText(body), trailers: (trailers ?? []).map(([k, v]) => [k, v] as [string, string]) };
+  const out = { headers: headers.filter(([k]) => k !== "").map(([k, v]) => [k, v] as [string, string]), body: toText(body), trailers: (trailers ?? []).map(([k, v]) => [k, v] as [string, string]) };
   Object.defineProperty(out, "bodyBytes", { value: body.slice(), enumerable: false });
   return out as HttpMessage;
 }
