@@ -38,6 +38,12 @@ export class HttpContext extends StreamContext {
   /** Envoy's per-direction pointers: what the module can reach right now. */
   private readonly access = { request: { headers: false, body: false, trailers: false }, response: { headers: false, body: false, trailers: false } };
   private readonly buffering = { request: false, response: false };
+  /**
+   * Body Envoy's filter manager holds for a filter that returned StopIterationAndWatermark: forwarded when
+   * the filter continues, but no longer in the module's reach (its next callback sees only the new chunk,
+   * later callbacks an empty body; differential case probe-request-body-watermark).
+   */
+  private readonly watermarked: Record<Phase, Uint8Array> = { request: EMPTY, response: EMPTY };
   private readonly paused = { request: false, response: false };
   private readonly continuedInCallback = { request: false, response: false };
   private endOfStream = false;
@@ -115,8 +121,13 @@ export class HttpContext extends StreamContext {
     if (action === DataAction.Continue && !this.localReplyDuring(phase)) {
       this.forwardBody(phase);
       this.access[phase].body = false;
-    } else if (action === DataAction.StopIterationAndBuffer || action === DataAction.StopIterationAndWatermark) {
+    } else if (action === DataAction.StopIterationAndBuffer) {
       this.buffering[phase] = true;
+      if (endOfStream) this.paused[phase] = true;
+    } else if (action === DataAction.StopIterationAndWatermark) {
+      this.buffering[phase] = false;
+      this.watermarked[phase] = concatBytes(this.watermarked[phase], body);
+      this.setBody(phase, EMPTY);
       if (endOfStream) this.paused[phase] = true;
     } else {
       // StopIterationNoBuffer (or a local reply): Envoy keeps nothing of this chunk.
@@ -165,8 +176,10 @@ export class HttpContext extends StreamContext {
   }
 
   private forwardBody(phase: Phase): void {
-    if (phase === "request") this.forwardedRequestBody = concatBytes(this.forwardedRequestBody, this.requestBody);
-    else this.forwardedResponseBody = concatBytes(this.forwardedResponseBody, this.responseBody);
+    const body = concatBytes(this.watermarked[phase], this.bodyOf(phase));
+    this.watermarked[phase] = EMPTY;
+    if (phase === "request") this.forwardedRequestBody = concatBytes(this.forwardedRequestBody, body);
+    else this.forwardedResponseBody = concatBytes(this.forwardedResponseBody, body);
     this.setBody(phase, EMPTY);
     this.buffering[phase] = false;
   }
