@@ -143,19 +143,33 @@ export class Host {
    */
   advanceTime(ms: number): void {
     const target = this.elapsedMs + ms;
-    for (;;) {
-      let next: { at: number; fire: () => void } | undefined;
-      for (const vm of this.vms) {
-        const due = vm.nextTimer();
-        if (due && due.at <= target && (!next || due.at < next.at)) next = due;
-      }
-      if (!next) break;
+    for (let next = this.nextTimer(); next && next.at <= target; next = this.nextTimer()) {
       this.clockMs += next.at - this.elapsedMs;
       this.elapsedMs = next.at;
       next.fire();
     }
     this.clockMs += target - this.elapsedMs;
     this.elapsedMs = target;
+  }
+
+  /**
+   * Moves the clock to the next timer of any VM and fires it (a tick, a callout timeout); false when no
+   * timer is set or the next is more than `withinMs` away.
+   */
+  advanceToNextTimer(withinMs: number): boolean {
+    const next = this.nextTimer();
+    if (!next || next.at - this.elapsedMs > withinMs) return false;
+    this.advanceTime(next.at - this.elapsedMs);
+    return true;
+  }
+
+  private nextTimer(): { at: number; fire: () => void } | undefined {
+    let next: { at: number; fire: () => void } | undefined;
+    for (const vm of this.vms) {
+      const due = vm.nextTimer();
+      if (due && (!next || due.at < next.at)) next = due;
+    }
+    return next;
   }
 
   /** Virtual ms since the host started (the monotonic clock, which tick schedules use). */

@@ -110,6 +110,9 @@ function connectionManagerHeaders(headers: HeaderList, host: Host): HeaderList {
   return [...headers, ...added];
 }
 
+/** Envoy's default `stream_idle_timeout`: how long a paused stream may wait for timers to resume it. */
+const streamIdleTimeoutMs = 300_000;
+
 /** Headers, body chunks and trailers of one direction; waits out pauses by delivering callout answers. */
 async function drive(ctx: HttpContext, phase: Phase, input: HttpMessageInput): Promise<Outcome> {
   const chunks = (input.bodyChunks ?? (input.body === undefined ? [] : [input.body])).map(toBytes).filter((c) => c.length > 0);
@@ -127,13 +130,16 @@ async function drive(ctx: HttpContext, phase: Phase, input: HttpMessageInput): P
   const stream = request ? StreamType.Request : StreamType.Response;
   for (const step of steps) {
     step();
+    const pausedAt = ctx.vm.host.elapsed();
     for (;;) {
       const ended = endedBy(ctx, phase);
       if (ended) return ended;
       if (!ctx.isPaused(stream)) break;
-      if (!(await ctx.vm.deliverNextPending())) {
+      // Envoy's timers run while a stream waits: a tick may resume it, a callout may time out (and be
+      // answered 504). Waiting ends where Envoy's stream idle timeout would (differential case probe-tick-resume).
+      if (!(await ctx.vm.deliverNextPending()) && !ctx.vm.host.advanceToNextTimer(streamIdleTimeoutMs - (ctx.vm.host.elapsed() - pausedAt))) {
         throw new HostError(
-          `the ${phase} is paused and nothing would resume it (no callout answer pending; the filter never called proxy_continue_stream)`,
+          `the ${phase} is paused and nothing would resume it (no callout answer pending, no timer within the 5-minute stream idle timeout; the filter never called proxy_continue_stream)`,
           "http_stream",
           ctx.id,
         );
