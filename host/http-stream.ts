@@ -1,7 +1,7 @@
 import { StreamType } from "./abi.js";
 import type { CalloutHandler } from "./callouts.js";
 import { toBytes, toText, type Bytes, type HeaderList } from "./codec.js";
-import { HostError } from "./errors.js";
+import { HostError, WasmTrapError } from "./errors.js";
 import type { Host } from "./host.js";
 import type { HttpContext } from "./http-context.js";
 import type { Plugin } from "./plugin.js";
@@ -49,28 +49,47 @@ export interface HttpStreamResult {
   logs: { level: string; message: string }[];
   /** The client's stream was reset (by the filter, or by Envoy for a local reply it could no longer send). */
   reset: boolean;
+  /** With `failStream`: the module trapped, and this is how (the stream ended as Envoy ends it). */
+  trap?: string;
 }
 
 type Outcome = "done" | "local" | "reset";
 type Phase = "request" | "response";
 
+export interface HttpStreamOptions {
+  /**
+   * A module that traps ends the stream as Envoy ends it instead of throwing: a 503 local reply with
+   * details `wasm_fail_stream` (a reset once the response headers were sent), no `on_log`, and `trap` in the
+   * result saying what happened (differential case probe-trap-request-headers).
+   */
+  failStream?: boolean;
+}
+
 /** Drives one request the way Envoy's HTTP filter chain calls a wasm filter. */
-export async function runHttpStream(plugin: Plugin, scenario: HttpScenario): Promise<HttpStreamResult> {
+export async function runHttpStream(plugin: Plugin, scenario: HttpScenario, options: HttpStreamOptions = {}): Promise<HttpStreamResult> {
   const host = plugin.vm.host;
   const logStart = host.logs.length;
   const ctx = plugin.newHttpContext();
   for (const [path, value] of Object.entries(scenario.properties ?? {})) ctx.properties.set(propertyKey(path), encodePropertyValue(value));
   for (const [cluster, handler] of Object.entries(scenario.callouts ?? {})) ctx.calloutHandlers.set(cluster, handler);
 
+  const logs = () => host.logs.slice(logStart).map(({ level, message }) => ({ level, message }));
   const requestInput = scenario.request ?? {};
-  let outcome = await drive(ctx, "request", { ...requestInput, headers: connectionManagerHeaders(requestInput.headers ?? [], host) });
-  // What reached the upstream whole. A request answered or reset before its end may have started upstream
-  // in Envoy (whether it did depends on how soon the upstream connection was up); the upstream then sees a
-  // reset request, which is not reported.
-  const request = outcome === "done" ? message(ctx.requestHeaders, ctx.forwardedRequestBody, ctx.requestTrailers) : null;
-  if (outcome === "done") outcome = await drive(ctx, "response", scenario.response ?? {});
-  // Envoy sends a local reply from the request path through the encoder filters: this filter sees it as a response.
-  else if (outcome === "local") outcome = await drive(ctx, "response", localReplyMessage(ctx));
+  let request: HttpMessage | null = null;
+  let outcome: Outcome;
+  try {
+    outcome = await drive(ctx, "request", { ...requestInput, headers: connectionManagerHeaders(requestInput.headers ?? [], host) });
+    // What reached the upstream whole. A request answered or reset before its end may have started upstream
+    // in Envoy (whether it did depends on how soon the upstream connection was up); the upstream then sees a
+    // reset request, which is not reported.
+    if (outcome === "done") request = message(ctx.requestHeaders, ctx.forwardedRequestBody, ctx.requestTrailers);
+    if (outcome === "done") outcome = await drive(ctx, "response", scenario.response ?? {});
+    // Envoy sends a local reply from the request path through the encoder filters: this filter sees it as a response.
+    else if (outcome === "local") outcome = await drive(ctx, "response", localReplyMessage(ctx));
+  } catch (error) {
+    if (!options.failStream || !(error instanceof WasmTrapError)) throw error;
+    return failedStream(ctx, request, logs(), error);
+  }
   const local = ctx.localResponse;
   // Once the response headers reached the client a local reply cannot be sent: Envoy resets the stream
   // (differential cases probe-local-response-body-after-headers, -trailers).
@@ -93,8 +112,20 @@ export async function runHttpStream(plugin: Plugin, scenario: HttpScenario): Pro
   ctx.onDone();
   ctx.onDelete();
   plugin.vm.cancelPending(ctx.id);
-  const logs = host.logs.slice(logStart).map(({ level, message }) => ({ level, message }));
-  return { request, response, localResponse, logs, reset: outcome === "reset" };
+  return { request, response, localResponse, logs: logs(), reset: outcome === "reset" };
+}
+
+/** Envoy's answer to a trap: the VM is failed, the stream gets a bare 503 (or a reset), no more callbacks. */
+function failedStream(ctx: HttpContext, request: HttpMessage | null, logs: HttpStreamResult["logs"], trap: WasmTrapError): HttpStreamResult {
+  const reset = ctx.responseHeadersSent;
+  return {
+    request,
+    response: reset ? message(ctx.responseHeaders, ctx.forwardedResponseBody, null) : message([[":status", "503"]], new Uint8Array(0), null),
+    localResponse: reset ? null : { status: 503, headers: [], body: "", details: "wasm_fail_stream" },
+    logs,
+    reset,
+    trap: trap.message,
+  };
 }
 
 /**

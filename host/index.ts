@@ -5,7 +5,7 @@ export { Plugin, type PluginOptions } from "./plugin.js";
 export { HttpContext } from "./http-context.js";
 export { TcpContext } from "./tcp-context.js";
 export type { LocalResponse } from "./context.js";
-export type { HttpScenario, HttpStreamResult, HttpMessage, LocalResponseResult } from "./http-stream.js";
+export type { HttpScenario, HttpStreamOptions, HttpStreamResult, HttpMessage, LocalResponseResult } from "./http-stream.js";
 export type { TcpScenario, TcpResult } from "./tcp-connection.js";
 export { CalloutRequest, GrpcCall, type CalloutAnswer, type CalloutFailure, type CalloutHandler, type HttpAnswer, type GrpcAnswer, type GrpcHandler } from "./callouts.js";
 export { HostError, WasmTrapError } from "./errors.js";

@@ -1,7 +1,7 @@
 import { Context } from "./context.js";
 import { toBytes, type Bytes, type HeaderList } from "./codec.js";
 import { HttpContext } from "./http-context.js";
-import { runHttpStream, type HttpScenario, type HttpStreamResult } from "./http-stream.js";
+import { runHttpStream, type HttpScenario, type HttpStreamOptions, type HttpStreamResult } from "./http-stream.js";
 import { TcpContext } from "./tcp-context.js";
 import { runTcpConnection, type TcpScenario, type TcpResult } from "./tcp-connection.js";
 import type { Vm } from "./vm.js";
@@ -81,8 +81,8 @@ export class Plugin extends Context {
     return new TcpContext(this.vm, this.vm.allocContextId(), this).create();
   }
 
-  httpStream(scenario: HttpScenario = {}): Promise<HttpStreamResult> {
-    return runHttpStream(this, scenario);
+  httpStream(scenario: HttpScenario = {}, options: HttpStreamOptions = {}): Promise<HttpStreamResult> {
+    return runHttpStream(this, scenario, options);
   }
 
   tcpConnection(scenario: TcpScenario = {}): Promise<TcpResult> {

@@ -78,8 +78,9 @@ export async function withEnvoy<T>(
     configuration: options.configuration,
     vmConfig: options.vmConfig,
   });
-  // Trace shows each host call (e.g. proxy_close_stream), which is how a TCP run tells the filter closed.
-  const envoy = await startEnvoy({ binary: options.binary, bootstrap, wasmLogLevel: peers.type === "NETWORK" ? "trace" : "info" });
+  // At trace, as in the emulator, the filter's every log line shows (and proxy_get_log_level says trace);
+  // Envoy's own trace of host calls is how a TCP run tells that the filter closed the connection.
+  const envoy = await startEnvoy({ binary: options.binary, bootstrap, wasmLogLevel: "trace" });
   try {
     return await body(envoy);
   } finally {

@@ -42,8 +42,12 @@ export async function run(file: string, options: RunOptions, io: Io): Promise<vo
     return;
   }
   const plugin = await startPlugin(bytes, scenario.vmConfig, configuration, options.rootId);
-  const result = await hostCall(() => plugin.httpStream(scenario));
+  const result = await hostCall(() => plugin.httpStream(scenario, { failStream: true }));
   io.stdout.write(options.json ? `${formatJson(result)}\n` : formatResult(result, io.stdout));
+  if (result.trap !== undefined) {
+    io.stderr.write(`error: the filter trapped: ${result.trap}\nhint: Envoy answers such a stream 503 (wasm_fail_stream), as shown, and marks the VM failed: later requests get 503 too unless the failure policy says otherwise\n`);
+    throw new ExitError(1);
+  }
   // Envoy refuses a callout to an unknown cluster without a word; here the scenario is what is missing.
   for (const cluster of new Set(plugin.vm.host.refusedCallouts)) {
     io.stderr.write(`note: the filter's callout to cluster "${cluster}" was refused: the scenario has no answer for it (callouts: { ${cluster}: { status: 200 } })\n`);
@@ -63,7 +67,7 @@ async function runInEnvoy(wasmPath: string, scenario: Scenario, configuration: s
     return;
   }
   const plugin = await startPlugin(await readFile(wasmPath), scenario.vmConfig, configuration, options.rootId);
-  const emulator = await hostCall(() => plugin.httpStream(scenario));
+  const emulator = await hostCall(() => plugin.httpStream(scenario, { failStream: true }));
   const { compareHttpResults } = await import("../envoy/compare.js");
   printComparison(compareHttpResults(scenario, emulator, envoy), emulator, envoy, options, io);
 }
