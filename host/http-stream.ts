@@ -101,7 +101,7 @@ export async function runHttpStream(plugin: Plugin, scenario: HttpScenario, opti
     // What was sent in place of the upstream's answer is what on_log reads.
     ctx.responseHeaders = reply.headers;
     ctx.responseTrailers = null;
-    response = message(reply.headers, local!.body, null);
+    response = message(reply.headers, toBytes(reply.body), null);
   } else if (outcome === "reset") {
     response = ctx.responseHeadersSent ? message(ctx.responseHeaders, ctx.forwardedResponseBody, null) : message([], new Uint8Array(0), null);
   } else response = message(ctx.responseHeaders, ctx.forwardedResponseBody, ctx.responseTrailers);
@@ -189,16 +189,31 @@ function endedBy(ctx: HttpContext, phase: Phase): Outcome | undefined {
 /**
  * The reply Envoy builds for `sendLocalReply` (Envoy's `Utility::sendLocalReply`): `:status`, then the
  * module's headers, then, for a body, `content-length` (set over the module's own) and `text/plain` when the
- * module gave no content type.
+ * module gave no content type. To a gRPC request it answers in gRPC's trailers-only form instead: status
+ * 200, `application/grpc`, `grpc-status` (the module's, or mapped from the HTTP status) and the body as a
+ * percent-encoded `grpc-message` (differential case sdk-http-grpc-local).
  */
 function localReplyMessage(ctx: HttpContext): HttpMessageInput & { headers: HeaderList } {
   const local = ctx.localResponse!;
+  const grpc = ctx.requestHeaders.some(([k, v]) => k === "content-type" && v.startsWith("application/grpc"));
+  if (grpc) {
+    const headers: HeaderList = [[":status", "200"], ...local.headers.filter(([k]) => !["content-type", "grpc-status", "grpc-message", "content-length"].includes(k))];
+    headers.push(["content-type", "application/grpc"], ["grpc-status", String(local.grpcStatus >= 0 ? local.grpcStatus : grpcStatusOf(local.status))]);
+    if (local.body.length > 0) headers.push(["grpc-message", encodeURIComponent(toText(local.body))]);
+    return { headers, body: new Uint8Array(0) };
+  }
   const headers: HeaderList = [[":status", String(local.status)], ...local.headers.filter(([k]) => k !== "content-length")];
   if (local.body.length > 0) {
     headers.push(["content-length", String(local.body.length)]);
     if (!headers.some(([k]) => k === "content-type")) headers.push(["content-type", "text/plain"]);
   }
   return { headers, body: local.body };
+}
+
+/** Envoy's `Grpc::Utility::httpToGrpcStatus`. */
+function grpcStatusOf(httpStatus: number): number {
+  const mapped: Record<number, number> = { 400: 13, 401: 16, 403: 7, 404: 12, 429: 14, 502: 14, 503: 14, 504: 14 };
+  return mapped[httpStatus] ?? 2;
 }
 
 /**
