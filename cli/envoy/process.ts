@@ -96,6 +96,19 @@ export class EnvoyProcess {
     return stats;
   }
 
+  /**
+   * Waits (up to 5 s) until every stat matching `filter` reads 0, e.g. the active connections of a
+   * listener: once Envoy has torn them down, every filter callback of theirs has run.
+   */
+  async untilZero(filter: string): Promise<void> {
+    const deadline = Date.now() + 5000;
+    while (Date.now() < deadline) {
+      const stats = await this.stats(filter);
+      if ([...stats.values()].every((v) => v === "0")) return;
+      await sleep(10);
+    }
+  }
+
   async admin(path: string, method = "GET"): Promise<string> {
     const response = await fetch(`${this.adminUrl}${path}`, { method });
     return response.text();

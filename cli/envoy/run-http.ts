@@ -43,7 +43,8 @@ export async function envoyHttpStream(options: EnvoyRunOptions, scenario: HttpSc
     return await withEnvoy(options, { type: "HTTP", upstreamPort: upstream.port, calloutClusters }, async (envoy) => {
       const from = envoy.lines.length;
       const client = await sendH2Request(envoy.listenerPort("listener_http"), toAnswer(scenario.request, []), options.timeoutMs ?? 30_000);
-      await streamsClosed(envoy);
+      // The client's connection gone: every callback of its stream has run.
+      await envoy.untilZero("^http\\.ingress_http\\.downstream_(cx|rq)_active$");
       const access = await accessLine(envoy);
       // A reset stream got no local reply, whatever details the filter gave its attempt.
       const local = access !== null && access.details !== "via_upstream" && !client.reset;
@@ -99,16 +100,6 @@ function calloutResponder(answer: CalloutAnswer): Responder {
   if ("failure" in answer) return () => (answer.failure === "reset" ? "reset" : "hang");
   const headers: HeaderList = answer.headers?.some(([n]) => n === ":status") ? answer.headers : [[":status", String(answer.status ?? 200)], ...(answer.headers ?? [])];
   return answerWith({ headers, body: Buffer.from(toBytes(answer.body)), trailers: answer.trailers ?? [] });
-}
-
-/** Waits until Envoy has torn the client's connection down: every filter callback of the stream has run. */
-async function streamsClosed(envoy: EnvoyProcess): Promise<void> {
-  const deadline = Date.now() + 5000;
-  while (Date.now() < deadline) {
-    const stats = await envoy.stats("^http\\.ingress_http\\.downstream_(cx|rq)_active$");
-    if ([...stats.values()].every((v) => v === "0")) return;
-    await sleep(10);
-  }
 }
 
 async function accessLine(envoy: EnvoyProcess): Promise<EnvoyStreamResult["envoy"]> {

@@ -1,5 +1,4 @@
 import { createConnection, createServer, type AddressInfo, type Socket } from "node:net";
-import { setTimeout as sleep } from "node:timers/promises";
 import type { TcpResult } from "../../host/index.js";
 import type { EnvoyProcess } from "./process.js";
 import { withEnvoy, type EnvoyRunOptions } from "./run-http.js";
@@ -30,7 +29,7 @@ export async function envoyTcpConnection(options: EnvoyRunOptions, scenario: Tcp
     return await withEnvoy(options, { type: "NETWORK", upstreamPort, calloutClusters: {} }, async (envoy) => {
       const from = envoy.lines.length;
       await tcpClient(envoy.listenerPort("listener_tcp"), scenario.downstream, atClient, atUpstream, options.timeoutMs ?? 30_000);
-      await connectionsClosed(envoy);
+      await envoy.untilZero("^listener\\.127\\.0\\.0\\.1_\\d+\\.downstream_cx_active$");
       return {
         upstream: Buffer.concat(atUpstream.chunks).toString("utf8"),
         downstream: Buffer.concat(atClient.chunks).toString("utf8"),
@@ -100,13 +99,4 @@ function tcpClient(port: number, chunks: string[], received: Receiver, atUpstrea
       resolve();
     });
   });
-}
-
-async function connectionsClosed(envoy: EnvoyProcess): Promise<void> {
-  const deadline = Date.now() + 5000;
-  while (Date.now() < deadline) {
-    const stats = await envoy.stats("^listener\\.127\\.0\\.0\\.1_\\d+\\.downstream_cx_active$");
-    if ([...stats.values()].every((v) => v === "0")) return;
-    await sleep(10);
-  }
 }
