@@ -15,9 +15,10 @@ before(async () => {
 test("adds x-hello: world to the response and leaves the request alone", async () => {
   const vm = await new Host().loadVm(wasm);
   const plugin = vm.startPlugin({});
-  const request = { headers: [[":method", "GET"], [":path", "/"], [":authority", "example.com"]] as [string, string][] };
+  const request = { headers: [[":method", "GET"], [":path", "/"], [":authority", "example.com"], [":scheme", "http"]] as [string, string][] };
   const r = await plugin.httpStream({ request, response: { headers: [[":status", "200"]], body: "hi" } });
-  assert.deepEqual(r.request?.headers, request.headers);
+  // Forwarded as sent, with what Envoy's connection manager adds to every request.
+  assert.deepEqual(r.request?.headers, [...request.headers, ["x-forwarded-proto", "http"], ["x-request-id", "00000000-0000-4000-8000-000000000001"]]);
   assert.deepEqual(r.response.headers, [[":status", "200"], ["x-hello", "world"]]);
   assert.equal(r.response.body, "hi");
 });
