@@ -1,6 +1,7 @@
 import { connect, constants, createServer, type ClientHttp2Stream, type Http2Server, type IncomingHttpHeaders, type ServerHttp2Stream } from "node:http2";
 import type { AddressInfo } from "node:net";
 import type { HeaderList } from "../../host/index.js";
+import { UsageError } from "../errors.js";
 
 /**
  * Loopback HTTP/2 (cleartext) peers around Envoy for `run --envoy`: HTTP/2 on both sides keeps header case,
@@ -85,7 +86,7 @@ export async function sendH2Request(port: number, request: Answer, timeoutMs: nu
   const session = connect(`http://127.0.0.1:${port}`);
   session.on("error", () => undefined);
   try {
-    return await new Promise<ClientResult>((resolve) => {
+    return await new Promise<ClientResult>((resolve, reject) => {
       const response: RecordedMessage = { headers: [], body: Buffer.alloc(0), trailers: [], complete: false };
       const chunks: Buffer[] = [];
             let finished = false;
@@ -97,8 +98,14 @@ export async function sendH2Request(port: number, request: Answer, timeoutMs: nu
         response.complete = !reset;
         resolve({ response, reset });
       };
+      let stream: ClientHttp2Stream;
+      try {
+        stream = writeMessage((headers, options) => session.request(headers, options), request);
+      } catch (error) {
+        // Node's HTTP/2 client refuses some requests outright (e.g. a repeated authorization header).
+        return reject(new UsageError(`the scenario's request cannot be sent over HTTP/2: ${(error as Error).message}`));
+      }
       const timer = setTimeout(() => finish(true), timeoutMs);
-      const stream: ClientHttp2Stream = writeMessage((headers, options) => session.request(headers, options), request);
       stream.on("response", (_h: IncomingHttpHeaders, _f: number, raw: string[]) => (response.headers = pairs(raw)));
       stream.on("trailers", (_t, _f, raw?: string[]) => (response.trailers = pairs(raw ?? [])));
       stream.on("data", (chunk: Buffer) => chunks.push(chunk));
