@@ -47,7 +47,7 @@ export async function envoyTcpConnection(options: EnvoyRunOptions, scenario: Tcp
  * holds data, after this long), and each side half-closes only after its data arrived: so Envoy reads every
  * chunk, and each end of stream, on its own, as the emulator delivers them.
  */
-const holdMs = 100;
+const holdMs = 500;
 
 /** Bytes a side has received so far, and a way to wait until more arrive. */
 class Receiver {
