@@ -19,3 +19,11 @@ function findPackageRoot(): string {
 
 export const packageRoot = findPackageRoot();
 export const packageVersion: string = JSON.parse(readFileSync(join(packageRoot, "package.json"), "utf8")).version;
+
+/**
+ * True when this CLI runs from a git checkout of this repository (its `.git` and its own tests beside
+ * package.json), false when it runs from an installed package (the tarball has neither).
+ */
+export function runsFromCheckout(root: string = packageRoot): boolean {
+  return existsSync(join(root, ".git")) && existsSync(join(root, "test")) && existsSync(join(root, "tsconfig.json"));
+}

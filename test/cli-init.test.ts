@@ -175,6 +175,19 @@ test("init refuses a non-empty directory, a file, and an unknown template", asyn
   assert.ok(!existsSync(join(tmp, "x")));
 });
 
+test("init --sdk <path> depends on that copy by an absolute file: path; a folder that is not as-proxy-wasm is refused", async () => {
+  const linked = await cli(["init", "with-sdk", "--sdk", packageRoot]);
+  assert.equal(linked.code, 0, linked.stderr);
+  const pkg = JSON.parse(await readFile(join(tmp, "with-sdk/package.json"), "utf8"));
+  assert.equal(pkg.devDependencies["as-proxy-wasm"], `file:${packageRoot}`);
+  assert.match(await readFile(join(tmp, "with-sdk/README.md"), "utf8"), /depends on as-proxy-wasm by a local `file:` path/);
+  await mkdir(join(tmp, "not-sdk"));
+  const refused = await cli(["init", "bad-sdk", "--sdk", "not-sdk"]);
+  assert.equal(refused.code, 2);
+  assert.match(refused.stderr, /^error: --sdk not-sdk: not a copy of as-proxy-wasm/m);
+  assert.ok(!existsSync(join(tmp, "bad-sdk")));
+});
+
 test("init into an existing empty directory works; --help lists the templates with an example", async () => {
   await mkdir(join(tmp, "empty"));
   assert.equal((await cli(["init", "empty"])).code, 0);

@@ -8,6 +8,10 @@ export function registerInit(program: Command, io: Io): void {
     .description("create a new filter project (source, tests, config schema, CI workflow) from a template")
     .argument("<dir>", "the new project's directory (must be empty or absent)")
     .addOption(new Option("-t, --template <name>", "what the filter does").choices(TEMPLATES).default(TEMPLATES[0]))
+    .option(
+      "--sdk <path>",
+      "depend on this local copy of as-proxy-wasm (a file: path) instead of the npm version range; the default from a git checkout of as-proxy-wasm",
+    )
     .addHelpText(
       "after",
       `

@@ -3,12 +3,14 @@ import { cp, mkdir, readdir, readFile, rename, stat, writeFile } from "node:fs/p
 import { basename, join, resolve } from "node:path";
 import { UsageError } from "../errors.js";
 import type { Io } from "../io.js";
-import { packageRoot } from "../package-root.js";
+import { packageRoot, packageVersion, runsFromCheckout } from "../package-root.js";
 import { displayPath } from "../compile/project.js";
 import { COMMON, TEMPLATES, templatesDir, type TemplateName } from "./templates.js";
 
 export interface InitOptions {
   template: TemplateName;
+  /** A local copy of as-proxy-wasm the project depends on by a `file:` path instead of the npm range. */
+  sdk?: string;
 }
 
 /** A template's `template.json`: what it does, and the flags `run` and `manifest` need for it. */
@@ -33,6 +35,7 @@ export async function init(dirArg: string, options: InitOptions, io: Io): Promis
   // An empty argument (an unset shell variable) would otherwise mean the working directory.
   if (!dirArg.trim()) throw new UsageError("init needs the new project's directory", "e.g. as-proxy-wasm init my-filter");
   const target = resolve(io.cwd, dirArg);
+  const sdkDependency = await sdkDependencyFor(options, io);
   await ensureEmptyDir(target, dirArg);
 
   const template = join(templatesDir, options.template);
@@ -44,8 +47,11 @@ export async function init(dirArg: string, options: InitOptions, io: Io): Promis
     runFlags: meta.runFlags,
     manifestFlags: meta.manifestFlags,
     about: (await readFile(join(template, "ABOUT.md"), "utf8")).trim(),
-    // An absolute file: path so `npm install` works with no published package.
-    sdkDependency: `file:${packageRoot}`,
+    sdkDependency,
+    sdkNote: sdkDependency.startsWith("file:")
+      ? "\n\nNote: `package.json` depends on as-proxy-wasm by a local `file:` path (`" + sdkDependency + "`), which exists only\n" +
+        "on this machine; point it at a published version (`npm install -D as-proxy-wasm@latest`) before running CI elsewhere."
+      : "",
     // A secret of the project's own where a template needs one (auth): no two projects share a default.
     randomToken: randomBytes(24).toString("base64url"),
   };
@@ -58,6 +64,29 @@ export async function init(dirArg: string, options: InitOptions, io: Io): Promis
   io.stdout.write(
     `Created ${where} from template ${options.template}.\n\nNext:\n  cd ${where}\n  npm install\n  npm run build\n  npm test\n`,
   );
+}
+
+/**
+ * What the project's package.json names as its as-proxy-wasm: the published range of this version
+ * (`^0.1.0`) when the CLI runs from an installed package; an absolute `file:` path when asked (`--sdk`) or
+ * when the CLI runs from a git checkout of this repository (whose version may not be published yet).
+ */
+async function sdkDependencyFor(options: InitOptions, io: Io): Promise<string> {
+  if (options.sdk !== undefined) {
+    const sdk = resolve(io.cwd, options.sdk);
+    const manifest = await readFile(join(sdk, "package.json"), "utf8").catch(() => undefined);
+    let name: unknown;
+    try {
+      name = manifest === undefined ? undefined : (JSON.parse(manifest) as { name?: unknown }).name;
+    } catch {
+      name = undefined;
+    }
+    if (name !== "as-proxy-wasm") {
+      throw new UsageError(`--sdk ${options.sdk}: not a copy of as-proxy-wasm (no package.json named as-proxy-wasm there)`);
+    }
+    return `file:${sdk}`;
+  }
+  return runsFromCheckout() ? `file:${packageRoot}` : `^${packageVersion}`;
 }
 
 async function ensureEmptyDir(target: string, dirArg: string): Promise<void> {
