@@ -160,6 +160,9 @@ test("references: registries, Docker Hub, tags, digests, layouts", () => {
   assert.deepEqual(parseLayoutReference("./out/image:1.0"), { dir: "./out/image", reference: "1.0" });
   assert.deepEqual(parseLayoutReference("/tmp/a:b/image"), { dir: "/tmp/a:b/image", reference: "latest" });
   assert.deepEqual(parseLayoutReference(`img@${digest}`), { dir: "img", reference: digest });
+  assert.deepEqual(parseLayoutReference(`/tmp/team@x/img:1`), { dir: "/tmp/team@x/img", reference: "1" });
+  // A malformed digest is refused, not taken as part of a directory name (it created `dir@sha256`).
+  for (const bad of ["dir@sha256:abc", "dir@latest", "out/img@"]) assert.throws(() => parseLayoutReference(bad), /invalid OCI layout reference .* is not a sha256 digest/, bad);
 });
 
 test("HTTPS by default; plain HTTP when asked or for loopback registries", () => {

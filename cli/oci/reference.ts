@@ -73,9 +73,16 @@ export interface LayoutReference {
 
 export function parseLayoutReference(raw: string): LayoutReference {
   const at = raw.lastIndexOf("@");
-  if (at > 0 && isDigest(raw.slice(at + 1))) return { dir: raw.slice(0, at), reference: raw.slice(at + 1) };
-  const colon = raw.lastIndexOf(":");
   const separator = Math.max(raw.lastIndexOf("/"), raw.lastIndexOf("\\"));
+  if (at > separator && at > 0) {
+    // An `@` in the last path segment is a digest: a malformed one is a mistake, not a directory name.
+    const digest = raw.slice(at + 1);
+    if (!isDigest(digest)) {
+      throw new UsageError(`invalid OCI layout reference "${raw}": "${digest}" is not a sha256 digest`, "write it as <dir>[:tag|@sha256:<64 hex digits>]");
+    }
+    return { dir: raw.slice(0, at), reference: digest };
+  }
+  const colon = raw.lastIndexOf(":");
   // A colon inside the path's last segment separates the tag; Windows drive letters ("C:") stay in the path.
   if (colon > separator && colon > 1) {
     const tag = raw.slice(colon + 1);
