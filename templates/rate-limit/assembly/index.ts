@@ -1,46 +1,119 @@
-// Rate limiting across workers: a token bucket in shared data (updated with compare-and-swap, since other
-// workers write it concurrently) refilled by a one-second timer.
-import { FilterHeadersStatus, Header, HttpContext, RootContext, WasmResult, getSharedData, registerRootContext, setSharedData } from "as-proxy-wasm";
-import { configInt } from "./config";
+// Rate limiting across workers: one token bucket in the proxy's shared data, which every VM with the same
+// vm_id (each Envoy worker thread, and a VM that restarts) reads and updates with compare-and-swap.
+//
+// The bucket is Envoy's local_ratelimit model with max_tokens = tokens_per_fill = the limit: it holds at most
+// `limit` tokens, and each full interval (a second or a minute) since its last fill fills it up again. The
+// fill is computed from the clock by whichever request comes first, never by a VM's timer or configuration,
+// so workers that start at different times, or a VM that restarts, do not reset it: the budget stays the
+// limit per interval over all workers.
+import {
+  FilterHeadersStatus, Header, HttpContext, LogLevel, RootContext, WasmResult, getCurrentTimeNanoseconds, getSharedData, log,
+  registerRootContext, setSharedData,
+} from "as-proxy-wasm";
 export * from "as-proxy-wasm/exports";
 
-const BUCKET = "rate-limit.tokens";
-const MAX_ATTEMPTS = 8;
+const BUCKET = "rate-limit.bucket";
+/** Bytes of a bucket: u64 start of the current interval (ns since the epoch), u32 tokens left, u32 unused. */
+const BUCKET_SIZE = 16;
+/** Compare-and-swap attempts before a request gives up (and is refused): other workers won every time. */
+const MAX_ATTEMPTS = 64;
+const SECOND: u64 = 1_000_000_000;
+const MAX_LIMIT: i64 = 1_000_000_000;
 
-function encode(tokens: u32): ArrayBuffer {
-  const buffer = new ArrayBuffer(4);
-  store<u32>(changetype<usize>(buffer), tokens);
+function encode(start: u64, tokens: u32): ArrayBuffer {
+  const buffer = new ArrayBuffer(BUCKET_SIZE);
+  store<u64>(changetype<usize>(buffer), start);
+  store<u32>(changetype<usize>(buffer), tokens, 8);
   return buffer;
 }
 
+/**
+ * The value of `"key":` in a flat JSON object when it is a positive integer (at most MAX_LIMIT); 0 when the
+ * key is present with any other value (0, negative, fraction, string…); -1 when the key is absent.
+ */
+function positiveInt(json: string, key: string): i64 {
+  const at = json.indexOf('"' + key + '"');
+  if (at < 0) return -1;
+  let i = at + key.length + 2;
+  while (i < json.length && json.charCodeAt(i) <= 0x20) i++;
+  if (i >= json.length || json.charCodeAt(i) != 0x3a /* : */) return 0;
+  i++;
+  while (i < json.length && json.charCodeAt(i) <= 0x20) i++;
+  let value: i64 = 0;
+  let digits = 0;
+  for (; i < json.length; i++) {
+    const c = json.charCodeAt(i);
+    if (c < 0x30 || c > 0x39) break;
+    value = value * 10 + (c - 0x30);
+    digits++;
+    if (value > MAX_LIMIT) return 0;
+  }
+  // The number must end there: "2.5", "1e3" and "10x" are not positive integers.
+  if (i < json.length) {
+    const c = json.charCodeAt(i);
+    if (!(c <= 0x20 || c == 0x2c /* , */ || c == 0x7d /* } */)) return 0;
+  }
+  return digits > 0 && value > 0 ? value : 0;
+}
+
 class RateLimitRoot extends RootContext {
-  limit: u32 = 100;
+  limit: u32 = 0;
+  /** The fill interval in ns: a second or a minute. */
+  interval: u64 = SECOND;
+  /** Set by take(): ns until the bucket fills again. */
+  untilFill: u64 = 0;
 
   onConfigure(configurationSize: usize): bool {
-    this.limit = <u32>configInt(this.getPluginConfigurationString(), "requestsPerSecond", this.limit);
-    this.refill();
-    this.setTickPeriod(1000);
+    const json = this.getPluginConfigurationString();
+    const perSecond = positiveInt(json, "requestsPerSecond");
+    const perMinute = positiveInt(json, "requestsPerMinute");
+    if (perSecond == 0 || perMinute == 0 || (perSecond < 0) == (perMinute < 0)) {
+      log(
+        LogLevel.Critical,
+        'rate-limit: configuration refused: it needs exactly one of "requestsPerSecond" or "requestsPerMinute", a positive integer, e.g. {"requestsPerSecond": 100}',
+      );
+      return false;
+    }
+    this.limit = <u32>(perSecond > 0 ? perSecond : perMinute);
+    this.interval = perSecond > 0 ? SECOND : 60 * SECOND;
+    // A full bucket for the first VM only: another worker, a VM that restarts or a reconfiguration finds
+    // the bucket there and leaves it as it is (a later worker resetting it multiplied the budget).
+    if (getSharedData(BUCKET) == null) setSharedData(BUCKET, encode(getCurrentTimeNanoseconds(), this.limit));
     return true;
   }
 
-  onTick(): void {
-    this.refill();
-  }
-
-  refill(): void {
-    setSharedData(BUCKET, encode(this.limit));
-  }
-
-  /** Takes one token; false when the bucket is empty. Retries when another worker updated it meanwhile. */
-  take(): bool {
+  /**
+   * Takes one token: the tokens left after it, or -1 when the bucket is empty (or other workers won the
+   * compare-and-swap MAX_ATTEMPTS times in a row). Sets `untilFill`.
+   */
+  take(): i64 {
+    const now = getCurrentTimeNanoseconds();
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const current = getSharedData(BUCKET);
-      if (current == null || current.value.byteLength < 4) return true; // no bucket yet: fail open
-      const tokens = load<u32>(changetype<usize>(current.value));
-      if (tokens == 0) return false;
-      if (setSharedData(BUCKET, encode(tokens - 1), current.cas) == WasmResult.Ok) return true;
+      if (current == null || current.value.byteLength < BUCKET_SIZE) {
+        // No bucket (shared data written by something else?): start a full one, then take from it.
+        setSharedData(BUCKET, encode(now, this.limit), current == null ? 0 : current.cas);
+        continue;
+      }
+      const bucket = changetype<usize>(current.value);
+      let start = load<u64>(bucket);
+      let tokens = min(load<u32>(bucket, 8), this.limit); // a lower limit configured since applies at once
+      if (now < start) {
+        // The wall clock went back: the current interval starts now (written even when no token is left,
+        // else the bucket would wait for the old time to come again).
+        start = now;
+        if (tokens == 0) setSharedData(BUCKET, encode(start, 0), current.cas);
+      } else if (now - start >= this.interval) {
+        start += (now - start) / this.interval * this.interval;
+        tokens = this.limit;
+      }
+      this.untilFill = start + this.interval - now;
+      if (tokens == 0) return -1;
+      if (setSharedData(BUCKET, encode(start, tokens - 1), current.cas) == WasmResult.Ok) return tokens - 1;
+      // CAS_MISMATCH: another worker updated the bucket since we read it; read it again.
     }
-    return false;
+    log(LogLevel.Warn, "rate-limit: the shared bucket kept changing under this request; refused it");
+    return -1;
   }
 
   createHttpContext(contextId: u32): HttpContext | null {
@@ -49,10 +122,29 @@ class RateLimitRoot extends RootContext {
 }
 
 class RateLimit extends HttpContext {
+  remaining: i64 = -1;
+
   onRequestHeaders(numHeaders: u32, endOfStream: bool): FilterHeadersStatus {
-    if (changetype<RateLimitRoot>(this.root).take()) return FilterHeadersStatus.Continue;
-    this.sendLocalResponse(429, "too many requests\n", [new Header("retry-after", "1")], "rate_limited");
+    const root = changetype<RateLimitRoot>(this.root);
+    this.remaining = root.take();
+    if (this.remaining >= 0) return FilterHeadersStatus.Continue;
+    const retryAfter = max<u64>(1, (root.untilFill + SECOND - 1) / SECOND);
+    this.sendLocalResponse(
+      429,
+      "too many requests\n",
+      [new Header("retry-after", retryAfter.toString()), new Header("x-ratelimit-limit", root.limit.toString()), new Header("x-ratelimit-remaining", "0")],
+      "rate_limited",
+    );
     return FilterHeadersStatus.StopIteration;
+  }
+
+  onResponseHeaders(numHeaders: u32, endOfStream: bool): FilterHeadersStatus {
+    // An allowed request's answer says what is left of the budget (the 429 carries its own).
+    if (this.remaining >= 0) {
+      this.responseHeaders.replace("x-ratelimit-limit", changetype<RateLimitRoot>(this.root).limit.toString());
+      this.responseHeaders.replace("x-ratelimit-remaining", this.remaining.toString());
+    }
+    return FilterHeadersStatus.Continue;
   }
 }
 
