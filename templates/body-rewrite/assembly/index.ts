@@ -1,17 +1,36 @@
-// Rewrites text in response bodies: buffers a text response to its end, replaces `from` with `to`.
-import { FilterDataStatus, FilterHeadersStatus, HttpContext, RootContext, registerRootContext } from "as-proxy-wasm";
-import { configString } from "./config";
+// Rewrites text in response bodies: holds a text response to its end, replaces every `from` with `to`.
+//
+// Only what can be held and rewritten safely is: a response that is compressed (any content-encoding but
+// identity), a stream (server-sent events and the like), a body over `maxBodyBytes`, the answer to a HEAD
+// request and a 204 or 304 pass through exactly as they came. The replacement works on the bytes (the UTF-8
+// of `from` and `to`), so a body that is not valid UTF-8 keeps every other byte as it was.
+import { FilterDataStatus, FilterHeadersStatus, HttpContext, LogLevel, RootContext, log, registerRootContext } from "as-proxy-wasm";
+import { configInt, configString } from "./config";
 export * from "as-proxy-wasm/exports";
 
+/**
+ * Bodies up to this size are held and rewritten; larger ones pass unchanged. Half of Envoy's default buffer
+ * limit (1 MiB, per_connection_buffer_limit_bytes): Envoy resets a response whose held body passes that
+ * limit, and the next chunk arrives on top of what is held.
+ */
+const DEFAULT_MAX_BODY_BYTES: i64 = 512 * 1024;
+
 class RewriteRoot extends RootContext {
-  from: string = "http://";
-  to: string = "https://";
+  from: ArrayBuffer = new ArrayBuffer(0);
+  to: ArrayBuffer = new ArrayBuffer(0);
+  maxBodyBytes: i64 = DEFAULT_MAX_BODY_BYTES;
 
   onConfigure(configurationSize: usize): bool {
     const json = this.getPluginConfigurationString();
-    this.from = configString(json, "from", this.from);
-    this.to = configString(json, "to", this.to);
-    return this.from.length > 0;
+    const from = configString(json, "from", "http://");
+    this.maxBodyBytes = configInt(json, "maxBodyBytes", DEFAULT_MAX_BODY_BYTES);
+    if (from.length == 0 || this.maxBodyBytes <= 0) {
+      log(LogLevel.Critical, 'body-rewrite: configuration refused: "from" must not be empty and "maxBodyBytes" must be a positive integer');
+      return false;
+    }
+    this.from = String.UTF8.encode(from);
+    this.to = String.UTF8.encode(configString(json, "to", "https://"));
+    return true;
   }
 
   createHttpContext(contextId: u32): HttpContext | null {
@@ -19,27 +38,105 @@ class RewriteRoot extends RootContext {
   }
 }
 
-function isText(contentType: string | null): bool {
+/** The media type of a content-type value: lowercase, without parameters. */
+function mediaType(contentType: string): string {
+  const semicolon = contentType.indexOf(";");
+  return (semicolon < 0 ? contentType : contentType.substring(0, semicolon)).trim().toLowerCase();
+}
+
+/** Text worth rewriting, and not a stream of events that a client reads as it comes. */
+function isRewritable(contentType: string | null): bool {
   if (contentType == null) return false;
-  return contentType.startsWith("text/") || contentType.includes("json") || contentType.includes("xml") || contentType.includes("javascript");
+  const type = mediaType(contentType);
+  if (type == "text/event-stream" || type.includes("ndjson") || type.includes("stream") || type.includes("json-seq") || type.includes("jsonl")) return false;
+  return type.startsWith("text/") || type.includes("json") || type.includes("xml") || type.includes("javascript");
+}
+
+/** The body with every `from` replaced by `to`, or null when `from` does not occur. */
+function replaceAll(body: ArrayBuffer, from: ArrayBuffer, to: ArrayBuffer): ArrayBuffer | null {
+  const size = body.byteLength;
+  const fromSize = from.byteLength;
+  const b = changetype<usize>(body);
+  const f = changetype<usize>(from);
+  const first = load<u8>(f);
+  // Positions of the matches, left to right, not overlapping.
+  const matches = new Array<i32>();
+  let i = 0;
+  while (i + fromSize <= size) {
+    if (load<u8>(b + i) == first && memory.compare(b + i, f, fromSize) == 0) {
+      matches.push(i);
+      i += fromSize;
+    } else {
+      i++;
+    }
+  }
+  if (matches.length == 0) return null;
+  const toSize = to.byteLength;
+  const out = new ArrayBuffer(size + matches.length * (toSize - fromSize));
+  const o = changetype<usize>(out);
+  let read = 0;
+  let written = 0;
+  for (let m = 0; m < matches.length; m++) {
+    const at = unchecked(matches[m]);
+    memory.copy(o + written, b + read, at - read);
+    written += at - read;
+    memory.copy(o + written, changetype<usize>(to), toSize);
+    written += toSize;
+    read = at + fromSize;
+  }
+  memory.copy(o + written, b + read, size - read);
+  return out;
 }
 
 class Rewrite extends HttpContext {
+  head: bool = false;
   rewrite: bool = false;
 
+  onRequestHeaders(numHeaders: u32, endOfStream: bool): FilterHeadersStatus {
+    this.head = this.requestHeaders.get(":method") == "HEAD";
+    return FilterHeadersStatus.Continue;
+  }
+
   onResponseHeaders(numHeaders: u32, endOfStream: bool): FilterHeadersStatus {
-    this.rewrite = !endOfStream && isText(this.responseHeaders.get("content-type"));
+    this.rewrite = !endOfStream && !this.head && this.rewritable();
     // The length changes with the body; without the header Envoy sends the new body chunked.
     if (this.rewrite) this.responseHeaders.remove("content-length");
     return FilterHeadersStatus.Continue;
   }
 
+  /** Whether the response has a body this filter may hold and rewrite. */
+  rewritable(): bool {
+    const status = this.responseHeaders.get(":status");
+    if (status == "204" || status == "304") return false;
+    // Compressed bytes are no text: decoding them would destroy the body.
+    const encoding = this.responseHeaders.get("content-encoding");
+    if (encoding != null && encoding.trim().toLowerCase() != "identity" && encoding.trim().length > 0) return false;
+    if (!isRewritable(this.responseHeaders.get("content-type"))) return false;
+    // A body announced over the cap is not held at all (and keeps its content-length).
+    const length = this.responseHeaders.get("content-length");
+    if (length != null) {
+      const root = changetype<RewriteRoot>(this.root);
+      const size = configInt('{"l":' + length.trim() + "}", "l", -1);
+      if (size < 0 || size > root.maxBodyBytes) return false;
+    }
+    return true;
+  }
+
   onResponseBody(bodySize: usize, endOfStream: bool): FilterDataStatus {
     if (!this.rewrite) return FilterDataStatus.Continue;
+    const root = changetype<RewriteRoot>(this.root);
+    if (<i64>bodySize > root.maxBodyBytes) {
+      // Over the cap (a body without content-length): pass what is held and the rest unchanged.
+      this.rewrite = false;
+      return FilterDataStatus.Continue;
+    }
     // Hold every chunk until the last, so a match split across chunks is still found.
     if (!endOfStream) return FilterDataStatus.StopIterationAndBuffer;
-    const root = changetype<RewriteRoot>(this.root);
-    this.responseBody.setText(this.responseBody.getText().replaceAll(root.from, root.to));
+    const body = this.responseBody.get();
+    if (body != null) {
+      const rewritten = replaceAll(body, root.from, root.to);
+      if (rewritten != null) this.responseBody.set(rewritten);
+    }
     return FilterDataStatus.Continue;
   }
 }
