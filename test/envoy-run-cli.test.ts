@@ -5,11 +5,9 @@ import assert from "node:assert/strict";
 import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { runCli } from "../cli/index.js";
-import { memoryIo } from "../cli/io.js";
 import { packageRoot } from "../cli/package-root.js";
 import { envoyForTests } from "./helpers/envoy.js";
-import { filterModule } from "./helpers/filters.js";
+import { cli as runIn, filterModule } from "./helpers/filters.js";
 
 const envoy = envoyForTests();
 let dir: string;
@@ -27,11 +25,8 @@ before(async () => {
 });
 test.after(() => rm(dir, { recursive: true, force: true }));
 
-async function cli(args: string[], cwd: string, env: NodeJS.ProcessEnv = { ENVOY_BIN: envoy.binary }) {
-  const { io, stdout, stderr } = memoryIo({ cwd, env });
-  const code = await runCli(args, io);
-  return { code, stdout: stdout(), stderr: stderr() };
-}
+/** The CLI in `cwd`, finding Envoy as a user who set ENVOY_BIN would. */
+const cli = (args: string[], cwd: string, env: NodeJS.ProcessEnv = { ENVOY_BIN: envoy.binary }) => runIn(args, cwd, env);
 
 test("run --envoy: the default scenario through a real Envoy, shown like the emulator's run", { skip: envoy.skip }, async () => {
   const { code, stdout, stderr } = await cli(["run", "build/plugin.wasm", "--envoy", "--config", "@config.example.json"], project);

@@ -6,44 +6,27 @@
  * writes for it. No assertion depends on timing: the rate limit counts a burst inside a one-minute budget, and
  * the event stream is held open by the upstream until the client has its first event.
  */
-import { after, before, describe, test } from "node:test";
+import { before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdir, mkdtemp, readFile, rm, symlink } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { parse as parseYaml } from "yaml";
-import { runCli } from "../cli/index.js";
-import { memoryIo } from "../cli/io.js";
-import { packageRoot } from "../cli/package-root.js";
 import { envoyForTests, startEnvoy, validateEnvoyConfig, type EnvoyProcess } from "./helpers/envoy.js";
 import { header, send, startHttpUpstream, type HttpUpstream } from "./helpers/envoy-upstream.js";
+import { cli, filterModule, templateProject } from "./helpers/filters.js";
 
 const envoy = envoyForTests();
 const skip = envoy.skip;
-const work = await mkdtemp(join(tmpdir(), "envoy-templates-hostile-"));
-after(() => rm(work, { recursive: true, force: true }));
 const projects = new Map<string, string>();
-
-async function cli(args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  const { io, stdout, stderr } = memoryIo({ cwd });
-  const code = await runCli(args, io);
-  return { code, stdout: stdout(), stderr: stderr() };
-}
 
 before(async () => {
   if (skip) return;
   for (const template of ["rate-limit", "body-rewrite"]) {
-    const init = await cli(["init", template, "--template", template], work);
-    assert.equal(init.code, 0, init.stderr);
-    const project = join(work, template);
-    await mkdir(join(project, "node_modules"));
-    await symlink(packageRoot, join(project, "node_modules", "as-proxy-wasm"));
-    const built = await cli(["build", project, "--quiet"], work);
-    assert.equal(built.code, 0, `build ${template}: ${built.stderr}`);
-    projects.set(template, project);
+    await filterModule(`template/${template}`);
+    projects.set(template, await templateProject(template));
   }
 });
 

@@ -9,17 +9,15 @@
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdir, mkdtemp, readFile, rm, symlink } from "node:fs/promises";
+import { copyFile, mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { parse as parseYaml } from "yaml";
-import { runCli } from "../cli/index.js";
-import { memoryIo } from "../cli/io.js";
-import { packageRoot } from "../cli/package-root.js";
 import { TEMPLATES } from "../cli/init/templates.js";
 import { EnvoyStartError } from "../cli/envoy/process.js";
 import { envoyForTests, startEnvoy, validateEnvoyConfig, type EnvoyProcess } from "./helpers/envoy.js";
+import { cli, filterModule, templateProject } from "./helpers/filters.js";
 import {
   closedPort, header, send, startHttpUpstream, startTcpUpstream, tcpConnect, type Answer, type ClientResponse, type HttpUpstream,
 } from "./helpers/envoy-upstream.js";
@@ -33,29 +31,16 @@ after(() => rm(work, { recursive: true, force: true }));
 const projects = new Map<string, string>();
 const covered = ["add-header", "auth", "rate-limit", "http-callout", "body-rewrite", "tcp"];
 
-async function cli(args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  const { io, stdout, stderr } = memoryIo({ cwd });
-  const code = await runCli(args, io);
-  return { code, stdout: stdout(), stderr: stderr() };
-}
-
 before(async () => {
   if (skip) return;
   for (const template of TEMPLATES) {
-    const init = await cli(["init", template, "--template", template], work);
-    assert.equal(init.code, 0, init.stderr);
-    const project = join(work, template);
-    // Stands in for `npm install`: the project's dependency is this repository.
-    await mkdir(join(project, "node_modules"));
-    await symlink(packageRoot, join(project, "node_modules", "as-proxy-wasm"));
-    const built = await cli(["build", project, "--quiet"], work);
-    assert.equal(built.code, 0, `build ${template}: ${built.stderr}`);
-    projects.set(template, project);
+    await filterModule(`template/${template}`);
+    projects.set(template, await templateProject(template));
   }
   // The example lives in the repository: its module goes to a project-like folder here, not beside its source.
   const example = join(work, "example-add-header");
-  const built = await cli(["build", join(packageRoot, "examples", "add-header"), "--quiet", "-o", join(example, "build", "plugin.wasm")], work);
-  assert.equal(built.code, 0, `build examples/add-header: ${built.stderr}`);
+  await mkdir(join(example, "build"), { recursive: true });
+  await copyFile(await filterModule("example/add-header"), join(example, "build", "plugin.wasm"));
   projects.set("example/add-header", example);
 });
 

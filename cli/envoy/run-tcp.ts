@@ -1,6 +1,5 @@
 import { createConnection, createServer, type AddressInfo, type Socket } from "node:net";
 import type { TcpResult } from "../../host/index.js";
-import type { EnvoyProcess } from "./process.js";
 import { withEnvoy, type EnvoyRunOptions } from "./run-http.js";
 
 export interface TcpRunInput {

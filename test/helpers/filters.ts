@@ -1,7 +1,7 @@
 /**
  * Real filter modules for the Envoy suites, built once per process: the SDK's test fixtures
  * (`test/fixtures/sdk/<name>/index.ts`), and the `init` templates built as a user's project would be
- * (`init`, the SDK linked in as `node_modules/as-proxy-wasm`, `build`).
+ * (`init`, the SDK linked in as `node_modules/as-proxy-wasm`, `build` to the project's build/plugin.wasm).
  */
 import { rmSync } from "node:fs";
 import { mkdir, mkdtemp, symlink, writeFile } from "node:fs/promises";
@@ -50,17 +50,25 @@ async function build(spec: string): Promise<string> {
     await writeFile(path, bytes);
     return path;
   }
+  // A template builds where its project expects the module; the example, kept in the repository, elsewhere.
   const project = kind === "template" ? await initTemplate(name) : join(packageRoot, "examples", name);
-  const { io, stderr } = memoryIo({ cwd: project });
-  const output = join(await work(), `${kind}-${name}.wasm`);
-  if ((await runCli(["build", project, "--quiet", "-o", output], io)) !== 0) throw new Error(`building ${spec} failed:\n${stderr()}`);
+  const output = kind === "template" ? join(project, "build", "plugin.wasm") : join(await work(), `${kind}-${name}.wasm`);
+  const built = await cli(["build", project, "--quiet", "-o", output], project);
+  if (built.code !== 0) throw new Error(`building ${spec} failed:\n${built.stderr}`);
   return output;
+}
+
+/** Runs the CLI in-process in `cwd`, as a user would in a shell there. */
+export async function cli(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  const { io, stdout, stderr } = memoryIo({ cwd, env });
+  const code = await runCli(args, io);
+  return { code, stdout: stdout(), stderr: stderr() };
 }
 
 async function initTemplate(name: string): Promise<string> {
   const dir = await work();
-  const { io, stderr } = memoryIo({ cwd: dir });
-  if ((await runCli(["init", name, "--template", name], io)) !== 0) throw new Error(`init --template ${name} failed:\n${stderr()}`);
+  const init = await cli(["init", name, "--template", name], dir);
+  if (init.code !== 0) throw new Error(`init --template ${name} failed:\n${init.stderr}`);
   await mkdir(join(dir, name, "node_modules"), { recursive: true });
   await symlink(packageRoot, join(dir, name, "node_modules", "as-proxy-wasm"));
   return join(dir, name);
