@@ -14,7 +14,7 @@ import type { AddressInfo, Socket } from "node:net";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { parse as parseYaml } from "yaml";
-import { envoyForTests, startEnvoy, validateEnvoyConfig, type EnvoyProcess } from "./helpers/envoy.js";
+import { envoyForTests, withValidatedEnvoy, type EnvoyProcess } from "./helpers/envoy.js";
 import { header, send, startHttpUpstream, type HttpUpstream } from "./helpers/envoy-upstream.js";
 import { cli, filterModule, templateProject } from "./helpers/filters.js";
 
@@ -40,19 +40,8 @@ async function bootstrapFor(name: string, upstream: number, config: string): Pro
   return parseYaml(await readFile(join(project, "envoy-hostile.yaml"), "utf8")) as Record<string, unknown>;
 }
 
-async function withEnvoy(bootstrap: Record<string, unknown>, concurrency: number, body: (proxy: EnvoyProcess) => Promise<void>): Promise<void> {
-  const validation = await validateEnvoyConfig(envoy.binary!, bootstrap);
-  assert.ok(validation.ok, `envoy --mode validate refused the bootstrap:\n${validation.problems.join("\n")}`);
-  const proxy = await startEnvoy({ binary: envoy.binary!, bootstrap, concurrency });
-  try {
-    await body(proxy);
-  } catch (error) {
-    if (error instanceof Error && proxy.problems().length) error.message += `\n(envoy problems: ${proxy.problems().slice(-5).join(" | ")})`;
-    throw error;
-  } finally {
-    await proxy.stop();
-  }
-}
+const withEnvoy = (bootstrap: Record<string, unknown>, concurrency: number, body: (proxy: EnvoyProcess) => Promise<void>) =>
+  withValidatedEnvoy(envoy.binary!, bootstrap, body, concurrency);
 
 describe("rate-limit template, two workers", { skip }, () => {
   test("a burst over many connections on both workers gets exactly the limit, each token once", async () => {

@@ -16,7 +16,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { parse as parseYaml } from "yaml";
 import { TEMPLATES } from "../cli/init/templates.js";
 import { EnvoyStartError } from "../cli/envoy/process.js";
-import { envoyForTests, startEnvoy, validateEnvoyConfig, type EnvoyProcess } from "./helpers/envoy.js";
+import { envoyForTests, startEnvoy, validateEnvoyConfig, withValidatedEnvoy, type EnvoyProcess } from "./helpers/envoy.js";
 import { cli, filterModule, templateProject } from "./helpers/filters.js";
 import {
   closedPort, header, send, startHttpUpstream, startTcpUpstream, tcpConnect, type Answer, type ClientResponse, type HttpUpstream,
@@ -73,20 +73,7 @@ function wasmFilter(bootstrap: Bootstrap): Filter {
 }
 
 /** Checks the bootstrap with `envoy --mode validate`, then runs `body` against an Envoy started on it. */
-async function withEnvoy(bootstrap: Bootstrap, body: (proxy: EnvoyProcess) => Promise<void>): Promise<void> {
-  const validation = await validateEnvoyConfig(envoy.binary!, bootstrap);
-  assert.ok(validation.ok, `envoy --mode validate refused the bootstrap:\n${validation.problems.join("\n")}`);
-  const proxy = await startEnvoy({ binary: envoy.binary!, bootstrap });
-  try {
-    await body(proxy);
-  } catch (error) {
-    // Envoy's own complaints help more than a bare assertion.
-    if (error instanceof Error && proxy.problems().length) error.message += `\n(envoy problems: ${proxy.problems().slice(-5).join(" | ")})`;
-    throw error;
-  } finally {
-    await proxy.stop();
-  }
-}
+const withEnvoy = (bootstrap: Bootstrap, body: (proxy: EnvoyProcess) => Promise<void>) => withValidatedEnvoy(envoy.binary!, bootstrap, body);
 
 /** Runs `body` with an HTTP upstream, closed afterwards whatever happens. */
 async function withUpstream(answer: HttpUpstream["answer"] | undefined, body: (upstream: HttpUpstream) => Promise<void>): Promise<void> {
