@@ -1,6 +1,6 @@
 /** HTTP callouts and gRPC calls/streams made by a module, and the answers a test gives them. */
 
-import type { Bytes, HeaderList } from "./codec.js";
+import { lowercaseNames, type Bytes, type HeaderList } from "./codec.js";
 
 export interface HttpAnswer {
   /** Becomes the `:status` header when `headers` has none (default 200). */
@@ -27,6 +27,13 @@ export const envoyFailureAnswer: Record<CalloutFailure["failure"], HttpAnswer> =
 
 function localReply(status: number, body: string): HttpAnswer {
   return { headers: [[":status", String(status)], ["content-length", String(body.length)], ["content-type", "text/plain"]], body };
+}
+
+/** An answer's headers as the module (or a client) gets them: names lowercased, `:status` from `status` (default 200) when absent. */
+export function answerHeaders(answer: HttpAnswer): HeaderList {
+  const headers = lowercaseNames(answer.headers);
+  if (!headers.some(([k]) => k === ":status")) headers.unshift([":status", String(answer.status ?? 200)]);
+  return headers;
 }
 
 export function isFailure(answer: CalloutAnswer): answer is CalloutFailure {

@@ -82,10 +82,13 @@ export async function runHttpStream(plugin: Plugin, scenario: HttpScenario, opti
     // What reached the upstream whole. A request answered or reset before its end may have started upstream
     // in Envoy (whether it did depends on how soon the upstream connection was up); the upstream then sees a
     // reset request, which is not reported.
-    if (outcome === "done") request = message(ctx.requestHeaders, ctx.forwardedRequestBody, ctx.requestTrailers);
-    if (outcome === "done") outcome = await drive(ctx, "response", scenario.response ?? {});
-    // Envoy sends a local reply from the request path through the encoder filters: this filter sees it as a response.
-    else if (outcome === "local") outcome = await drive(ctx, "response", localReplyMessage(ctx));
+    if (outcome === "done") {
+      request = message(ctx.requestHeaders, ctx.forwardedRequestBody, ctx.requestTrailers);
+      outcome = await drive(ctx, "response", scenario.response ?? {});
+    } else if (outcome === "local") {
+      // Envoy sends a local reply from the request path through the encoder filters: this filter sees it as a response.
+      outcome = await drive(ctx, "response", localReplyMessage(ctx));
+    }
   } catch (error) {
     if (!options.failStream || !(error instanceof WasmTrapError)) throw error;
     return failedStream(ctx, request, logs(), error);

@@ -1,5 +1,5 @@
 import { ABI_VERSIONS, CALLBACKS, ENV_FUNCTIONS, Status, WASI_FUNCTIONS, abiVersionExport, hostFunctionsFor, type AbiVersion, type CallbackName, type FunctionSpec } from "./abi.js";
-import { CalloutRequest, GrpcCall, envoyFailureAnswer, isFailure, type CalloutAnswer, type CalloutHandler, type GrpcDelivery, type GrpcHandler } from "./callouts.js";
+import { CalloutRequest, GrpcCall, answerHeaders, envoyFailureAnswer, isFailure, type CalloutAnswer, type CalloutHandler, type GrpcDelivery, type GrpcHandler } from "./callouts.js";
 import { lowercaseNames, toBytes, type Bytes, type HeaderList } from "./codec.js";
 import type { Context } from "./context.js";
 import { envImports } from "./env-imports.js";
@@ -285,8 +285,7 @@ export class Vm {
   private deliverHttpAnswer(root: Plugin, request: CalloutRequest, answer: CalloutAnswer): void {
     if (root.deleted || this.failed) return;
     if (isFailure(answer)) answer = envoyFailureAnswer[answer.failure];
-    const headers = lowercaseNames(answer.headers);
-    if (!headers.some(([k]) => k === ":status")) headers.unshift([":status", String(answer.status ?? 200)]);
+    const headers = answerHeaders(answer);
     const body = toBytes(answer.body);
     const trailers = lowercaseNames(answer.trailers);
     root.status = { code: Status.Ok, message: "" };

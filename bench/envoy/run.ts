@@ -6,7 +6,7 @@
 // A, B, C) so they share the machine's noise. Flags: `--quick` (1 s warm-up, one 1 s round), `--json`,
 // `--connections N` (default 8), `--rounds N` (default 3), `--seconds N` (per round, default 5), `--warmup N`
 // (default 3). Never fails on a time; a missing Envoy, wrk or Go skips rows with a note (exit 0).
-import { execFile, type ChildProcess } from "node:child_process";
+import { execFile } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { cpus } from "node:os";
 import { promisify } from "node:util";
@@ -243,8 +243,7 @@ function targets(rows: Row[]): string {
 const ticksPerSecond = 100; // Linux's USER_HZ, what /proc/<pid>/stat counts in
 
 function pidOf(envoy: EnvoyProcess): number {
-  // The harness keeps its child private; the bench needs only its pid, to read /proc.
-  return (envoy as unknown as { child: ChildProcess }).child.pid!;
+  return envoy.pid!;
 }
 
 /** utime + stime of the Envoy process, in clock ticks. */

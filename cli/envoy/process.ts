@@ -63,6 +63,11 @@ export class EnvoyProcess {
     );
   }
 
+  /** The Envoy process's id (for /proc readings). */
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
   /** The port a listener bound (by its name in the bootstrap). */
   listenerPort(name: string): number {
     const port = this.listeners.get(name);

@@ -1,5 +1,6 @@
 import { basename } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { answerHeaders } from "../../host/callouts.js";
 import { toBytes } from "../../host/codec.js";
 import type { CalloutAnswer, HeaderList, HttpMessage, HttpScenario, HttpStreamResult } from "../../host/index.js";
 import { startH2Server, sendH2Request, type Answer, type LoopbackServer, type RecordedMessage, type Responder } from "./h2.js";
@@ -98,8 +99,7 @@ const answerWith = (answer: Answer): Responder => () => answer;
 
 function calloutResponder(answer: CalloutAnswer): Responder {
   if ("failure" in answer) return () => (answer.failure === "reset" ? "reset" : "hang");
-  const headers: HeaderList = answer.headers?.some(([n]) => n === ":status") ? answer.headers : [[":status", String(answer.status ?? 200)], ...(answer.headers ?? [])];
-  return answerWith({ headers, body: Buffer.from(toBytes(answer.body)), trailers: answer.trailers ?? [] });
+  return answerWith({ headers: answerHeaders(answer), body: Buffer.from(toBytes(answer.body)), trailers: answer.trailers ?? [] });
 }
 
 async function accessLine(envoy: EnvoyProcess): Promise<EnvoyStreamResult["envoy"]> {
