@@ -5,7 +5,7 @@ import { basename, dirname, join, resolve } from "node:path";
 import type { Command } from "commander";
 import { CliError, UsageError } from "../errors.js";
 import type { Io } from "../io.js";
-import type { FilterType, WasmCode, WasmFilterInput, WasmPluginInput, WasmSource } from "../manifests/index.js";
+import type { EnvoyExtensionPolicyInput, FilterType, HigressWasmPluginInput, WasmCode, WasmFilterInput, WasmPluginInput, WasmSource } from "../manifests/index.js";
 
 /** Flags shared by the three generators. */
 interface CommonOptions {
@@ -37,6 +37,30 @@ interface WasmPluginOptions extends CommonOptions {
   match?: string[];
 }
 
+/** How a registry image is pinned: shared by every generator that writes an `oci://` image. */
+type DigestOptions = Pick<WasmPluginOptions, "digest" | "ociLayout" | "plainHttp">;
+
+interface EnvoyGatewayOptions extends CommonOptions {
+  namespace?: string;
+  digest?: string;
+  ociLayout?: string;
+  targetRef?: string[];
+  imagePullPolicy?: string;
+  imagePullSecret?: string;
+}
+
+interface HigressOptions extends CommonOptions {
+  namespace?: string;
+  digest?: string;
+  ociLayout?: string;
+  phase?: string;
+  priority?: string;
+  imagePullPolicy?: string;
+  imagePullSecret?: string;
+  matchRule?: string[];
+  defaultConfigDisable?: boolean;
+}
+
 interface EnvoyFilterOptions extends CommonOptions {
   namespace?: string;
   context?: string;
@@ -66,7 +90,7 @@ const manifests = () => import("../manifests/index.js");
 export function registerManifest(program: Command, io: Io): void {
   const manifest = program
     .command("manifest")
-    .description("generate Istio/Envoy manifests that deploy a filter (validated before output)");
+    .description("generate Istio, Envoy Gateway, Higress and Envoy manifests that deploy a filter (validated before output)");
 
   const wasmplugin = addCommonOptions(
     manifest.command("wasmplugin").description("an Istio WasmPlugin (extensions.istio.io/v1alpha1), sha256 pinned"),
@@ -95,6 +119,58 @@ Examples:
   $ as-proxy-wasm manifest wasmplugin --image ghcr.io/acme/auth:v1 --target-ref Gateway/ingress --phase AUTHN -o auth.yaml`,
   );
   wasmplugin.action(async (options: WasmPluginOptions) => emit(await wasmPluginYaml(options, io), options, io));
+
+  const envoygateway = addCommonOptions(
+    manifest
+      .command("envoygateway")
+      .description("an Envoy Gateway EnvoyExtensionPolicy (gateway.envoyproxy.io/v1alpha1) with one wasm extension, sha256 pinned"),
+    "FAIL_CLOSE | FAIL_OPEN (writes failOpen)",
+  )
+    .option("--namespace <ns>", "metadata.namespace (the Gateway's or route's namespace)")
+    .option("--digest <sha256:hex>", "image manifest digest (from `push --json`) instead of looking it up")
+    .option("--oci-layout <dir[:tag]>", "look the digest up in this OCI image layout instead of the registry")
+    .option("--target-ref <[group/]Kind/name>", "attach to a Gateway, HTTPRoute, GRPCRoute, TCPRoute, TLSRoute or UDPRoute (repeatable, required)", collect)
+    .option("--image-pull-policy <policy>", "IfNotPresent | Always")
+    .option("--image-pull-secret <secret>", "name of a docker pull secret in the policy's namespace (see `manifest pull-secret`)");
+  envoygateway.addHelpText(
+    "after",
+    `
+A registry image becomes code.type Image (url without oci://, code.image.sha256 the image MANIFEST digest);
+an http(s) url becomes code.type HTTP pinned by the module's sha256. Envoy Gateway runs HTTP filters only
+and passes only the proxy's own variables into the VM (--env-from-host).
+
+Examples:
+  $ as-proxy-wasm manifest envoygateway --image ghcr.io/acme/add-header:v1 --target-ref Gateway/eg --config @config.yaml
+  $ as-proxy-wasm manifest envoygateway --image ghcr.io/acme/auth:v1 --target-ref HTTPRoute/backend --image-pull-secret ghcr-pull`,
+  );
+  envoygateway.action(async (options: EnvoyGatewayOptions) => emit(await envoyGatewayYaml(options, io), options, io));
+
+  const higress = addCommonOptions(
+    manifest.command("higress").description("a Higress WasmPlugin (extensions.higress.io/v1alpha1), sha256 pinned"),
+    "FAIL_CLOSE | FAIL_OPEN",
+  )
+    .option("--namespace <ns>", "metadata.namespace (Higress watches higress-system)")
+    .option("--digest <sha256:hex>", "image manifest digest (from `push --json`) instead of looking it up")
+    .option("--oci-layout <dir[:tag]>", "look the digest up in this OCI image layout instead of the registry")
+    .option("--phase <phase>", "AUTHN | AUTHZ | STATS | UNSPECIFIED_PHASE")
+    .option("--priority <n>", "ordering within the phase (higher first)")
+    .option("--image-pull-policy <policy>", "IfNotPresent | Always | UNSPECIFIED_POLICY")
+    .option("--image-pull-secret <secret>", "name of a docker pull secret in the plugin's namespace (see `manifest pull-secret`)")
+    .option("--match-rule <KIND=NAME,…[;CONFIG]>", "a rule for domains, ingresses or services: its own configuration (@file or JSON) or `disable` (repeatable)", collect)
+    .option("--default-config-disable", "run the plugin only where a --match-rule selects");
+  higress.addHelpText(
+    "after",
+    `
+--config is the plugin's defaultConfig (everywhere no rule matches); each --match-rule gives the domains
+(api.example.com, *.example.com), ingresses (namespace/name) or services (name.namespace.svc.cluster.local)
+it names their own configuration.
+
+Examples:
+  $ as-proxy-wasm manifest higress --image ghcr.io/acme/add-header:v1 --config '{"header":"x-hello"}' --namespace higress-system
+  $ as-proxy-wasm manifest higress --image ghcr.io/acme/auth:v1 --phase AUTHN --priority 100 \
+      --match-rule 'domain=api.example.com;@api.yaml' --match-rule 'ingress=default/public;disable'`,
+  );
+  higress.action(async (options: HigressOptions) => emit(await higressYaml(options, io), options, io));
 
   const envoyfilter = addCommonOptions(
     manifest
@@ -184,9 +260,7 @@ function addCommonOptions(command: Command, failStrategies: string): Command {
 async function wasmPluginYaml(options: WasmPluginOptions, io: Io): Promise<string> {
   const m = await manifests();
   const source = await classify(options, io);
-  if (source.kind !== "oci" && (options.digest !== undefined || options.ociLayout !== undefined)) {
-    throw new UsageError(`${options.digest !== undefined ? "--digest" : "--oci-layout"}: applies to registry images only`, "for an http(s) or file url, pin the module with --sha256 or --wasm");
-  }
+  digestOnlyForImages(source, options);
   const input: WasmPluginInput = {
     name: options.name ?? m.defaultName(source),
     namespace: options.namespace,
@@ -210,6 +284,95 @@ async function wasmPluginYaml(options: WasmPluginOptions, io: Io): Promise<strin
   const sha256 =
     source.kind === "oci" ? await ociDigest(source, options, io) : source.kind === "http" ? await httpSha256(source, options, io) : await moduleSha256(source, options, io);
   return m.toYaml(m.buildWasmPlugin({ ...input, sha256 }));
+}
+
+async function envoyGatewayYaml(options: EnvoyGatewayOptions, io: Io): Promise<string> {
+  const m = await manifests();
+  const source = await classify(options, io);
+  if (source.kind === "file") {
+    throw new UsageError("--image: Envoy Gateway loads modules from a registry image or an http(s) url only", "push it (`as-proxy-wasm push`) or serve it over http(s)");
+  }
+  await httpFilterOnly(options, source, io, "Envoy Gateway");
+  digestOnlyForImages(source, options);
+  if (options.env?.length) {
+    throw new UsageError("--env: Envoy Gateway passes no inline variables into the VM", "set them in the proxy's environment and name them with --env-from-host");
+  }
+  const failOpen = options.failStrategy === undefined ? undefined : parseFailStrategy(options.failStrategy);
+  const config = await checkedConfig(options, source, io);
+  const name = options.name ?? m.defaultName(source);
+  const input: EnvoyExtensionPolicyInput = {
+    name,
+    namespace: options.namespace,
+    targetRefs: (options.targetRef ?? []).map(m.parseTargetRef),
+    code:
+      source.kind === "oci"
+        ? { type: "Image", url: source.reference, pullSecret: options.imagePullSecret, pullPolicy: options.imagePullPolicy }
+        : { type: "HTTP", url: source.url, pullPolicy: options.imagePullPolicy },
+    wasmName: name,
+    rootId: options.pluginName,
+    config,
+    failOpen,
+    hostKeys: options.envFromHost,
+  };
+  if (source.kind === "http" && options.imagePullSecret !== undefined) {
+    throw new UsageError("--image-pull-secret: applies to registry images only");
+  }
+  m.buildEnvoyExtensionPolicy(input);
+  const sha256 = source.kind === "oci" ? await ociDigest(source, options, io) : await httpSha256(source, options, io);
+  return m.toYaml(m.buildEnvoyExtensionPolicy({ ...input, code: { ...input.code, sha256 } }));
+}
+
+async function higressYaml(options: HigressOptions, io: Io): Promise<string> {
+  const m = await manifests();
+  const source = await classify(options, io);
+  await httpFilterOnly(options, source, io, "Higress");
+  digestOnlyForImages(source, options);
+  const matchRules = await Promise.all(
+    (options.matchRule ?? []).map(async (value) => {
+      const { rule, config } = m.parseMatchRule(value);
+      return config === undefined ? rule : { ...rule, config: await readConfig(config, io, "--match-rule") };
+    }),
+  );
+  const input: HigressWasmPluginInput = {
+    name: options.name ?? m.defaultName(source),
+    namespace: options.namespace,
+    url: source.url,
+    imagePullPolicy: options.imagePullPolicy,
+    imagePullSecret: options.imagePullSecret,
+    pluginName: options.pluginName,
+    phase: options.phase,
+    priority: options.priority === undefined ? undefined : m.parseInteger(options.priority),
+    failStrategy: options.failStrategy,
+    env: m.parseEnv(options.env ?? [], options.envFromHost ?? []),
+    defaultConfig: await checkedConfig(options, source, io),
+    defaultConfigDisable: options.defaultConfigDisable,
+    matchRules,
+  };
+  m.buildHigressWasmPlugin(input);
+  const sha256 =
+    source.kind === "oci" ? await ociDigest(source, options, io) : source.kind === "http" ? await httpSha256(source, options, io) : await moduleSha256(source, options, io);
+  return m.toYaml(m.buildHigressWasmPlugin({ ...input, sha256 }));
+}
+
+/** Envoy Gateway and Higress insert HTTP filters only: a network filter (by --type or the module's exports) is refused. */
+async function httpFilterOnly(options: CommonOptions, source: WasmSource, io: Io, proxy: string): Promise<void> {
+  if ((await filterType(options, source, io)) === "NETWORK") {
+    throw new UsageError(`--type: ${proxy} runs HTTP filters only (this is a NETWORK filter)`, "deploy a network filter with `manifest envoyfilter` or `manifest envoy`");
+  }
+}
+
+function digestOnlyForImages(source: WasmSource, options: DigestOptions): void {
+  if (source.kind !== "oci" && (options.digest !== undefined || options.ociLayout !== undefined)) {
+    throw new UsageError(`${options.digest !== undefined ? "--digest" : "--oci-layout"}: applies to registry images only`, "for an http(s) or file url, pin the module with --sha256 or --wasm");
+  }
+}
+
+/** `--fail-strategy` → Envoy Gateway's `failOpen`. */
+function parseFailStrategy(strategy: string): boolean {
+  if (strategy !== "FAIL_OPEN" && strategy !== "FAIL_CLOSE") {
+    throw new UsageError(`--fail-strategy: must be one of FAIL_CLOSE, FAIL_OPEN (got "${strategy}")`);
+  }
+  return strategy === "FAIL_OPEN";
 }
 
 async function envoyFilterYaml(options: EnvoyFilterOptions, io: Io): Promise<string> {
@@ -315,7 +478,7 @@ function isFile(path: string): boolean {
  * The manifest digest for an `oci://` url, hex: pinned in the url, given by `--digest`, or looked up in the
  * OCI layout or the registry. An unreachable image is an error: an unpinned WasmPlugin is not what was asked.
  */
-async function ociDigest(source: Extract<WasmSource, { kind: "oci" }>, options: WasmPluginOptions, io: Io): Promise<string> {
+async function ociDigest(source: Extract<WasmSource, { kind: "oci" }>, options: DigestOptions, io: Io): Promise<string> {
   const { digestHex } = await manifests();
   if (options.digest !== undefined) return digestHex(options.digest);
   if (source.digest !== undefined) return digestHex(source.digest);
@@ -390,16 +553,16 @@ function projectConfigSchema(source: WasmSource, options: CommonOptions, io: Io)
 }
 
 /** `--config '{"a":1}'` (JSON) or `--config @file` (JSON or YAML). */
-async function readConfig(value: string, io: Io): Promise<unknown> {
-  if (!value.startsWith("@")) return parseJson(value, "--config");
+async function readConfig(value: string, io: Io, flag = "--config"): Promise<unknown> {
+  if (!value.startsWith("@")) return parseJson(value, flag);
   const path = resolve(io.cwd, value.slice(1));
-  const text = (await readInput(path, "--config")).toString("utf8");
+  const text = (await readInput(path, flag)).toString("utf8");
   if (path.endsWith(".json")) return parseJson(text, path);
   const { parse } = await import("yaml");
   try {
     return parse(text);
   } catch (error) {
-    throw new UsageError(`--config: ${path} is not valid YAML: ${(error as Error).message.split("\n")[0]}`);
+    throw new UsageError(`${flag}: ${path} is not valid YAML: ${(error as Error).message.split("\n")[0]}`);
   }
 }
 

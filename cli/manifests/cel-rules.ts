@@ -2,7 +2,7 @@ import { isIP } from "node:net";
 import { targetRefKindsRule } from "./schemas/wasmplugin.js";
 
 /**
- * The CEL rules (`x-kubernetes-validations`) of the vendored Istio CRDs, each written out in TypeScript.
+ * The CEL rules (`x-kubernetes-validations`) of the vendored CRDs (Istio, Envoy Gateway), each written out in TypeScript.
  * Keyed by the exact rule text, so a schema that gains a rule nobody translated fails loudly when it is
  * compiled (see `validate.ts`) instead of being skipped.
  */
@@ -14,6 +14,8 @@ const has = (self: unknown, field: string): boolean =>
   typeof self === "object" && self !== null && (self as Record<string, unknown>)[field] !== undefined;
 
 const keys = (self: unknown): string[] => Object.keys(self as object);
+
+const targetRefs = (self: unknown): { group?: string; kind?: string }[] => (self as { targetRefs?: { group?: string; kind?: string }[] }).targetRefs ?? [];
 
 const countSet = (self: unknown, fields: string[]): number => fields.filter((field) => has(self, field)).length;
 
@@ -44,6 +46,17 @@ export const celRules: Readonly<Record<string, CelRule>> = {
     countSet(self, ["selector", "targetRef", "targetRefs"]) <= 1,
   "(has(self.workloadSelector) ? 1 : 0) + (has(self.targetRefs) ? 1 : 0) <= 1": (self) =>
     countSet(self, ["workloadSelector", "targetRefs"]) <= 1,
+  // Envoy Gateway's EnvoyExtensionPolicy. `kind` defaults to Secret, and the API server defaults before CEL runs.
+  "self.kind == 'Secret'": (self) => ((self as { kind?: string }).kind ?? "Secret") === "Secret",
+  "self.type == 'HTTP' ? has(self.http) : !has(self.http)": (self) => ((self as { type?: string }).type === "HTTP") === has(self, "http"),
+  "self.type == 'Image' ? has(self.image) : !has(self.image)": (self) => ((self as { type?: string }).type === "Image") === has(self, "image"),
+  "(has(self.targetRef) && !has(self.targetRefs)) || (!has(self.targetRef) && has(self.targetRefs)) || (has(self.targetSelectors) && self.targetSelectors.size() > 0) ":
+    (self) => has(self, "targetRef") !== has(self, "targetRefs") || ((self as { targetSelectors?: unknown[] }).targetSelectors?.length ?? 0) > 0,
+  "has(self.targetRefs) ? self.targetRefs.all(ref, ref.group == 'gateway.networking.k8s.io') : true ": (self) =>
+    targetRefs(self).every((ref) => ref.group === "gateway.networking.k8s.io"),
+  "has(self.targetRefs) ? self.targetRefs.all(ref, ref.kind in ['Gateway', 'HTTPRoute', 'GRPCRoute', 'UDPRoute', 'TCPRoute', 'TLSRoute']) : true ": (self) =>
+    targetRefs(self).every((ref) => ["Gateway", "HTTPRoute", "GRPCRoute", "UDPRoute", "TCPRoute", "TLSRoute"].includes(ref.kind ?? "")),
+  "has(self.targetRefs) ? self.targetRefs.all(ref, !has(ref.sectionName)) : true": (self) => targetRefs(self).every((ref) => !has(ref, "sectionName")),
 };
 
 /**

@@ -1,5 +1,6 @@
 import { UsageError } from "../errors.js";
 import { failurePolicies, type FailurePolicy } from "./envoy-wasm.js";
+import type { HigressMatchRule } from "./higress.js";
 import type { TargetRef, TrafficMatch, VmEnv } from "./wasmplugin.js";
 
 /**
@@ -19,12 +20,18 @@ export function parseLabels(values: string[], flag: string): Record<string, stri
   return labels;
 }
 
-/** The API group of each kind a WasmPlugin can attach to, so `Gateway/name` is enough on the command line. */
+/** The API group of each kind a WasmPlugin or EnvoyExtensionPolicy attaches to, so `Gateway/name` is enough on the command line. */
 const defaultGroups: Record<string, string> = {
   Gateway: "gateway.networking.k8s.io",
   GatewayClass: "gateway.networking.k8s.io",
   Service: "",
   ServiceEntry: "networking.istio.io",
+  // The routes an Envoy Gateway policy attaches to.
+  HTTPRoute: "gateway.networking.k8s.io",
+  GRPCRoute: "gateway.networking.k8s.io",
+  TCPRoute: "gateway.networking.k8s.io",
+  TLSRoute: "gateway.networking.k8s.io",
+  UDPRoute: "gateway.networking.k8s.io",
 };
 
 /** `Kind/name` or `group/Kind/name` (group may contain dots, not slashes). */
@@ -109,4 +116,26 @@ export function parseFailure(strategy: string | undefined, policy: string | unde
     throw new UsageError(`--fail-strategy ${strategy} contradicts --failure-policy ${policy}`, "give --failure-policy alone (Envoy ≥ 1.33), or --fail-strategy alone for an older Envoy");
   }
   return { failOpen: false, failurePolicy: policy as FailurePolicy };
+}
+
+const matchRuleKinds = ["domain", "ingress", "service"] as const;
+
+/**
+ * `KIND=NAME[,NAME…][;CONFIG]` → a Higress match rule: KIND is domain, ingress or service; CONFIG is the
+ * rule's configuration as given (`@file` or JSON, read by the caller), or `disable` to switch the plugin
+ * off there. Without CONFIG the rule has none: Higress then runs the plugin with an empty configuration.
+ */
+export function parseMatchRule(value: string): { rule: HigressMatchRule; config?: string } {
+  const semicolon = value.indexOf(";");
+  const selector = semicolon < 0 ? value : value.slice(0, semicolon);
+  const config = semicolon < 0 ? undefined : value.slice(semicolon + 1).trim();
+  const eq = selector.indexOf("=");
+  const kind = selector.slice(0, eq).trim();
+  const names = selector.slice(eq + 1).split(",").map((n) => n.trim()).filter(Boolean);
+  if (eq < 0 || !matchRuleKinds.includes(kind as (typeof matchRuleKinds)[number]) || !names.length) {
+    throw new UsageError(`--match-rule: expected domain|ingress|service=NAME[,NAME…][;CONFIG] (got "${value}")`, "e.g. --match-rule 'domain=api.example.com;@api-config.yaml'");
+  }
+  const rule: HigressMatchRule = { [kind]: names };
+  if (config === "disable") return { rule: { ...rule, configDisable: true } };
+  return config ? { rule, config } : { rule };
 }
