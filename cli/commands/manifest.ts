@@ -1,8 +1,9 @@
 import { createHash } from "node:crypto";
 import { existsSync, statSync } from "node:fs";
-import { readFile, writeFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import type { Command } from "commander";
+import { writeAtomically } from "../atomic-write.js";
 import { CliError, UsageError } from "../errors.js";
 import type { Io } from "../io.js";
 import type { EnvoyExtensionPolicyInput, FilterType, HigressWasmPluginInput, WasmCode, WasmFilterInput, WasmPluginInput, WasmSource } from "../manifests/index.js";
@@ -171,6 +172,36 @@ Examples:
       --match-rule 'domain=api.example.com;@api.yaml' --match-rule 'ingress=default/public;disable'`,
   );
   higress.action(async (options: HigressOptions) => emit(await higressYaml(options, io), options, io));
+
+  manifest
+    .command("pull-secret")
+    .description("a kubernetes.io/dockerconfigjson Secret from your stored login, for --image-pull-secret")
+    .requiredOption("--registry <host>", "registry host whose stored login goes in the secret, e.g. ghcr.io")
+    .option("--name <name>", "metadata.name (default: <registry>-pull, e.g. ghcr-io-pull)")
+    .option("--namespace <ns>", "metadata.namespace: the WasmPlugin's or policy's namespace")
+    .option("-o, --output <file>", "write the Secret to this file (created 0600) instead of stdout")
+    .addHelpText(
+      "after",
+      `
+The login comes from where push and pull find it: AS_PROXY_WASM_REGISTRY_USERNAME/PASSWORD, the docker
+config.json, or its credsStore/credHelpers helper (\`as-proxy-wasm login\`, \`docker login\`). The Secret holds
+the password: it goes to stdout or a file only you can read, never to the log.
+
+Examples:
+  $ as-proxy-wasm manifest pull-secret --registry ghcr.io --namespace istio-system | kubectl apply -f -
+  $ as-proxy-wasm manifest pull-secret --registry ghcr.io --name ghcr-pull -o ghcr-pull.yaml`,
+    )
+    .action(async (options: { registry: string; name?: string; namespace?: string; output?: string }) => {
+      const m = await manifests();
+      const { configKey, storedCredential } = await import("../oci/index.js");
+      const { registry, credential } = await storedCredential(options.registry, io.env);
+      if (!credential) {
+        throw new CliError(`no stored login for ${registry}`, 1, `log in first: as-proxy-wasm login ${registry} -u <user> --password-stdin`);
+      }
+      const name = options.name ?? `${registry.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "")}-pull`;
+      const secret = m.buildPullSecret({ name, namespace: options.namespace, registryKey: configKey(registry), login: credential });
+      await emit(m.toYaml(secret), options, io, { mode: 0o600 });
+    });
 
   const envoyfilter = addCommonOptions(
     manifest
@@ -582,14 +613,14 @@ async function readInput(path: string, flag: string): Promise<Buffer> {
   }
 }
 
-/** Writes only once everything is built and valid, so a failure leaves no partial output. */
-async function emit(yaml: string, options: { output?: string }, io: Io): Promise<void> {
+/** Writes only once everything is built and valid, and atomically, so a failure leaves no partial output. */
+async function emit(yaml: string, options: { output?: string }, io: Io, file: { mode?: number } = {}): Promise<void> {
   if (options.output === undefined) {
     io.stdout.write(yaml);
     return;
   }
   try {
-    await writeFile(resolve(io.cwd, options.output), yaml);
+    await writeAtomically(resolve(io.cwd, options.output), yaml, file);
   } catch (error) {
     throw new CliError(`cannot write ${options.output}: ${(error as Error).message}`);
   }

@@ -7,6 +7,7 @@ export { buildEnvoyExtensionPolicy, type EnvoyExtensionPolicyInput, type EnvoyGa
 export { buildHigressWasmPlugin, type HigressMatchRule, type HigressWasmPluginInput } from "./higress.js";
 export { buildEnvoyBootstrap, type EnvoyBootstrapInput } from "./envoy-bootstrap.js";
 export { failurePolicies, fetchClusterName, filterTypes, type FailurePolicy, type FilterType, type WasmCode, type WasmFilterInput } from "./envoy-wasm.js";
+export { buildPullSecret, type PullSecret, type PullSecretInput, type RegistryLogin } from "./pull-secret.js";
 export { moduleFilterType } from "./filter-type.js";
 export { classifyImage, defaultName, digestHex, type WasmSource } from "./source.js";
 export { parseCluster, parseEnv, parseFailure, parseHostPort, parseInteger, parseLabels, parseMatch, parseMatchRule, parseTargetRef, type NamedHost } from "./flags.js";

@@ -5,6 +5,7 @@ import { dirname, join } from "node:path";
 import { writeAtomically } from "../atomic-write.js";
 import { CliError } from "../errors.js";
 import type { Credential, CredentialFunc } from "./remote/auth/client.js";
+import { normalizeRegistry } from "./remote/registry.js";
 
 /**
  * Credentials in the docker `config.json`, shared with docker, oras and skopeo: `auths` (base64
@@ -49,8 +50,8 @@ async function writeDockerConfig(path: string, config: DockerConfig): Promise<vo
   await writeAtomically(path, `${JSON.stringify(config, null, "\t")}\n`, { mode: 0o600 });
 }
 
-/** Docker Hub's credentials live under its legacy index URL. */
-function configKey(registry: string): string {
+/** Docker Hub's credentials live under its legacy index URL (the key a `.dockerconfigjson` uses too). */
+export function configKey(registry: string): string {
   return registry === "docker.io" ? "https://index.docker.io/v1/" : registry;
 }
 
@@ -67,6 +68,15 @@ export function credentialSource(options: { env: NodeJS.ProcessEnv; explicit?: C
     if (!found) cache.set(registry, (found = lookup(registry, options)));
     return found;
   };
+}
+
+/**
+ * The stored login of a registry (CI env vars, docker config, helpers), for handing on (a Kubernetes pull
+ * secret): the registry host it is stored under, and the credential; undefined when there is none.
+ */
+export async function storedCredential(registryArg: string, env: NodeJS.ProcessEnv): Promise<{ registry: string; credential?: Credential }> {
+  const registry = normalizeRegistry(registryArg);
+  return { registry, credential: await lookup(registry, { env }) };
 }
 
 async function lookup(host: string, options: { env: NodeJS.ProcessEnv; explicit?: Credential }): Promise<Credential | undefined> {

@@ -13,6 +13,7 @@ export { extractWasm } from "./extract.js";
 export { createdFromEnv, packageWasm, pluginFileName, variants, type Variant } from "./package.js";
 export { parseLayoutReference, parseReference, formatReference, type Reference } from "./reference.js";
 export { login, logout } from "./login.js";
+export { configKey, storedCredential } from "./credentials.js";
 export { describeFailure, openTarget, type OpenedTarget, type TargetOptions } from "./target.js";
 
 /**
