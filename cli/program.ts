@@ -9,6 +9,7 @@ import { registerPush } from "./commands/push.js";
 import { registerPull } from "./commands/pull.js";
 import { registerLogin } from "./commands/login.js";
 import { registerManifest } from "./commands/manifest.js";
+import { registerKeygen } from "./commands/keygen.js";
 
 /**
  * The command table. Each `register*` declares its flags and help, and loads its implementation only when
@@ -25,7 +26,7 @@ export function createProgram(io: Io): Command {
       writeErr: (s) => io.stderr.write(s),
     })
     .exitOverride();
-  for (const register of [registerInit, registerBuild, registerInspect, registerRun, registerPush, registerPull, registerLogin, registerManifest]) {
+  for (const register of [registerInit, registerBuild, registerInspect, registerRun, registerPush, registerPull, registerLogin, registerManifest, registerKeygen]) {
     register(program, io);
   }
   // Subcommands inherit output and exit handling so their usage errors come back as exceptions too.

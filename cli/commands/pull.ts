@@ -1,18 +1,24 @@
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import { join, relative, resolve } from "node:path";
 import type { Command } from "commander";
+import { writeAtomically } from "../atomic-write.js";
+import { CliError } from "../errors.js";
 import type { Io } from "../io.js";
+import type { ImageMetadata } from "../oci/index.js";
 import { addRegistryOptions, flagCredential, type RegistryFlags } from "../oci/cli-options.js";
+import { readVerifyKey } from "./keygen.js";
 
 interface PullFlags extends RegistryFlags {
   output: string;
   json?: boolean;
+  verify?: string;
 }
 
 const examples = `
 Examples:
   $ as-proxy-wasm pull ghcr.io/acme/add-header:1.0.0 -o build/
   $ as-proxy-wasm pull ./image:1.0.0 --oci-layout -o /tmp/filter
+  $ as-proxy-wasm pull ghcr.io/acme/add-header:1.0.0 --verify cosign.pub
 
 Accepts every layout Istio loads (compat, oci, docker v2) and a one-layer \`oras push\` of a .wasm.
 Every blob is checked against its digest and size before plugin.wasm is written.`;
@@ -24,11 +30,13 @@ export function registerPull(program: Command, io: Io): void {
     .description("Fetch the image <ref>, verify every digest, and write <dir>/plugin.wasm")
     .argument("<ref>", "registry/repository[:tag|@digest], or <dir>[:tag] with --oci-layout")
     .option("-o, --output <dir>", "directory to write plugin.wasm into", ".")
-    .option("--json", 'print { "digest", "reference", "file", "layout", "size" } on stdout')
+    .option("--json", 'print { "digest", "reference", "file", "layout", "size", "variant", "abiVersions", "rootIds", "signatures" } on stdout')
+    .option("--verify <public.key>", "refuse the image unless a cosign signature of its digest verifies with this key (nothing is written)")
     .addHelpText("after", examples);
   addRegistryOptions(command, { layout: true }).action(async (ref: string, flags: PullFlags) => {
     const oci = await import("../oci/index.js");
     const { MemoryStore } = await import("../oci/content/memory.js");
+    const verifyKey = flags.verify === undefined ? undefined : await readVerifyKey(flags.verify, io);
     const opened = oci.openTarget(flags.ociLayout ? resolve(io.cwd, ref) : ref, {
       ociLayout: flags.ociLayout,
       plainHttp: flags.plainHttp,
@@ -37,27 +45,47 @@ export function registerPull(program: Command, io: Io): void {
     });
     const { progressHooks } = await import("../oci/progress.js");
     const local = new MemoryStore();
-    let pulled: { digest: string; wasm: Uint8Array; layout: string };
+    let pulled: { digest: string; wasm: Uint8Array; layout: string; metadata: ImageMetadata };
     try {
       const { descriptor, manifest } = await oci.copy(opened.target, opened.reference, local, "pulled", progressHooks(io.stderr, !!flags.quiet || !!flags.json));
-      pulled = { digest: descriptor.digest, ...(await oci.extractWasm(manifest, local)) };
+      pulled = { digest: descriptor.digest, ...(await oci.extractWasm(manifest, local)), metadata: await oci.readImageMetadata(manifest, local) };
     } catch (error) {
       throw await oci.describeFailure(error, opened, "pull");
+    }
+    const display = flags.ociLayout ? ref : opened.display;
+    let signatures: number | undefined;
+    if (verifyKey) {
+      const { SignatureError, signatureTag, verifyImage } = await import("../sign/index.js");
+      try {
+        signatures = await verifyImage(opened.target, pulled.digest, verifyKey);
+      } catch (error) {
+        if (error instanceof SignatureError) {
+          throw new CliError(
+            `pull ${display}: refused: ${error.unsigned ? "the image is not signed" : "the image is not signed with this key"}: ${error.message}`,
+            1,
+            error.unsigned ? `sign it: as-proxy-wasm push … --sign <key> (or cosign sign --key <key> ${display.replace(/[:@][^/]*$/, "")}@${pulled.digest})` : `check that ${flags.verify} is the public key of the signer; the signatures are under ${signatureTag(pulled.digest)}`,
+          );
+        }
+        throw await oci.describeFailure(error, opened, "verify");
+      }
     }
     const dir = resolve(io.cwd, flags.output);
     await mkdir(dir, { recursive: true });
     const file = join(dir, oci.pluginFileName);
-    await writeFile(file, pulled.wasm);
+    await writeAtomically(file, pulled.wasm);
     // Relative when it is under the working directory, else as the user would find it: absolute.
     const below = relative(io.cwd, file);
     const shown = below && !below.startsWith("..") ? below : file;
-    const display = flags.ociLayout ? ref : opened.display;
     if (flags.json) {
-      io.stdout.write(`${JSON.stringify({ digest: pulled.digest, reference: display, file, layout: pulled.layout, size: pulled.wasm.byteLength })}\n`);
+      const { digest, layout, wasm, metadata } = pulled;
+      io.stdout.write(`${JSON.stringify({ digest, reference: display, file, layout, size: wasm.byteLength, ...metadata, ...(signatures ? { signatures } : {}) })}\n`);
     } else {
       // A reference by digest already names it.
       const pinned = display.endsWith(`@${pulled.digest}`) ? display : `${display}@${pulled.digest}`;
       io.stdout.write(`pulled ${pinned} (${pulled.layout}) → ${shown} (${pulled.wasm.byteLength} bytes)\n`);
+      const { abiVersions, rootIds } = pulled.metadata;
+      if (abiVersions) io.stdout.write(`runtime config: ABI ${abiVersions.join(", ") || "(none declared)"}; root ids ${rootIds?.join(", ") || "(none)"}\n`);
+      if (signatures) io.stdout.write(`verified: ${signatures} signature(s) by ${flags.verify}\n`);
     }
   });
 }

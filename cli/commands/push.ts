@@ -4,6 +4,7 @@ import { Option, type Command } from "commander";
 import { UsageError } from "../errors.js";
 import type { Io } from "../io.js";
 import { addRegistryOptions, flagCredential, type RegistryFlags } from "../oci/cli-options.js";
+import { readSigningKey } from "./keygen.js";
 
 interface PushFlags extends RegistryFlags {
   variant: "compat" | "oci";
@@ -14,6 +15,8 @@ interface PushFlags extends RegistryFlags {
   revision?: string;
   imageVersion?: string;
   annotation?: string[];
+  rootId?: string[];
+  sign?: string;
 }
 
 const examples = `
@@ -21,6 +24,7 @@ Examples:
   $ as-proxy-wasm push build/plugin.wasm ghcr.io/acme/add-header:1.0.0
   $ as-proxy-wasm push build/plugin.wasm localhost:5000/add-header:dev --variant oci --json
   $ as-proxy-wasm push build/plugin.wasm ./image:1.0.0 --oci-layout      # no registry needed
+  $ COSIGN_PASSWORD=… as-proxy-wasm push build/plugin.wasm ghcr.io/acme/add-header:1.0.0 --sign cosign.key
 
 Credentials: --username with --password-stdin, else AS_PROXY_WASM_REGISTRY_USERNAME and
 AS_PROXY_WASM_REGISTRY_PASSWORD, else the docker config.json (see \`as-proxy-wasm login\`).
@@ -41,14 +45,21 @@ export function registerPush(program: Command, io: Io): void {
     .option("--revision <revision>", "org.opencontainers.image.revision (default: $GITHUB_SHA)")
     .option("--image-version <version>", "org.opencontainers.image.version")
     .option("--annotation <key=value...>", "extra image annotations")
+    .option("--root-id <id...>", "root ids the plugin answers to, recorded in the oci variant's runtime config")
+    .option("--sign <private.key>", "sign the pushed manifest digest as `cosign sign --key` does (password in $COSIGN_PASSWORD)")
     .addHelpText("after", examples);
   addRegistryOptions(command, { layout: true }).action(async (file: string, ref: string, flags: PushFlags) => {
     const oci = await import("../oci/index.js");
     const wasm = await readWasm(resolve(io.cwd, file), file);
+    if (flags.rootId?.length && flags.variant !== "oci") {
+      throw new UsageError("--root-id: root ids are recorded in the oci variant's runtime config", "add --variant oci");
+    }
+    // Read (and decrypted) before anything is pushed: a wrong password must not leave an unsigned image behind.
+    const signingKey = flags.sign === undefined ? undefined : await readSigningKey(flags.sign, io);
     const annotations = imageAnnotations(flags, io.env, oci.Annotation);
     const created = flags.created ?? oci.createdFromEnv(io.env);
     if (Number.isNaN(Date.parse(created))) throw new UsageError(`--created "${created}" is not an RFC 3339 time`);
-    const artifact = await oci.packageWasm(wasm, { variant: flags.variant, created, annotations }, "local");
+    const artifact = await oci.packageWasm(wasm, { variant: flags.variant, created, annotations, rootIds: flags.rootId }, "local");
     const opened = oci.openTarget(flags.ociLayout ? resolve(io.cwd, ref) : ref, {
       ociLayout: flags.ociLayout,
       plainHttp: flags.plainHttp,
@@ -63,8 +74,20 @@ export function registerPush(program: Command, io: Io): void {
       throw await oci.describeFailure(error, opened, "push to");
     }
     const display = flags.ociLayout ? `${ref}` : opened.display;
-    if (flags.json) io.stdout.write(`${JSON.stringify({ digest: artifact.manifest.digest, reference: display })}\n`);
-    else io.stdout.write(`pushed ${display}@${artifact.manifest.digest} (${flags.variant})\n`);
+    let signature: string | undefined;
+    if (signingKey) {
+      const { signImage } = await import("../sign/index.js");
+      try {
+        signature = await signImage(opened.target, signedRepository(ref, flags.ociLayout, oci.parseReference), artifact.manifest.digest, signingKey);
+      } catch (error) {
+        throw await oci.describeFailure(error, opened, "sign");
+      }
+    }
+    if (flags.json) io.stdout.write(`${JSON.stringify({ digest: artifact.manifest.digest, reference: display, ...(signature ? { signature } : {}) })}\n`);
+    else {
+      io.stdout.write(`pushed ${display}@${artifact.manifest.digest} (${flags.variant})\n`);
+      if (signature) io.stdout.write(`signed ${display}@${artifact.manifest.digest} (signature tag ${signature})\n`);
+    }
   });
 }
 
@@ -94,4 +117,11 @@ function imageAnnotations(flags: PushFlags, env: NodeJS.ProcessEnv, keys: { Sour
     annotations[pair.slice(0, eq)] = pair.slice(eq + 1);
   }
   return annotations;
+}
+
+/** The repository a signature names (cosign's `docker-reference`: registry/repository, Docker Hub as index.docker.io). */
+function signedRepository(ref: string, ociLayout: boolean | undefined, parseReference: (ref: string) => { registry: string; repository: string }): string {
+  if (ociLayout) return ref.replace(/[:@][^/]*$/, "");
+  const { registry, repository } = parseReference(ref);
+  return `${registry === "docker.io" ? "index.docker.io" : registry}/${repository}`;
 }

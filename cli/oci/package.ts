@@ -2,7 +2,10 @@ import { gzipSync } from "node:zlib";
 import { UsageError } from "../errors.js";
 import { Annotation, describe, MediaType, sha256, type Descriptor, type ImageManifest } from "./descriptor.js";
 import { MemoryStore } from "./content/memory.js";
+import type { Fetcher } from "./content/storage.js";
+import { ContentError } from "./errors.js";
 import { tarOneFile } from "./tar.js";
+import { declaredAbiVersions, readModuleInfo, type ModuleInfo } from "../wasm/module-info.js";
 
 /**
  * Packages a .wasm in one of the two layouts Istio's image fetcher accepts (`pkg/wasm/imagefetcher.go`):
@@ -19,8 +22,21 @@ export const variants: Variant[] = ["compat", "oci"];
 
 export const pluginFileName = "plugin.wasm";
 
+/** The manifest annotation the compat variant carries (solo-io Wasm image spec, compat). */
+export const variantAnnotation = "module.wasm.image/variant";
+
+/** The oci variant's runtime config (solo-io Wasm image spec, `module.wasm.config.Runtime`). */
+export interface WasmRuntimeConfig {
+  type: "envoy_proxy";
+  /** The Proxy-Wasm ABI versions the module declares (its `proxy_abi_version_*` exports), `v0.2.1` style. */
+  abiVersions: string[];
+  config: { rootIds?: string[] };
+}
+
 export interface PackageOptions {
   variant: Variant;
+  /** Root ids the plugin answers to (Envoy's `root_id`), recorded in the oci variant's runtime config. */
+  rootIds?: string[];
   /** RFC 3339 creation time: from SOURCE_DATE_EPOCH or fixed, never the clock. */
   created: string;
   /** Image annotations (source, revision, version…); `created` is added. */
@@ -45,8 +61,12 @@ export function createdFromEnv(env: NodeJS.ProcessEnv): string {
 }
 
 export async function packageWasm(wasm: Uint8Array, options: PackageOptions, reference: string): Promise<PackagedArtifact> {
-  const annotations = { [Annotation.Created]: options.created, ...options.annotations };
-  const blobs = options.variant === "compat" ? compatBlobs(wasm, options.created) : ociBlobs(wasm, options.created);
+  const annotations = {
+    [Annotation.Created]: options.created,
+    ...(options.variant === "compat" ? { [variantAnnotation]: "compat" } : {}),
+    ...options.annotations,
+  };
+  const blobs = options.variant === "compat" ? compatBlobs(wasm, options.created) : ociBlobs(wasm, options.created, runtimeConfig(wasm, options.rootIds));
   const manifest: ImageManifest = {
     schemaVersion: 2,
     mediaType: MediaType.ImageManifest,
@@ -84,9 +104,20 @@ function compatBlobs(wasm: Uint8Array, created: string): { config: Blob; layers:
   };
 }
 
-function ociBlobs(wasm: Uint8Array, created: string): { config: Blob; layers: Blob[] } {
+/** What the module itself declares, read from its exports: never a constant. */
+function runtimeConfig(wasm: Uint8Array, rootIds: string[] | undefined): WasmRuntimeConfig {
+  let info: ModuleInfo;
+  try {
+    info = readModuleInfo(wasm);
+  } catch (error) {
+    throw new UsageError(`the module is not valid WebAssembly: ${(error as Error).message}`, "build it again: as-proxy-wasm build");
+  }
+  return { type: "envoy_proxy", abiVersions: declaredAbiVersions(info).map((v) => `v${v}`), config: rootIds?.length ? { rootIds } : {} };
+}
+
+function ociBlobs(wasm: Uint8Array, created: string, runtime: WasmRuntimeConfig): { config: Blob; layers: Blob[] } {
   // The runtime config of the spec (`type`, `abiVersions`, `config`), as the manifest config and as a layer.
-  const config = jsonBytes({ created, type: "envoy_proxy", abiVersions: ["v0.2.1"], config: {} });
+  const config = jsonBytes({ created, ...runtime });
   return {
     config: { descriptor: describe(MediaType.WasmConfig, config), bytes: config },
     layers: [
@@ -112,4 +143,27 @@ function jsonBytes(value: unknown): Uint8Array {
 
 function sortKeys(record: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(record).sort(([a], [b]) => a.localeCompare(b)));
+}
+
+/** What a pulled image says about its module, by the Wasm image spec. */
+export interface ImageMetadata {
+  /** The `module.wasm.image/variant` annotation (compat), when present. */
+  variant?: string;
+  abiVersions?: string[];
+  rootIds?: string[];
+}
+
+/** Reads the variant annotation and, for the oci variant, its runtime config (the manifest's config blob). */
+export async function readImageMetadata(manifest: ImageManifest, fetcher: Fetcher): Promise<ImageMetadata> {
+  const variant = manifest.annotations?.[variantAnnotation];
+  if (manifest.config.mediaType !== MediaType.WasmConfig) return variant === undefined ? {} : { variant };
+  let runtime: Partial<WasmRuntimeConfig>;
+  try {
+    runtime = JSON.parse(Buffer.from(await fetcher.fetch(manifest.config)).toString("utf8")) as Partial<WasmRuntimeConfig>;
+  } catch (error) {
+    if (error instanceof SyntaxError) throw new ContentError(`${manifest.config.digest}: runtime config is not JSON`);
+    throw error;
+  }
+  const strings = (value: unknown) => (Array.isArray(value) ? value.filter((v): v is string => typeof v === "string") : undefined);
+  return { ...(variant === undefined ? {} : { variant }), abiVersions: strings(runtime.abiVersions) ?? [], rootIds: strings(runtime.config?.rootIds) ?? [] };
 }
