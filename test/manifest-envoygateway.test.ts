@@ -6,7 +6,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runCli } from "../cli/index.js";
 import { memoryIo } from "../cli/io.js";
-import { celRules } from "../cli/manifests/cel-rules.js";
 import { envoyExtensionPolicySchema } from "../cli/manifests/schemas/envoyextensionpolicy.js";
 import { validateManifest } from "../cli/manifests/validate.js";
 import { manifest, tinyWasm } from "./fixtures/manifests/cli.js";
@@ -147,20 +146,4 @@ test("the vendored schema holds Envoy Gateway's rules on hand-written policies",
   );
   assert.equal(verdict(envoyExtensionPolicySchema, policy({ code: image }, { targetRefs: [{ kind: "Gateway", name: "eg" }] })), "spec.targetRefs[0].group: is required");
   assert.equal(verdict(envoyExtensionPolicySchema, { ...policy({ code: image }), spec: { wasm: Array(17).fill({ code: image }), targetRefs: [] } }), "spec.wasm: must NOT have more than 16 items");
-});
-
-test("every CEL rule of the Envoy Gateway schema has a TypeScript translation", () => {
-  const rules: string[] = [];
-  const walk = (node: unknown): void => {
-    if (Array.isArray(node)) node.forEach(walk);
-    else if (node && typeof node === "object") {
-      for (const [key, value] of Object.entries(node)) {
-        if (key === "x-kubernetes-validations") rules.push(...(value as { rule: string }[]).map((v) => v.rule));
-        else walk(value);
-      }
-    }
-  };
-  walk(envoyExtensionPolicySchema);
-  assert.equal(rules.length, 7);
-  for (const rule of rules) assert.equal(typeof celRules[rule], "function", rule);
 });

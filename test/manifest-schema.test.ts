@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { celRules } from "../cli/manifests/cel-rules.js";
+import { envoyExtensionPolicySchema } from "../cli/manifests/schemas/envoyextensionpolicy.js";
 import { envoyFilterSchema } from "../cli/manifests/schemas/envoyfilter.js";
 import { wasmPluginSchema } from "../cli/manifests/schemas/wasmplugin.js";
 import { validatePluginConfig } from "../cli/manifests/validate.js";
@@ -33,7 +34,8 @@ test("every CEL rule in the vendored schemas has a TypeScript translation", () =
   };
   walk(wasmPluginSchema);
   walk(envoyFilterSchema);
-  assert.ok(rules.length >= 9);
+  walk(envoyExtensionPolicySchema);
+  assert.ok(rules.length >= 16);
   for (const rule of rules) assert.equal(typeof celRules[rule], "function", rule);
 });
 

@@ -88,5 +88,3 @@ async function exists(path: string): Promise<boolean> {
     return false;
   }
 }
-
-

@@ -97,9 +97,8 @@ export function registerManifest(program: Command, io: Io): void {
     manifest.command("wasmplugin").description("an Istio WasmPlugin (extensions.istio.io/v1alpha1), sha256 pinned"),
     "FAIL_CLOSE | FAIL_OPEN | FAIL_RELOAD",
   )
-    .option("--namespace <ns>", "metadata.namespace")
-    .option("--digest <sha256:hex>", "image manifest digest (from `push --json`) instead of looking it up")
-    .option("--oci-layout <dir[:tag]>", "look the digest up in this OCI image layout (written by `push --oci-layout`) instead of the registry")
+    .option("--namespace <ns>", "metadata.namespace");
+  addImagePinOptions(wasmplugin)
     .option("--phase <phase>", "AUTHN | AUTHZ | STATS | UNSPECIFIED_PHASE")
     .option("--priority <n>", "ordering within the phase (higher first)")
     .option("--selector <key=value,...>", "workload selector matchLabels (repeatable)", collect)
@@ -127,9 +126,8 @@ Examples:
       .description("an Envoy Gateway EnvoyExtensionPolicy (gateway.envoyproxy.io/v1alpha1) with one wasm extension, sha256 pinned"),
     "FAIL_CLOSE | FAIL_OPEN (writes failOpen)",
   )
-    .option("--namespace <ns>", "metadata.namespace (the Gateway's or route's namespace)")
-    .option("--digest <sha256:hex>", "image manifest digest (from `push --json`) instead of looking it up")
-    .option("--oci-layout <dir[:tag]>", "look the digest up in this OCI image layout instead of the registry")
+    .option("--namespace <ns>", "metadata.namespace (the Gateway's or route's namespace)");
+  addImagePinOptions(envoygateway)
     .option("--target-ref <[group/]Kind/name>", "attach to a Gateway, HTTPRoute, GRPCRoute, TCPRoute, TLSRoute or UDPRoute (repeatable, required)", collect)
     .option("--image-pull-policy <policy>", "IfNotPresent | Always")
     .option("--image-pull-secret <secret>", "name of a docker pull secret in the policy's namespace (see `manifest pull-secret`)");
@@ -150,9 +148,8 @@ Examples:
     manifest.command("higress").description("a Higress WasmPlugin (extensions.higress.io/v1alpha1), sha256 pinned"),
     "FAIL_CLOSE | FAIL_OPEN",
   )
-    .option("--namespace <ns>", "metadata.namespace (Higress watches higress-system)")
-    .option("--digest <sha256:hex>", "image manifest digest (from `push --json`) instead of looking it up")
-    .option("--oci-layout <dir[:tag]>", "look the digest up in this OCI image layout instead of the registry")
+    .option("--namespace <ns>", "metadata.namespace (Higress watches higress-system)");
+  addImagePinOptions(higress)
     .option("--phase <phase>", "AUTHN | AUTHZ | STATS | UNSPECIFIED_PHASE")
     .option("--priority <n>", "ordering within the phase (higher first)")
     .option("--image-pull-policy <policy>", "IfNotPresent | Always | UNSPECIFIED_POLICY")
@@ -269,6 +266,13 @@ FAIL_RELOAD starts a new VM on a later request (after a backoff of about a secon
 --fail-strategy FAIL_OPEN (fail_open) skips the filter from the failed request on. Envoy refuses both
 fields together, so with --failure-policy only failure_policy is written; --fail-strategy, if also
 given, must agree on failing open or closed.`;
+
+/** How a registry image's digest is found without asking the registry. */
+function addImagePinOptions(command: Command): Command {
+  return command
+    .option("--digest <sha256:hex>", "image manifest digest (from `push --json`) instead of looking it up")
+    .option("--oci-layout <dir[:tag]>", "look the digest up in this OCI image layout (written by `push --oci-layout`) instead of the registry");
+}
 
 function addCommonOptions(command: Command, failStrategies: string): Command {
   return command

@@ -1,7 +1,7 @@
 import { higressWasmPluginSchema } from "./schemas/higress-wasmplugin.js";
 import { validateManifest } from "./validate.js";
 import { higressHint } from "./hints.js";
-import { compact, type VmEnv } from "./wasmplugin.js";
+import { compact, type WasmPluginInput } from "./wasmplugin.js";
 
 /** Which requests a Higress match rule selects, and the configuration it gives them instead of the default. */
 export interface HigressMatchRule {
@@ -12,19 +12,9 @@ export interface HigressMatchRule {
   configDisable?: boolean;
 }
 
-export interface HigressWasmPluginInput {
-  name: string;
-  namespace?: string;
-  url: string;
-  /** Hex: the image manifest digest for `oci://`, the module's digest otherwise. */
-  sha256?: string;
-  imagePullPolicy?: string;
-  imagePullSecret?: string;
-  pluginName?: string;
-  phase?: string;
-  priority?: number | string;
-  failStrategy?: string;
-  env?: VmEnv[];
+/** The fields Higress's WasmPlugin shares with Istio's (it is a fork of it), plus its own. */
+export interface HigressWasmPluginInput
+  extends Pick<WasmPluginInput, "name" | "namespace" | "url" | "sha256" | "imagePullPolicy" | "imagePullSecret" | "pluginName" | "phase" | "priority" | "failStrategy" | "env"> {
   /** Applies everywhere no match rule selects (Higress's stand-in for Istio's pluginConfig). */
   defaultConfig?: unknown;
   defaultConfigDisable?: boolean;
