@@ -6,6 +6,8 @@ import type { Command } from "commander";
 import { writeAtomically } from "../atomic-write.js";
 import { CliError, UsageError } from "../errors.js";
 import type { Io } from "../io.js";
+import { flagHint } from "../manifests/hints.js";
+import { envoyGatewayHint, higressHint } from "./manifest-hints.js";
 import type { EnvoyExtensionPolicyInput, FilterType, HigressWasmPluginInput, WasmCode, WasmFilterInput, WasmPluginInput, WasmSource } from "../manifests/index.js";
 
 /** Flags shared by the three generators. */
@@ -196,7 +198,7 @@ Examples:
         throw new CliError(`no stored login for ${registry}`, 1, `log in first: as-proxy-wasm login ${registry} -u <user> --password-stdin`);
       }
       const name = options.name ?? `${registry.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "")}-pull`;
-      const secret = m.buildPullSecret({ name, namespace: options.namespace, registryKey: configKey(registry), login: credential });
+      const secret = m.buildPullSecret({ name, namespace: options.namespace, registryKey: configKey(registry), login: credential }, { hint: flagHint });
       await emit(m.toYaml(secret), options, io, { mode: 0o600 });
     });
 
@@ -352,9 +354,9 @@ async function envoyGatewayYaml(options: EnvoyGatewayOptions, io: Io): Promise<s
   if (source.kind === "http" && options.imagePullSecret !== undefined) {
     throw new UsageError("--image-pull-secret: applies to registry images only");
   }
-  m.buildEnvoyExtensionPolicy(input);
+  m.buildEnvoyExtensionPolicy(input, { hint: envoyGatewayHint });
   const sha256 = source.kind === "oci" ? await ociDigest(source, options, io) : await httpSha256(source, options, io);
-  return m.toYaml(m.buildEnvoyExtensionPolicy({ ...input, code: { ...input.code, sha256 } }));
+  return m.toYaml(m.buildEnvoyExtensionPolicy({ ...input, code: { ...input.code, sha256 } }, { hint: envoyGatewayHint }));
 }
 
 async function higressYaml(options: HigressOptions, io: Io): Promise<string> {
@@ -383,10 +385,10 @@ async function higressYaml(options: HigressOptions, io: Io): Promise<string> {
     defaultConfigDisable: options.defaultConfigDisable,
     matchRules,
   };
-  m.buildHigressWasmPlugin(input);
+  m.buildHigressWasmPlugin(input, { hint: higressHint });
   const sha256 =
     source.kind === "oci" ? await ociDigest(source, options, io) : source.kind === "http" ? await httpSha256(source, options, io) : await moduleSha256(source, options, io);
-  return m.toYaml(m.buildHigressWasmPlugin({ ...input, sha256 }));
+  return m.toYaml(m.buildHigressWasmPlugin({ ...input, sha256 }, { hint: higressHint }));
 }
 
 /** Envoy Gateway and Higress insert HTTP filters only: a network filter (by --type or the module's exports) is refused. */

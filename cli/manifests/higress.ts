@@ -1,6 +1,5 @@
 import { higressWasmPluginSchema } from "./schemas/higress-wasmplugin.js";
-import { validateManifest } from "./validate.js";
-import { higressHint } from "./hints.js";
+import { validateManifest, type ValidateOptions } from "./validate.js";
 import { compact, type WasmPluginInput } from "./wasmplugin.js";
 
 /** Which requests a Higress match rule selects, and the configuration it gives them instead of the default. */
@@ -32,7 +31,7 @@ export interface HigressWasmPlugin {
  * Builds Higress's `extensions.higress.io/v1alpha1` WasmPlugin and validates it against Higress's CRD
  * schema; throws a ManifestError naming the first field Higress would refuse.
  */
-export function buildHigressWasmPlugin(input: HigressWasmPluginInput): HigressWasmPlugin {
+export function buildHigressWasmPlugin(input: HigressWasmPluginInput, options: Pick<ValidateOptions, "hint"> = {}): HigressWasmPlugin {
   const spec = compact({
     url: input.url,
     sha256: input.sha256,
@@ -53,6 +52,6 @@ export function buildHigressWasmPlugin(input: HigressWasmPluginInput): HigressWa
     metadata: compact({ name: input.name, namespace: input.namespace }) as HigressWasmPlugin["metadata"],
     spec,
   };
-  validateManifest(higressWasmPluginSchema, manifest, { hint: higressHint });
+  validateManifest(higressWasmPluginSchema, manifest, options);
   return manifest;
 }

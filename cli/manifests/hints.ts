@@ -42,43 +42,8 @@ export function flagHint(field: string): string | undefined {
   return prefixHint(flags, field);
 }
 
-/** The flag of the longest-listed prefix first: tables list a field before its parent. */
-function prefixHint(table: [prefix: string, flag: string][], field: string): string | undefined {
+/** The flag of the first listed prefix of `field`: tables list a field before its parent. */
+export function prefixHint(table: [prefix: string, flag: string][], field: string): string | undefined {
   const entry = table.find(([prefix]) => field === prefix || field.startsWith(`${prefix}.`) || field.startsWith(`${prefix}[`));
   return entry && `set by ${entry[1]}`;
-}
-
-/** Envoy Gateway's EnvoyExtensionPolicy: one `wasm` entry. */
-const envoyGatewayFlags: [prefix: string, flag: string][] = [
-  ["metadata.name", "--name"],
-  ["metadata.namespace", "--namespace"],
-  ["spec.targetRefs", "--target-ref"],
-  ["spec.wasm[0].name", "--name"],
-  ["spec.wasm[0].rootID", "--plugin-name"],
-  ["spec.wasm[0].code.image.url", "--image"],
-  ["spec.wasm[0].code.http.url", "--image"],
-  ["spec.wasm[0].code.image.sha256", "--digest"],
-  ["spec.wasm[0].code.http.sha256", "--sha256 or --wasm"],
-  ["spec.wasm[0].code.image.pullSecretRef", "--image-pull-secret"],
-  ["spec.wasm[0].code.pullPolicy", "--image-pull-policy"],
-  ["spec.wasm[0].config", "--config"],
-  ["spec.wasm[0].failOpen", "--fail-strategy"],
-  ["spec.wasm[0].env", "--env-from-host"],
-  ["spec", "--target-ref"],
-];
-
-export function envoyGatewayHint(field: string): string | undefined {
-  return prefixHint(envoyGatewayFlags, field);
-}
-
-/** Higress's WasmPlugin: the Istio fields it shares, then its own. */
-const higressFlags: [prefix: string, flag: string][] = [
-  ["spec.defaultConfig", "--config"],
-  ["spec.matchRules", "--match-rule"],
-  ["spec.failStrategy", "--fail-strategy"],
-  ...flags,
-];
-
-export function higressHint(field: string): string | undefined {
-  return prefixHint(higressFlags, field);
 }
