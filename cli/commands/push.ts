@@ -45,7 +45,7 @@ export function registerPush(program: Command, io: Io): void {
     .option("--revision <revision>", "org.opencontainers.image.revision (default: $GITHUB_SHA)")
     .option("--image-version <version>", "org.opencontainers.image.version")
     .option("--annotation <key=value...>", "extra image annotations")
-    .option("--root-id <id...>", "root ids the plugin answers to, recorded in the oci variant's runtime config")
+    .option("--root-id <id>", "a root id the plugin answers to, recorded in the oci variant's runtime config (repeatable)", (id: string, ids: string[] = []) => [...ids, id])
     .option("--sign <private.key>", "sign the pushed manifest digest as `cosign sign --key` does (password in $COSIGN_PASSWORD)")
     .addHelpText("after", examples);
   addRegistryOptions(command, { layout: true }).action(async (file: string, ref: string, flags: PushFlags) => {
