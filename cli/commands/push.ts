@@ -94,7 +94,8 @@ export function registerPush(program: Command, io: Io): void {
 async function readWasm(path: string, shown: string): Promise<Uint8Array> {
   let bytes: Uint8Array;
   try {
-    bytes = new Uint8Array(await readFile(path));
+    const file = await readFile(path);
+    bytes = new Uint8Array(file.buffer, file.byteOffset, file.byteLength); // a view: no second copy of the module
   } catch (error) {
     throw new UsageError(`cannot read ${shown}: ${(error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (error as Error).message}`);
   }
