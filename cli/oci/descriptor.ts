@@ -45,8 +45,25 @@ export interface ImageManifest {
   annotations?: Record<string, string>;
 }
 
+/**
+ * Digests of buffers already hashed, so describing, verifying and copying one blob hashes it once (a 64 MB
+ * module took ~100 ms a pass). Sound because a blob's bytes are never modified once described; bytes from
+ * outside (a download, a file) are new buffers and always get hashed.
+ */
+const knownDigests = new WeakMap<Uint8Array, string>();
+
 export function sha256(bytes: Uint8Array): string {
-  return `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
+  let digest = knownDigests.get(bytes);
+  if (digest === undefined) {
+    digest = `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
+    knownDigests.set(bytes, digest);
+  }
+  return digest;
+}
+
+/** Records the digest of bytes hashed as they streamed in, so verifying them again costs nothing. */
+export function rememberDigest(bytes: Uint8Array, digest: string): void {
+  knownDigests.set(bytes, digest);
 }
 
 export function describe(mediaType: string, bytes: Uint8Array, annotations?: Record<string, string>): Descriptor {

@@ -31,7 +31,8 @@ export class OciLayout implements Target {
   async fetch(descriptor: Descriptor): Promise<Uint8Array> {
     let bytes: Uint8Array;
     try {
-      bytes = new Uint8Array(await readFile(this.blobPath(descriptor.digest)));
+      const file = await readFile(this.blobPath(descriptor.digest));
+      bytes = new Uint8Array(file.buffer, file.byteOffset, file.byteLength);
     } catch {
       throw new NotFoundError(`${this.dir}@${descriptor.digest}`);
     }

@@ -1,4 +1,5 @@
-import { isManifestMediaType, manifestMediaTypes, sha256, type Descriptor } from "../descriptor.js";
+import { createHash } from "node:crypto";
+import { isManifestMediaType, manifestMediaTypes, rememberDigest, sha256, type Descriptor } from "../descriptor.js";
 import { ContentError, NotFoundError, registryError } from "../errors.js";
 import { verifyContent } from "../content/reader.js";
 import type { TransferOptions, Target } from "../content/storage.js";
@@ -10,13 +11,14 @@ export interface RepositoryOptions {
   client: AuthClient;
   /** Plain HTTP instead of HTTPS; loopback registries get it anyway. */
   plainHttp?: boolean;
-  /** Blobs larger than this are uploaded in PATCH chunks of this size (5 MiB: the smallest chunk some registries accept). */
+  /**
+   * Blobs larger than this are uploaded in PATCH chunks of this size (at least 5 MiB: the smallest chunk some
+   * registries accept). Unset: one monolithic PUT, as oras-go does, which is a third faster on a 16 MB module.
+   */
   chunkSize?: number;
   /** Repositories of the same registry to try mounting blobs from before uploading them. */
   mountFrom?: string[];
 }
-
-export const defaultChunkSize = 5 * 1024 * 1024;
 
 /**
  * One repository of a registry, speaking the OCI distribution spec. Implements `Target`, so `copy` pushes to
@@ -47,7 +49,7 @@ export class Repository implements Target {
     const response = await this.request("GET", url, { headers: { accept: descriptor.mediaType } }, this.pullScope);
     if (response.status === 404) throw new NotFoundError(`${this.ref.registry}/${this.ref.repository}@${descriptor.digest}`);
     if (!response.ok) throw await registryError("GET", url, response);
-    return verifyContent(descriptor, await readBody(response, descriptor.size, options.onProgress));
+    return readBody(response, descriptor, options.onProgress);
   }
 
   async push(descriptor: Descriptor, bytes: Uint8Array, options: TransferOptions = {}): Promise<void> {
@@ -112,26 +114,31 @@ export class Repository implements Target {
       await response.body?.cancel();
       location = this.location(response, url);
     }
-    const chunkSize = this.options.chunkSize ?? defaultChunkSize;
-    let final: Uint8Array = bytes;
-    if (bytes.byteLength > chunkSize) {
-      for (let start = 0; start < bytes.byteLength; start += chunkSize) {
-        const chunk = bytes.subarray(start, Math.min(bytes.byteLength, start + chunkSize));
-        const headers = { "content-type": "application/octet-stream", "content-range": `${start}-${start + chunk.byteLength - 1}` };
-        const response = await this.request("PATCH", location, { body: asBody(chunk), headers }, this.pushScope);
-        if (response.status !== 202) throw await registryError("PATCH", location, response);
-        await response.body?.cancel();
-        location = this.location(response, location);
-        options.onProgress?.(start + chunk.byteLength);
-      }
-      final = new Uint8Array(0);
-    }
+    const { chunkSize } = this.options;
+    const chunked = chunkSize !== undefined && bytes.byteLength > chunkSize;
+    if (chunked) location = await this.patchChunks(location, bytes, chunkSize, options);
+    // One PUT carries the whole blob, as oras-go sends it, or closes the chunked session with an empty body.
+    const body = chunked ? new Uint8Array(0) : bytes;
     const put = new URL(location);
     put.searchParams.set("digest", descriptor.digest);
-    const response = await this.request("PUT", put.href, { body: asBody(final), headers: { "content-type": "application/octet-stream" } }, this.pushScope);
+    const response = await this.request("PUT", put.href, { body: asBody(body), headers: { "content-type": "application/octet-stream" } }, this.pushScope);
     if (response.status !== 201) throw await registryError("PUT", put.href, response);
     await response.body?.cancel();
-    if (final.byteLength) options.onProgress?.(bytes.byteLength);
+    if (body.byteLength) options.onProgress?.(bytes.byteLength);
+  }
+
+  /** PATCHes `bytes` in chunks (for registries or proxies that cap a request's size); returns the session's next Location. */
+  private async patchChunks(location: string, bytes: Uint8Array, chunkSize: number, options: TransferOptions): Promise<string> {
+    for (let start = 0; start < bytes.byteLength; start += chunkSize) {
+      const chunk = bytes.subarray(start, Math.min(bytes.byteLength, start + chunkSize));
+      const headers = { "content-type": "application/octet-stream", "content-range": `${start}-${start + chunk.byteLength - 1}` };
+      const response = await this.request("PATCH", location, { body: asBody(chunk), headers }, this.pushScope);
+      if (response.status !== 202) throw await registryError("PATCH", location, response);
+      await response.body?.cancel();
+      location = this.location(response, location);
+      options.onProgress?.(start + chunk.byteLength);
+    }
+    return location;
   }
 
   private location(response: Response, requestUrl: string): string {
@@ -150,21 +157,30 @@ export class Repository implements Target {
 }
 
 /**
- * Reads a blob body, reporting progress, and stops one byte past the expected size: a server sending more
- * than the descriptor says gets a "trailing data" error, not our memory.
+ * Reads a blob body into one buffer of the expected size, hashing it as it arrives, and stops one byte past
+ * that size: a server sending more than the descriptor says gets a "trailing data" error, not our memory.
  */
-async function readBody(response: Response, expected: number, onProgress?: (bytes: number) => void): Promise<Uint8Array> {
+async function readBody(response: Response, descriptor: Descriptor, onProgress?: (bytes: number) => void): Promise<Uint8Array> {
   if (!response.body) return new Uint8Array(0);
-  const chunks: Uint8Array[] = [];
+  const expected = descriptor.size;
+  const buffer = Buffer.allocUnsafe(expected);
+  const hash = createHash("sha256");
   let received = 0;
   const reader = response.body.getReader();
   while (received <= expected) {
     const { done, value } = await reader.read();
     if (done) break;
-    chunks.push(value);
+    if (received + value.byteLength > expected) {
+      received += value.byteLength;
+      break;
+    }
+    buffer.set(value, received);
+    hash.update(value);
     received += value.byteLength;
-    onProgress?.(Math.min(received, expected));
+    onProgress?.(received);
   }
   await reader.cancel();
-  return Buffer.concat(chunks, received);
+  if (received !== expected) return verifyContent(descriptor, new Uint8Array(received));
+  rememberDigest(buffer, `sha256:${hash.digest("hex")}`);
+  return verifyContent(descriptor, buffer);
 }

@@ -1,4 +1,5 @@
 import { isRewindable, type FetchLike } from "../fetch.js";
+import { httpFetch } from "../http.js";
 import { parseChallenge, type Challenge } from "./challenge.js";
 
 /** A registry login: a username and password, or an identity (refresh) token from `docker login`. */
@@ -12,7 +13,7 @@ export interface Credential {
 export type CredentialFunc = (registry: string) => Promise<Credential | undefined>;
 
 export interface AuthClientOptions {
-  /** The transport underneath (normally the retrying fetch); `fetch` when absent. */
+  /** The transport underneath (normally the retrying fetch); `httpFetch` when absent. */
   fetch?: FetchLike;
   /** Where credentials come from; anonymous when absent. */
   credential?: CredentialFunc;
@@ -43,7 +44,7 @@ export class AuthClient {
   private readonly hosts = new Map<string, HostState>();
 
   constructor(options: AuthClientOptions = {}) {
-    this.send = options.fetch ?? ((url, init) => fetch(url, init));
+    this.send = options.fetch ?? httpFetch;
     this.credential = options.credential ?? (async () => undefined);
   }
 

@@ -1,4 +1,5 @@
 import { isRewindable, type FetchLike } from "../fetch.js";
+import { httpFetch } from "../http.js";
 import { backoff, defaultRetryPolicy, isRetryableNetworkError, isRetryableStatus, type RetryPolicy } from "./policy.js";
 
 export interface RetryOptions {
@@ -17,7 +18,7 @@ const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(reso
  */
 export function retryingFetch(options: RetryOptions = {}): FetchLike {
   const policy = options.policy ?? defaultRetryPolicy;
-  const send = options.fetch ?? ((url, init) => fetch(url, init));
+  const send = options.fetch ?? httpFetch;
   const sleep = options.sleep ?? realSleep;
   return async (url, init) => {
     const retries = isRewindable(init.body) ? policy.maxRetries : 0;
