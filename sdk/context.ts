@@ -6,6 +6,7 @@ import * as views from "./accessors";
 import { DataBuffer, HeaderMap } from "./accessors";
 import { Header } from "./internal/headers";
 import { trackCallout } from "./dispatcher";
+import { JsonObject, parseJsonObject } from "./json/index";
 import { FilterDataStatus, FilterHeadersStatus, FilterStatus, FilterTrailersStatus, GrpcStatus, PeerType, StreamType } from "./types";
 
 /** What kind of context an id belongs to (the dispatcher checks it before calling a typed callback). */
@@ -99,6 +100,16 @@ export class RootContext extends BaseContext {
     return views.pluginConfiguration.get();
   }
 
+  /**
+   * The plugin configuration as a JSON object (only inside `onConfigure`; an empty configuration reads as
+   * `{}`). Malformed JSON or a non-object: logs what is wrong and at which byte, and returns null — then return
+   * false (the plugin is refused). Read values with `getString`/`getInt`/`getBool`/`getStrings`/… and a
+   * fallback, and end with `return config.ok()` (refuses a value of the wrong type).
+   */
+  parseConfig(): JsonObject | null {
+    return parseJsonObject(views.pluginConfiguration.get(), "invalid configuration");
+  }
+
   /** The plugin configuration as a string (only inside `onConfigure`; "" when none). */
   getPluginConfigurationString(): string {
     return views.pluginConfiguration.getText();
@@ -119,19 +130,23 @@ export class RootContext extends BaseContext {
   onForeignFunction(functionId: u32, argsSize: usize): void {}
 
   /** Creates the context of a new HTTP stream; null (the default) if this plugin is not an HTTP filter. */
-  createHttpContext(contextId: u32): HttpContext | null {
+  createHttpContext(contextId: u32): HttpStream | null {
     return null;
   }
 
   /** Creates the context of a new TCP connection; null (the default) if this plugin is not a network filter. */
-  createTcpContext(contextId: u32): TcpContext | null {
+  createTcpContext(contextId: u32): TcpStream | null {
     return null;
   }
 }
 
-/** One HTTP stream (request and response) passing through the filter. */
-export class HttpContext extends BaseContext {
-  constructor(id: u32, public readonly root: RootContext) {
+/**
+ * One HTTP stream (request and response) passing through the filter: every HTTP callback and accessor. The
+ * dispatcher calls these through this non-generic class (each instantiation of a generic class is a class of
+ * its own in AssemblyScript, so overrides must hang off one common base). Filters extend `HttpContext<R>`.
+ */
+export abstract class HttpStream extends BaseContext {
+  constructor(id: u32, public readonly rootContext: RootContext) {
     super(id, ContextKind.Http);
   }
 
@@ -229,9 +244,9 @@ export class HttpContext extends BaseContext {
   }
 }
 
-/** One TCP connection passing through a network filter. */
-export class TcpContext extends BaseContext {
-  constructor(id: u32, public readonly root: RootContext) {
+/** One TCP connection passing through a network filter: every TCP callback and accessor (see `HttpStream`). */
+export abstract class TcpStream extends BaseContext {
+  constructor(id: u32, public readonly rootContext: RootContext) {
     super(id, ContextKind.Tcp);
   }
 
@@ -284,5 +299,38 @@ export class TcpContext extends BaseContext {
   /** Closes the upstream connection. */
   closeUpstream(): bool {
     return host.closeStream(StreamType.Upstream);
+  }
+}
+
+/**
+ * The base of a filter's HTTP context. `R` is the filter's root class: `this.root` is typed, no cast needed.
+ *
+ *   class AddHeader extends HttpContext<Root> {
+ *     onResponseHeaders(n: u32, end: bool): FilterHeadersStatus {
+ *       this.responseHeaders.add(this.root.name, this.root.value);
+ *       return FilterHeadersStatus.Continue;
+ *     }
+ *   }
+ */
+export class HttpContext<R extends RootContext = RootContext> extends HttpStream {
+  constructor(id: u32, root: R) {
+    super(id, root);
+  }
+
+  /** The root context that created this stream, as the filter's own root class. */
+  get root(): R {
+    return changetype<R>(this.rootContext);
+  }
+}
+
+/** The base of a filter's TCP context; `this.root` is the filter's root class `R` (see `HttpContext`). */
+export class TcpContext<R extends RootContext = RootContext> extends TcpStream {
+  constructor(id: u32, root: R) {
+    super(id, root);
+  }
+
+  /** The root context that created this connection, as the filter's own root class. */
+  get root(): R {
+    return changetype<R>(this.rootContext);
   }
 }

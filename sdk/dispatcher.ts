@@ -3,7 +3,7 @@
 // them, with that context made effective first so it can e.g. resume its stream.
 import * as host from "./hostcalls";
 import { ContextTable } from "./internal/table";
-import { BaseContext, ContextKind, HttpContext, RootContext, TcpContext } from "./context";
+import { BaseContext, ContextKind, HttpStream, RootContext, TcpStream } from "./context";
 
 // The plugin's root-context factory (one per module, as in the Rust and Go SDKs).
 let createRoot: ((contextId: u32) => RootContext) | null = null;
@@ -72,14 +72,14 @@ function root(id: u32): RootContext | null {
   return ctx;
 }
 
-function http(id: u32): HttpContext | null {
+function http(id: u32): HttpStream | null {
   const ctx = find(id);
-  return ctx && ctx.kind == ContextKind.Http ? changetype<HttpContext>(ctx) : null;
+  return ctx && ctx.kind == ContextKind.Http ? changetype<HttpStream>(ctx) : null;
 }
 
-function tcp(id: u32): TcpContext | null {
+function tcp(id: u32): TcpStream | null {
   const ctx = find(id);
-  return ctx && ctx.kind == ContextKind.Tcp ? changetype<TcpContext>(ctx) : null;
+  return ctx && ctx.kind == ContextKind.Tcp ? changetype<TcpStream>(ctx) : null;
 }
 
 /** Records which context made a callout (token 0 = refused, nothing to record). Returns the token. */

@@ -28,7 +28,8 @@
 
 export * from "./types";
 export { Header } from "./internal/headers";
-export { BaseContext, ContextKind, RootContext, HttpContext, TcpContext } from "./context";
+export { BaseContext, ContextKind, RootContext, HttpStream, TcpStream, HttpContext, TcpContext } from "./context";
+export { JsonValue, JsonObject, JsonArray, JsonKind, parseJson, parseJsonObject } from "./json/index";
 export {
   HeaderMap, DataBuffer,
   requestHeaders, requestTrailers, responseHeaders, responseTrailers, requestBody, responseBody,

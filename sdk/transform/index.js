@@ -23,7 +23,7 @@ const OPTIONAL = {
   proxy_on_done: "onDone",
 };
 
-const SDK_CONTEXT = /(^|\/)sdk\/context\/(BaseContext|RootContext|HttpContext|TcpContext)$/;
+const SDK_CONTEXT = /(^|\/)sdk\/context\/(BaseContext|RootContext|HttpStream|TcpStream|HttpContext|TcpContext)$/;
 const SDK_EXPORTS = /(^|\/)sdk\/abi\/exports$/;
 
 export default class TrimCallbacks extends Transform {

@@ -1,7 +1,6 @@
 // Adds and removes headers: `name: value` on every response, `remove` taken off it, and the request's
 // x-request-id echoed on the response so a client can quote it when it reports a problem.
 import { FilterHeadersStatus, HttpContext, RootContext, registerRootContext } from "as-proxy-wasm";
-import { configString } from "./config";
 export * from "as-proxy-wasm/exports";
 
 class AddHeaderRoot extends RootContext {
@@ -10,19 +9,20 @@ class AddHeaderRoot extends RootContext {
   remove: string = "x-powered-by";
 
   onConfigure(configurationSize: usize): bool {
-    const json = this.getPluginConfigurationString();
-    this.name = configString(json, "name", this.name);
-    this.value = configString(json, "value", this.value);
-    this.remove = configString(json, "remove", this.remove);
-    return true;
+    const config = this.parseConfig();
+    if (!config) return false; // malformed JSON: parseConfig logged what and where
+    this.name = config.getString("name", this.name);
+    this.value = config.getString("value", this.value);
+    this.remove = config.getString("remove", this.remove);
+    return config.ok(); // false (and a log line) when a value has the wrong type
   }
 
-  createHttpContext(contextId: u32): HttpContext | null {
+  createHttpContext(contextId: u32): AddHeader {
     return new AddHeader(contextId, this);
   }
 }
 
-class AddHeader extends HttpContext {
+class AddHeader extends HttpContext<AddHeaderRoot> {
   requestId: string | null = null;
 
   onRequestHeaders(numHeaders: u32, endOfStream: bool): FilterHeadersStatus {
@@ -32,7 +32,7 @@ class AddHeader extends HttpContext {
   }
 
   onResponseHeaders(numHeaders: u32, endOfStream: bool): FilterHeadersStatus {
-    const root = changetype<AddHeaderRoot>(this.root);
+    const root = this.root;
     this.responseHeaders.add(root.name, root.value);
     if (root.remove.length > 0) this.responseHeaders.remove(root.remove);
     const id = this.requestId;

@@ -4,32 +4,46 @@
 // There is no built-in token: a configuration without a usable `token` is refused (the plugin does not
 // start, so Envoy fails closed) rather than accepting a default that anyone could read in this source.
 import { FilterHeadersStatus, Header, HttpContext, LogLevel, RootContext, log, registerRootContext } from "as-proxy-wasm";
-import { configString } from "./config";
 export * from "as-proxy-wasm/exports";
 
 class AuthRoot extends RootContext {
   header: string = "authorization";
-  expected: string = "";
+  expected: string[] = [];
 
   onConfigure(configurationSize: usize): bool {
-    const json = this.getPluginConfigurationString();
-    this.header = configString(json, "header", "authorization").toLowerCase();
-    const token = configString(json, "token", "");
-    if (token.length == 0) {
-      log(LogLevel.Critical, 'auth: configuration refused: it needs a non-empty "token" string, e.g. {"token": "<a long random secret>"}');
+    const config = this.parseConfig();
+    if (!config) return false; // malformed JSON: parseConfig logged what and where
+    this.header = config.getString("header", "authorization").toLowerCase();
+    // "token": one secret; "tokens": several (e.g. while rotating).
+    const tokens = config.getStrings("tokens", []);
+    const token = config.getString("token", "");
+    if (token.length > 0) tokens.push(token);
+    if (!config.ok()) return false;
+    this.expected = [];
+    for (let i = 0; i < tokens.length; i++) {
+      if (tokens[i].length > 0) this.expected.push("Bearer " + tokens[i]);
+    }
+    if (this.expected.length == 0) {
+      log(LogLevel.Critical, 'auth: configuration refused: it needs a non-empty "token" string (or "tokens" array), e.g. {"token": "<a long random secret>"}');
       return false;
     }
     if (this.header.length == 0) {
       log(LogLevel.Critical, 'auth: configuration refused: "header" must name a request header');
       return false;
     }
-    this.expected = "Bearer " + token;
     return true;
   }
 
-  createHttpContext(contextId: u32): HttpContext | null {
+  createHttpContext(contextId: u32): Auth {
     return new Auth(contextId, this);
   }
+}
+
+/** Whether `given` is one of `expected`, every one compared in full (see `sameSecret`). */
+function knownSecret(given: string, expected: string[]): bool {
+  let found = false;
+  for (let i = 0; i < expected.length; i++) found = sameSecret(given, expected[i]) || found;
+  return found;
 }
 
 /** Compares every character whatever the first difference, so the time taken does not reveal the token. */
@@ -41,15 +55,15 @@ function sameSecret(given: string, expected: string): bool {
   return diff == 0;
 }
 
-class Auth extends HttpContext {
+class Auth extends HttpContext<AuthRoot> {
   onRequestHeaders(numHeaders: u32, endOfStream: bool): FilterHeadersStatus {
-    const root = changetype<AuthRoot>(this.root);
+    const root = this.root;
     const credentials = this.requestHeaders.get(root.header);
     if (credentials == null) {
       this.sendLocalResponse(401, "missing credentials\n", [new Header("www-authenticate", "Bearer")], "auth_missing_credentials");
       return FilterHeadersStatus.StopIteration;
     }
-    if (!sameSecret(credentials, root.expected)) {
+    if (!knownSecret(credentials, root.expected)) {
       log(LogLevel.Warn, "auth: rejected a request with invalid credentials");
       this.sendLocalResponse(403, "forbidden\n", [], "auth_invalid_credentials");
       return FilterHeadersStatus.StopIteration;

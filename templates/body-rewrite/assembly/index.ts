@@ -5,7 +5,6 @@
 // request and a 204 or 304 pass through exactly as they came. The replacement works on the bytes (the UTF-8
 // of `from` and `to`), so a body that is not valid UTF-8 keeps every other byte as it was.
 import { FilterDataStatus, FilterHeadersStatus, HttpContext, LogLevel, RootContext, log, registerRootContext } from "as-proxy-wasm";
-import { configInt, configString } from "./config";
 export * from "as-proxy-wasm/exports";
 
 /**
@@ -21,21 +20,36 @@ class RewriteRoot extends RootContext {
   maxBodyBytes: i64 = DEFAULT_MAX_BODY_BYTES;
 
   onConfigure(configurationSize: usize): bool {
-    const json = this.getPluginConfigurationString();
-    const from = configString(json, "from", "http://");
-    this.maxBodyBytes = configInt(json, "maxBodyBytes", DEFAULT_MAX_BODY_BYTES);
+    const config = this.parseConfig();
+    if (!config) return false; // malformed JSON: parseConfig logged what and where
+    const from = config.getString("from", "http://");
+    const to = config.getString("to", "https://");
+    this.maxBodyBytes = config.getInt("maxBodyBytes", DEFAULT_MAX_BODY_BYTES);
+    if (!config.ok()) return false;
     if (from.length == 0 || this.maxBodyBytes <= 0) {
       log(LogLevel.Critical, 'body-rewrite: configuration refused: "from" must not be empty and "maxBodyBytes" must be a positive integer');
       return false;
     }
     this.from = String.UTF8.encode(from);
-    this.to = String.UTF8.encode(configString(json, "to", "https://"));
+    this.to = String.UTF8.encode(to);
     return true;
   }
 
-  createHttpContext(contextId: u32): HttpContext | null {
+  createHttpContext(contextId: u32): Rewrite {
     return new Rewrite(contextId, this);
   }
+}
+
+/** The value of a string of decimal digits, or -1 when it is anything else (or too long). */
+function decimal(text: string): i64 {
+  if (text.length == 0 || text.length > 18) return -1;
+  let value: i64 = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x30 || c > 0x39) return -1;
+    value = value * 10 + (c - 0x30);
+  }
+  return value;
 }
 
 /** The media type of a content-type value: lowercase, without parameters. */
@@ -88,7 +102,7 @@ function replaceAll(body: ArrayBuffer, from: ArrayBuffer, to: ArrayBuffer): Arra
   return out;
 }
 
-class Rewrite extends HttpContext {
+class Rewrite extends HttpContext<RewriteRoot> {
   head: bool = false;
   rewrite: bool = false;
 
@@ -115,16 +129,15 @@ class Rewrite extends HttpContext {
     // A body announced over the cap is not held at all (and keeps its content-length).
     const length = this.responseHeaders.get("content-length");
     if (length != null) {
-      const root = changetype<RewriteRoot>(this.root);
-      const size = configInt('{"l":' + length.trim() + "}", "l", -1);
-      if (size < 0 || size > root.maxBodyBytes) return false;
+      const size = decimal(length.trim());
+      if (size < 0 || size > this.root.maxBodyBytes) return false;
     }
     return true;
   }
 
   onResponseBody(bodySize: usize, endOfStream: bool): FilterDataStatus {
     if (!this.rewrite) return FilterDataStatus.Continue;
-    const root = changetype<RewriteRoot>(this.root);
+    const root = this.root;
     if (<i64>bodySize > root.maxBodyBytes) {
       // Over the cap (a body without content-length): pass what is held and the rest unchanged.
       this.rewrite = false;

@@ -1,7 +1,6 @@
 // An external authorization check: each request waits while an HTTP service decides, then is resumed or
 // answered locally.
 import { FilterHeadersStatus, Header, HttpContext, RootContext, httpCallResponseHeaders, registerRootContext } from "as-proxy-wasm";
-import { configInt, configString } from "./config";
 export * from "as-proxy-wasm/exports";
 
 class CalloutRoot extends RootContext {
@@ -11,22 +10,23 @@ class CalloutRoot extends RootContext {
   timeoutMs: u32 = 1000;
 
   onConfigure(configurationSize: usize): bool {
-    const json = this.getPluginConfigurationString();
-    this.cluster = configString(json, "cluster", this.cluster);
-    this.authority = configString(json, "authority", this.authority);
-    this.path = configString(json, "path", this.path);
-    this.timeoutMs = <u32>configInt(json, "timeoutMs", this.timeoutMs);
-    return true;
+    const config = this.parseConfig();
+    if (!config) return false; // malformed JSON: parseConfig logged what and where
+    this.cluster = config.getString("cluster", this.cluster);
+    this.authority = config.getString("authority", this.authority);
+    this.path = config.getString("path", this.path);
+    this.timeoutMs = <u32>config.getInt("timeoutMs", this.timeoutMs);
+    return config.ok();
   }
 
-  createHttpContext(contextId: u32): HttpContext | null {
+  createHttpContext(contextId: u32): Check {
     return new Check(contextId, this);
   }
 }
 
-class Check extends HttpContext {
+class Check extends HttpContext<CalloutRoot> {
   onRequestHeaders(numHeaders: u32, endOfStream: bool): FilterHeadersStatus {
-    const root = changetype<CalloutRoot>(this.root);
+    const root = this.root;
     const headers = [new Header(":method", "GET"), new Header(":path", root.path), new Header(":authority", root.authority)];
     const credentials = this.requestHeaders.get("authorization");
     if (credentials != null) headers.push(new Header("authorization", credentials));

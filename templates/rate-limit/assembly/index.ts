@@ -7,7 +7,7 @@
 // so workers that start at different times, or a VM that restarts, do not reset it: the budget stays the
 // limit per interval over all workers.
 import {
-  FilterHeadersStatus, Header, HttpContext, LogLevel, RootContext, WasmResult, getCurrentTimeNanoseconds, getSharedData, log,
+  FilterHeadersStatus, Header, HttpContext, JsonObject, LogLevel, RootContext, WasmResult, getCurrentTimeNanoseconds, getSharedData, log,
   registerRootContext, setSharedData,
 } from "as-proxy-wasm";
 export * from "as-proxy-wasm/exports";
@@ -28,32 +28,15 @@ function encode(start: u64, tokens: u32): ArrayBuffer {
 }
 
 /**
- * The value of `"key":` in a flat JSON object when it is a positive integer (at most MAX_LIMIT); 0 when the
- * key is present with any other value (0, negative, fraction, string…); -1 when the key is absent.
+ * The value of `key` when it is a positive integer (at most MAX_LIMIT); 0 when the key is present with any
+ * other value (0, negative, fraction, exponent, string…); -1 when the key is absent.
  */
-function positiveInt(json: string, key: string): i64 {
-  const at = json.indexOf('"' + key + '"');
-  if (at < 0) return -1;
-  let i = at + key.length + 2;
-  while (i < json.length && json.charCodeAt(i) <= 0x20) i++;
-  if (i >= json.length || json.charCodeAt(i) != 0x3a /* : */) return 0;
-  i++;
-  while (i < json.length && json.charCodeAt(i) <= 0x20) i++;
-  let value: i64 = 0;
-  let digits = 0;
-  for (; i < json.length; i++) {
-    const c = json.charCodeAt(i);
-    if (c < 0x30 || c > 0x39) break;
-    value = value * 10 + (c - 0x30);
-    digits++;
-    if (value > MAX_LIMIT) return 0;
-  }
-  // The number must end there: "2.5", "1e3" and "10x" are not positive integers.
-  if (i < json.length) {
-    const c = json.charCodeAt(i);
-    if (!(c <= 0x20 || c == 0x2c /* , */ || c == 0x7d /* } */)) return 0;
-  }
-  return digits > 0 && value > 0 ? value : 0;
+function positiveInt(config: JsonObject, key: string): i64 {
+  const value = config.get(key);
+  if (!value) return -1;
+  if (!value.isInteger()) return 0;
+  const n = value.asInt();
+  return n > 0 && n <= MAX_LIMIT ? n : 0;
 }
 
 class RateLimitRoot extends RootContext {
@@ -64,9 +47,10 @@ class RateLimitRoot extends RootContext {
   untilFill: u64 = 0;
 
   onConfigure(configurationSize: usize): bool {
-    const json = this.getPluginConfigurationString();
-    const perSecond = positiveInt(json, "requestsPerSecond");
-    const perMinute = positiveInt(json, "requestsPerMinute");
+    const config = this.parseConfig();
+    if (!config) return false; // malformed JSON: parseConfig logged what and where
+    const perSecond = positiveInt(config, "requestsPerSecond");
+    const perMinute = positiveInt(config, "requestsPerMinute");
     if (perSecond == 0 || perMinute == 0 || (perSecond < 0) == (perMinute < 0)) {
       log(
         LogLevel.Critical,
@@ -116,16 +100,16 @@ class RateLimitRoot extends RootContext {
     return -1;
   }
 
-  createHttpContext(contextId: u32): HttpContext | null {
+  createHttpContext(contextId: u32): RateLimit {
     return new RateLimit(contextId, this);
   }
 }
 
-class RateLimit extends HttpContext {
+class RateLimit extends HttpContext<RateLimitRoot> {
   remaining: i64 = -1;
 
   onRequestHeaders(numHeaders: u32, endOfStream: bool): FilterHeadersStatus {
-    const root = changetype<RateLimitRoot>(this.root);
+    const root = this.root;
     this.remaining = root.take();
     if (this.remaining >= 0) return FilterHeadersStatus.Continue;
     const retryAfter = max<u64>(1, (root.untilFill + SECOND - 1) / SECOND);
@@ -141,7 +125,7 @@ class RateLimit extends HttpContext {
   onResponseHeaders(numHeaders: u32, endOfStream: bool): FilterHeadersStatus {
     // An allowed request's answer says what is left of the budget (the 429 carries its own).
     if (this.remaining >= 0) {
-      this.responseHeaders.replace("x-ratelimit-limit", changetype<RateLimitRoot>(this.root).limit.toString());
+      this.responseHeaders.replace("x-ratelimit-limit", this.root.limit.toString());
       this.responseHeaders.replace("x-ratelimit-remaining", this.remaining.toString());
     }
     return FilterHeadersStatus.Continue;

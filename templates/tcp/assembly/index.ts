@@ -1,6 +1,5 @@
 // A network (TCP) filter: byte counters per direction, and connections opening with a blocked prefix closed.
 import { Counter, FilterStatus, LogLevel, PeerType, RootContext, TcpContext, log, registerRootContext } from "as-proxy-wasm";
-import { configString } from "./config";
 export * from "as-proxy-wasm/exports";
 
 class TcpRoot extends RootContext {
@@ -9,25 +8,28 @@ class TcpRoot extends RootContext {
   sent: Counter | null = null;
 
   onConfigure(configurationSize: usize): bool {
-    this.blockedPrefix = configString(this.getPluginConfigurationString(), "blockedPrefix", "");
+    const config = this.parseConfig();
+    if (!config) return false; // malformed JSON: parseConfig logged what and where
+    this.blockedPrefix = config.getString("blockedPrefix", "");
+    if (!config.ok()) return false;
     this.received = new Counter("tcp_filter.bytes_received");
     this.sent = new Counter("tcp_filter.bytes_sent");
     return true;
   }
 
-  createTcpContext(contextId: u32): TcpContext | null {
+  createTcpContext(contextId: u32): Connection {
     return new Connection(contextId, this);
   }
 }
 
-class Connection extends TcpContext {
+class Connection extends TcpContext<TcpRoot> {
   bytesIn: u64 = 0;
   bytesOut: u64 = 0;
   /** The connection's first bytes were checked against the blocked prefix. */
   checked: bool = false;
 
   onDownstreamData(dataSize: usize, endOfStream: bool): FilterStatus {
-    const root = changetype<TcpRoot>(this.root);
+    const root = this.root;
     const prefix = root.blockedPrefix;
     if (!this.checked && prefix.length > 0) {
       // TCP has no message boundaries: the prefix may arrive split over several reads. Held data stays in
@@ -49,7 +51,7 @@ class Connection extends TcpContext {
 
   onUpstreamData(dataSize: usize, endOfStream: bool): FilterStatus {
     this.bytesOut += dataSize;
-    changetype<Counter>(changetype<TcpRoot>(this.root).sent).increment(<i64>dataSize);
+    changetype<Counter>(this.root.sent).increment(<i64>dataSize);
     return FilterStatus.Continue;
   }
 
