@@ -1,9 +1,9 @@
-import { gzipSync } from "node:zlib";
 import { UsageError } from "../errors.js";
 import { Annotation, describe, MediaType, sha256, type Descriptor, type ImageManifest } from "./descriptor.js";
 import { MemoryStore } from "./content/memory.js";
 import type { Fetcher } from "./content/storage.js";
 import { ContentError } from "./errors.js";
+import { gzipDeterministic } from "./gzip.js";
 import { tarOneFile } from "./tar.js";
 import { declaredAbiVersions, readModuleInfo, type ModuleInfo } from "../wasm/module-info.js";
 
@@ -66,7 +66,7 @@ export async function packageWasm(wasm: Uint8Array, options: PackageOptions, ref
     ...(options.variant === "compat" ? { [variantAnnotation]: "compat" } : {}),
     ...options.annotations,
   };
-  const blobs = options.variant === "compat" ? compatBlobs(wasm, options.created) : ociBlobs(wasm, options.created, runtimeConfig(wasm, options.rootIds));
+  const blobs = options.variant === "compat" ? await compatBlobs(wasm, options.created) : ociBlobs(wasm, options.created, runtimeConfig(wasm, options.rootIds));
   const manifest: ImageManifest = {
     schemaVersion: 2,
     mediaType: MediaType.ImageManifest,
@@ -87,9 +87,9 @@ interface Blob {
   bytes: Uint8Array;
 }
 
-function compatBlobs(wasm: Uint8Array, created: string): { config: Blob; layers: Blob[] } {
+async function compatBlobs(wasm: Uint8Array, created: string): Promise<{ config: Blob; layers: Blob[] }> {
   const tar = tarOneFile(pluginFileName, wasm, Math.floor(Date.parse(created) / 1000));
-  const layer = gzipDeterministic(tar);
+  const layer = await gzipDeterministic(tar);
   // A valid image config: diff_ids name the uncompressed layer, as runtimes and skopeo expect.
   const config = jsonBytes({
     created,
@@ -125,16 +125,6 @@ function ociBlobs(wasm: Uint8Array, created: string, runtime: WasmRuntimeConfig)
       { descriptor: describe(MediaType.WasmLayer, wasm, { [Annotation.Title]: pluginFileName }), bytes: wasm },
     ],
   };
-}
-
-/**
- * gzip without a timestamp or file name (Node writes mtime 0), and with the OS byte set to "unknown"
- * (255, as Go's gzip writes it) so the header does not depend on the platform zlib was built for.
- */
-function gzipDeterministic(bytes: Uint8Array): Uint8Array {
-  const gz = gzipSync(bytes, { level: 9 });
-  gz[9] = 255;
-  return gz;
 }
 
 function jsonBytes(value: unknown): Uint8Array {
