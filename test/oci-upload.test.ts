@@ -76,6 +76,8 @@ for (const variant of ["compat", "oci"] as const) {
     assert.deepEqual(requests.filter((r) => !r.startsWith("HEAD ")), [`PUT /v2/again/${variant}/manifests/v1 201`], "no upload session");
     // Request lines, headers and the manifest (under 1 KiB): nothing near a blob's size.
     assert.ok(secondBytes < 4096, `the second push sent ${secondBytes} bytes`);
+    // Over 4 MiB, compat's layer is a multi-member gzip: Istio's rules read the module back whole.
+    assert.ok(Buffer.from(module).equals((await istioFetch(registry.host, `again/${variant}`, "v1")).wasm));
   });
 }
 

@@ -18,28 +18,43 @@ export interface CopyResult {
 
 /**
  * Copies one image (a manifest, its config and layers) from `src` to `dst` (oras-go `Copy`): blobs that
- * `dst` already has are skipped, and the manifest goes last under `dstRef`, so an interrupted copy leaves
+ * `dst` already has are skipped, the others copied up to three at once, and the manifest goes last under `dstRef`, so an interrupted copy leaves
  * no tag pointing at missing blobs and running it again finishes the job.
  */
 export async function copy(src: Target, srcRef: string, dst: Target, dstRef: string, options: CopyOptions = {}): Promise<CopyResult> {
   const descriptor = await src.resolve(srcRef);
   const bytes = await src.fetch(descriptor);
   const manifest = parseManifest(descriptor, bytes);
-  const seen = new Set<string>();
-  for (const blob of [manifest.config, ...manifest.layers]) {
-    if (seen.has(blob.digest)) continue;
-    seen.add(blob.digest);
-    if (await dst.exists(blob)) {
-      options.onCopySkipped?.(blob);
-      continue;
-    }
+  const blobs = [...new Map([manifest.config, ...manifest.layers].map((blob) => [blob.digest, blob])).values()];
+  await inParallel(blobs, concurrency, async (blob) => {
+    if (await dst.exists(blob)) return options.onCopySkipped?.(blob);
     options.onCopyStart?.(blob);
     const onProgress = (bytes: number) => options.onProgress?.(blob, bytes);
     await dst.push(blob, await src.fetch(blob, { onProgress }), { onProgress });
     options.onCopied?.(blob);
-  }
+  });
   await dst.pushReference(descriptor, bytes, dstRef);
   return { descriptor, manifest };
+}
+
+/**
+ * Blobs copied at once, as oras-go's default: the small config's round trips overlap the module's upload.
+ * Bounded, so an image of many layers does not hold them all in memory.
+ */
+const concurrency = 3;
+
+/** Runs `work` over `items`, at most `limit` at a time; when one fails, waits for the others, then throws the first error. */
+async function inParallel<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const errors: unknown[] = [];
+  const worker = async () => {
+    while (next < items.length && errors.length === 0) {
+      const item = items[next++]!;
+      await work(item).catch((error: unknown) => void errors.push(error));
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  if (errors.length) throw errors[0];
 }
 
 /** An image manifest (OCI or docker schema 2); indexes name several images and are refused with a clear error. */

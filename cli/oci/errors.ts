@@ -3,6 +3,7 @@
  * URL, status, error codes); `ContentError` is content that failed verification. Both name what failed
  * and never carry credentials.
  */
+import type { HttpResponse } from "./remote/fetch.js";
 
 /** One entry of the distribution spec's error body: `{ errors: [{ code, message, detail }] }`. */
 export interface RegistryErrorCode {
@@ -40,7 +41,7 @@ function statusText(status: number): string {
 }
 
 /** Reads a registry's error body (capped) into a RegistryError. */
-export async function registryError(method: string, url: string, response: Response): Promise<RegistryError> {
+export async function registryError(method: string, url: string, response: HttpResponse): Promise<RegistryError> {
   let codes: RegistryErrorCode[] = [];
   if (method !== "HEAD") {
     const text = await readCapped(response);
@@ -56,7 +57,7 @@ export async function registryError(method: string, url: string, response: Respo
   return new RegistryError(method, url, response.status, codes);
 }
 
-async function readCapped(response: Response): Promise<string> {
+async function readCapped(response: HttpResponse): Promise<string> {
   if (!response.body) return "";
   const reader = response.body.getReader();
   const chunks: Uint8Array[] = [];

@@ -1,5 +1,27 @@
-/** The one shape every HTTP layer shares, so retry and auth wrap each other and the global `fetch`. */
-export type FetchLike = (url: string, init: RequestInit) => Promise<Response>;
+/**
+ * What the OCI client reads of an HTTP answer: the part of `Response` that `httpFetch` builds over `node:http`
+ * without touching the global `Response`/`Headers`, whose first use loads all of undici (~35 ms of every
+ * command). A `Response` is one, so the global `fetch` still fits.
+ */
+export interface HttpResponse {
+  readonly status: number;
+  readonly ok: boolean;
+  readonly headers: { get(name: string): string | null };
+  readonly body: ReadableStream<Uint8Array> | null;
+  arrayBuffer(): Promise<ArrayBuffer>;
+  text(): Promise<string>;
+  json(): Promise<unknown>;
+}
+
+/** The one shape every HTTP layer shares, so retry and auth wrap each other and `httpFetch` (or `fetch`). */
+export type FetchLike = (url: string, init: RequestInit) => Promise<HttpResponse>;
+
+/** Request headers as a lower-cased record, from any `HeadersInit`, without constructing a `Headers`. */
+export function headerRecord(headers: HeadersInit | undefined): Record<string, string> {
+  if (!headers) return {};
+  const entries = Array.isArray(headers) ? headers : typeof (headers as Headers).entries === "function" ? [...(headers as Headers).entries()] : Object.entries(headers);
+  return Object.fromEntries(entries.map(([name, value]) => [name.toLowerCase(), value]));
+}
 
 /** A body that can be sent again: retries and auth challenges replay only these. */
 export function isRewindable(body: RequestInit["body"]): boolean {

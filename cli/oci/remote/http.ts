@@ -1,10 +1,10 @@
-import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from "node:http";
+import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage } from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import { Readable } from "node:stream";
-import type { FetchLike } from "./fetch.js";
+import { headerRecord, type FetchLike, type HttpResponse } from "./fetch.js";
 
 /**
- * The transport under retry and auth: `fetch`'s contract (a `Response`; network failures as
+ * The transport under retry and auth: `fetch`'s contract (an `HttpResponse`; network failures as
  * `TypeError("fetch failed")` with the system error as `cause`; redirects returned, never followed) over
  * `node:http`. Global `fetch` keeps its idle keep-alive socket referenced, which held every CLI run open
  * ~80 ms after its last answer; Node's agents unref idle sockets, so the process exits when the work is done
@@ -12,7 +12,7 @@ import type { FetchLike } from "./fetch.js";
  */
 const agents = { "http:": new HttpAgent({ keepAlive: true }), "https:": new HttpsAgent({ keepAlive: true }) };
 
-/** Statuses whose `Response` must have no body, and HEAD answers, which never carry one. */
+/** Statuses that carry no body, like HEAD answers. */
 const nullBodyStatuses = new Set([101, 103, 204, 205, 304]);
 
 export const httpFetch: FetchLike = (url, init) =>
@@ -21,7 +21,7 @@ export const httpFetch: FetchLike = (url, init) =>
     const send = target.protocol === "https:" ? httpsRequest : target.protocol === "http:" ? httpRequest : undefined;
     if (!send) return reject(new TypeError("fetch failed", { cause: new Error(`unsupported protocol ${target.protocol}`) }));
     const method = (init.method ?? "GET").toUpperCase();
-    const headers = Object.fromEntries(new Headers(init.headers));
+    const headers = headerRecord(init.headers);
     const body = requestBody(init.body);
     if (body && !Buffer.isBuffer(body)) headers["transfer-encoding"] ??= "chunked";
     else headers["content-length"] = String(body?.byteLength ?? 0);
@@ -47,13 +47,42 @@ function requestBody(body: RequestInit["body"]): Buffer | Readable | undefined {
   throw new TypeError(`unsupported request body: ${Object.prototype.toString.call(body)}`);
 }
 
-function toResponse(answer: IncomingMessage, method: string): Response {
+function toResponse(answer: IncomingMessage, method: string): HttpResponse {
   const status = answer.statusCode ?? 502;
-  const headers = new Headers();
-  for (let i = 0; i < answer.rawHeaders.length; i += 2) headers.append(answer.rawHeaders[i], answer.rawHeaders[i + 1]);
   if (method === "HEAD" || nullBodyStatuses.has(status)) {
     answer.resume();
-    return new Response(null, { status, statusText: answer.statusMessage, headers });
+    return new NodeResponse(status, answer.headers, null);
   }
-  return new Response(Readable.toWeb(answer) as ReadableStream<Uint8Array>, { status, statusText: answer.statusMessage, headers });
+  return new NodeResponse(status, answer.headers, Readable.toWeb(answer) as ReadableStream<Uint8Array>);
+}
+
+/** An answer of `node:http` as the `Response` subset the client reads. */
+class NodeResponse implements HttpResponse {
+  readonly ok: boolean;
+  readonly headers: { get(name: string): string | null };
+
+  constructor(readonly status: number, raw: IncomingHttpHeaders, readonly body: ReadableStream<Uint8Array> | null) {
+    this.ok = status >= 200 && status < 300;
+    this.headers = {
+      get: (name) => {
+        const value = raw[name.toLowerCase()];
+        return value === undefined ? null : Array.isArray(value) ? value.join(", ") : value;
+      },
+    };
+  }
+
+  async arrayBuffer(): Promise<ArrayBuffer> {
+    const chunks: Uint8Array[] = [];
+    if (this.body) for await (const chunk of this.body) chunks.push(chunk);
+    const bytes = Buffer.concat(chunks);
+    return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+  }
+
+  async text(): Promise<string> {
+    return Buffer.from(await this.arrayBuffer()).toString("utf8");
+  }
+
+  async json(): Promise<unknown> {
+    return JSON.parse(await this.text());
+  }
 }

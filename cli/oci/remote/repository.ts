@@ -5,7 +5,7 @@ import { verifyContent } from "../content/reader.js";
 import type { TransferOptions, Target } from "../content/storage.js";
 import { apiHost, isLoopback, type Reference } from "../reference.js";
 import type { AuthClient } from "./auth/client.js";
-import { asBody } from "./fetch.js";
+import { asBody, type HttpResponse } from "./fetch.js";
 
 export interface RepositoryOptions {
   client: AuthClient;
@@ -141,7 +141,7 @@ export class Repository implements Target {
     return location;
   }
 
-  private location(response: Response, requestUrl: string): string {
+  private location(response: HttpResponse, requestUrl: string): string {
     const location = response.headers.get("location");
     if (!location) throw new ContentError(`${requestUrl}: registry opened an upload without a Location`);
     return new URL(location, requestUrl).href;
@@ -151,7 +151,7 @@ export class Repository implements Target {
     return `${this.base}/${isManifestMediaType(descriptor.mediaType) ? "manifests" : "blobs"}/${descriptor.digest}`;
   }
 
-  private request(method: string, url: string, init: RequestInit, ...scopes: string[]): Promise<Response> {
+  private request(method: string, url: string, init: RequestInit, ...scopes: string[]): Promise<HttpResponse> {
     return this.options.client.fetch(url, { ...init, method }, { scopes });
   }
 }
@@ -160,7 +160,7 @@ export class Repository implements Target {
  * Reads a blob body into one buffer of the expected size, hashing it as it arrives, and stops one byte past
  * that size: a server sending more than the descriptor says gets a "trailing data" error, not our memory.
  */
-async function readBody(response: Response, descriptor: Descriptor, onProgress?: (bytes: number) => void): Promise<Uint8Array> {
+async function readBody(response: HttpResponse, descriptor: Descriptor, onProgress?: (bytes: number) => void): Promise<Uint8Array> {
   if (!response.body) return new Uint8Array(0);
   const expected = descriptor.size;
   const buffer = Buffer.allocUnsafe(expected);

@@ -1,4 +1,4 @@
-import { isRewindable, type FetchLike } from "../fetch.js";
+import { headerRecord, isRewindable, type FetchLike, type HttpResponse } from "../fetch.js";
 import { httpFetch } from "../http.js";
 import { parseChallenge, type Challenge } from "./challenge.js";
 
@@ -48,7 +48,7 @@ export class AuthClient {
     this.credential = options.credential ?? (async () => undefined);
   }
 
-  async fetch(url: string, init: RequestInit, auth: AuthScope): Promise<Response> {
+  async fetch(url: string, init: RequestInit, auth: AuthScope): Promise<HttpResponse> {
     const host = new URL(url).host;
     const state = this.state(host);
     const key = scopeKey(auth.scopes);
@@ -103,7 +103,7 @@ export class AuthClient {
   /** Token request of the distribution token spec: GET realm?service&scope with basic auth, or an OAuth2 refresh. */
   private async fetchToken(challenge: Challenge, scopes: string[], credential: Credential | undefined): Promise<string> {
     const realm = new URL(challenge.params.realm);
-    let response: Response;
+    let response: HttpResponse;
     if (credential?.identityToken) {
       const form = new URLSearchParams({ grant_type: "refresh_token", refresh_token: credential.identityToken, client_id: "as-proxy-wasm" });
       if (challenge.params.service) form.set("service", challenge.params.service);
@@ -125,12 +125,12 @@ export class AuthClient {
     return token;
   }
 
-  private async sendFollowing(url: string, init: RequestInit, authorization: string | undefined): Promise<Response> {
+  private async sendFollowing(url: string, init: RequestInit, authorization: string | undefined): Promise<HttpResponse> {
     const origin = new URL(url).origin;
     let current = url;
     for (let hop = 0; ; hop++) {
-      const headers = new Headers(init.headers);
-      if (authorization && new URL(current).origin === origin) headers.set("authorization", authorization);
+      const headers = headerRecord(init.headers);
+      if (authorization && new URL(current).origin === origin) headers.authorization = authorization;
       const response = await this.send(current, { ...init, headers, redirect: "manual" });
       const location = response.headers.get("location");
       const redirected = [301, 302, 303, 307, 308].includes(response.status) && location;

@@ -1,4 +1,4 @@
-import { isRewindable, type FetchLike } from "../fetch.js";
+import { isRewindable, type FetchLike, type HttpResponse } from "../fetch.js";
 import { httpFetch } from "../http.js";
 import { backoff, defaultRetryPolicy, isRetryableNetworkError, isRetryableStatus, type RetryPolicy } from "./policy.js";
 
@@ -23,7 +23,7 @@ export function retryingFetch(options: RetryOptions = {}): FetchLike {
   return async (url, init) => {
     const retries = isRewindable(init.body) ? policy.maxRetries : 0;
     for (let attempt = 0; ; attempt++) {
-      let response: Response;
+      let response: HttpResponse;
       try {
         response = await send(url, init);
       } catch (error) {
