@@ -220,7 +220,7 @@ export class JsonArray extends JsonValue {
   at(index: i32): JsonValue {
     let i = this.first();
     for (let k = 0; k < index && i < this.end - 1; k++) i = this.next(i);
-    if (i >= this.end - 1) return new JsonValue(this.data, i, i, "index " + index.toString() + " out of range");
+    if (i >= this.end - 1) return new JsonValue(this.data, i, i, "out of range");
     return new JsonValue(this.data, i, skipValue(this.data, i, this.end));
   }
 
@@ -244,7 +244,7 @@ export function parseJson(data: ArrayBuffer | null): JsonValue {
   const start = skipSpace(bytes, 0, end);
   parseError = "";
   const valueEnd = checkValue(bytes, start, end, 0);
-  if (parseError.length == 0 && skipSpace(bytes, valueEnd, end) < end) failAt(bytes, skipSpace(bytes, valueEnd, end), end, "end of input");
+  if (parseError.length == 0 && skipSpace(bytes, valueEnd, end) < end) failAt(bytes, skipSpace(bytes, valueEnd, end), end, "end");
   if (parseError.length > 0) return new JsonValue(bytes, 0, 0, parseError);
   return new JsonValue(bytes, start, valueEnd);
 }
@@ -253,7 +253,7 @@ export function parseJson(data: ArrayBuffer | null): JsonValue {
 export function parseJsonObject(data: ArrayBuffer | null, what: string): JsonObject | null {
   const value = parseJson(data);
   const object = value.asObject();
-  if (!object) log(LogLevel.Error, what + ": " + (value.error.length > 0 ? value.error : "expected a JSON object"));
+  if (!object) log(LogLevel.Error, what + ": " + (value.error.length > 0 ? value.error : "not an object"));
   return object;
 }
 
@@ -261,12 +261,20 @@ export function parseJsonObject(data: ArrayBuffer | null, what: string): JsonObj
 
 let parseError = "";
 
+// Messages stay short: every character is two bytes of the module.
 function failAt(data: ArrayBuffer, at: i32, end: i32, expected: string): i32 {
-  if (parseError.length == 0) {
-    const found = at < end ? "'" + String.fromCharCode(load<u8>(changetype<usize>(data) + at)) + "'" : "end of input";
-    parseError = "invalid JSON at byte " + at.toString() + ": expected " + expected + ", found " + found;
-  }
+  if (parseError.length == 0) parseError = "bad JSON at byte " + decimalText(at) + ": expected " + expected;
   return end;
+}
+
+/** `n` in decimal (i32.toString would bring a 400-byte digit table along). */
+function decimalText(n: i32): string {
+  let out = "";
+  do {
+    out = String.fromCharCode(0x30 + n % 10) + out;
+    n /= 10;
+  } while (n > 0);
+  return out;
 }
 
 @inline function byteAt(data: ArrayBuffer, i: i32, end: i32): u8 {
@@ -317,23 +325,23 @@ function checkDigits(data: ArrayBuffer, i: i32, end: i32): i32 {
 
 /** Checks the value at `i` and returns its end (or `end` after recording an error). */
 function checkValue(data: ArrayBuffer, i: i32, end: i32, depth: i32): i32 {
-  if (depth > 64) return failAt(data, i, end, "less nesting (64 levels at most)");
+  if (depth > 64) return failAt(data, i, end, "<65 levels");
   const c = byteAt(data, i, end);
   if (c == QUOTE) {
     i++;
     while (true) {
       const s = byteAt(data, i, end);
-      if (i >= end || s < 0x20) return failAt(data, i, end, "a closing '\"'");
+      if (i >= end || s < 0x20) return failAt(data, i, end, "'\"'");
       if (s == QUOTE) return i + 1;
       if (s == BACKSLASH) {
         const e = byteAt(data, i + 1, end);
         if (e == 0x75) {
-          if (hex4(data, i + 2) < 0 || i + 6 > end) return failAt(data, i + 2, end, "4 hex digits after \\u");
+          if (hex4(data, i + 2) < 0 || i + 6 > end) return failAt(data, i + 2, end, "\\uXXXX");
           i += 6;
           continue;
         }
         if (e != QUOTE && e != BACKSLASH && e != 0x2f && e != 0x62 && e != 0x66 && e != 0x6e && e != 0x72 && e != 0x74) {
-          return failAt(data, i + 1, end, "an escape (\\\" \\\\ \\/ \\b \\f \\n \\r \\t \\u)");
+          return failAt(data, i + 1, end, "an escape");
         }
         i += 2;
         continue;
@@ -347,7 +355,7 @@ function checkValue(data: ArrayBuffer, i: i32, end: i32, depth: i32): i32 {
     if (byteAt(data, i, end) == close) return i + 1;
     while (true) {
       if (c == 0x7b) {
-        if (byteAt(data, i, end) != QUOTE) return failAt(data, i, end, "a '\"' starting a key");
+        if (byteAt(data, i, end) != QUOTE) return failAt(data, i, end, "a key");
         i = skipSpace(data, checkValue(data, i, end, depth + 1), end);
         if (byteAt(data, i, end) != COLON) return failAt(data, i, end, "':'");
         i = skipSpace(data, i + 1, end);

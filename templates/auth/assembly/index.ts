@@ -11,19 +11,19 @@ class AuthRoot extends RootContext {
   expected: string[] = [];
 
   onConfigure(configurationSize: usize): bool {
+    // A malformed configuration or a value of the wrong type is logged by parseConfig/ok, then refused below.
     const config = this.parseConfig();
-    if (!config) return false; // malformed JSON: parseConfig logged what and where
-    this.header = config.getString("header", "authorization").toLowerCase();
-    // "token": one secret; "tokens": several (e.g. while rotating).
-    const tokens = config.getStrings("tokens", []);
-    const token = config.getString("token", "");
-    if (token.length > 0) tokens.push(token);
-    if (!config.ok()) return false;
     this.expected = [];
-    for (let i = 0; i < tokens.length; i++) {
-      if (tokens[i].length > 0) this.expected.push("Bearer " + tokens[i]);
+    if (config) {
+      this.header = config.getString("header", "authorization").toLowerCase();
+      // "token": one secret; "tokens": several (e.g. while rotating).
+      const tokens = config.getStrings("tokens", []);
+      tokens.push(config.getString("token", ""));
+      for (let i = 0; i < tokens.length; i++) {
+        if (tokens[i].length > 0) this.expected.push("Bearer " + tokens[i]);
+      }
     }
-    if (this.expected.length == 0) {
+    if (!config || !config.ok() || this.expected.length == 0) {
       log(LogLevel.Critical, 'auth: configuration refused: it needs a non-empty "token" string (or "tokens" array), e.g. {"token": "<a long random secret>"}');
       return false;
     }
