@@ -5,14 +5,21 @@
 //   import { RootContext, HttpContext, FilterHeadersStatus, registerRootContext } from "as-proxy-wasm";
 //   export * from "as-proxy-wasm/exports"; // the callbacks the host calls: required, in the entry file
 //
-//   class AddHeader extends HttpContext {
+//   class Root extends RootContext {
+//     value: string = "world";
+//     onConfigure(size: usize): bool {
+//       const config = this.parseConfig(); // null: malformed JSON, already logged
+//       if (!config) return false;
+//       this.value = config.getString("value", this.value);
+//       return config.ok();
+//     }
+//     createHttpContext(id: u32): AddHeader { return new AddHeader(id, this); }
+//   }
+//   class AddHeader extends HttpContext<Root> { // this.root is a Root
 //     onResponseHeaders(numHeaders: u32, endOfStream: bool): FilterHeadersStatus {
-//       this.responseHeaders.add("x-hello", "world");
+//       this.responseHeaders.add("x-hello", this.root.value);
 //       return FilterHeadersStatus.Continue;
 //     }
-//   }
-//   class Root extends RootContext {
-//     createHttpContext(id: u32): HttpContext { return new AddHeader(id, this); }
 //   }
 //   registerRootContext((id: u32) => new Root(id));
 //
@@ -24,7 +31,7 @@
 // relative path instead.
 //
 // Layout: types.ts (wire enums), abi/ (raw imports and exports), hostcalls.ts (safe wrappers, usable
-// directly for anything the classes below do not cover), context.ts, accessors.ts, metrics.ts.
+// directly for anything the classes below do not cover), context.ts, accessors.ts, metrics.ts, json/ (configuration).
 
 export * from "./types";
 export { Header } from "./internal/headers";
