@@ -12,7 +12,7 @@ import { headerRecord, type FetchLike, type HttpResponse } from "./fetch.js";
  */
 const agents = { "http:": new HttpAgent({ keepAlive: true }), "https:": new HttpsAgent({ keepAlive: true }) };
 
-/** Statuses that carry no body, like HEAD answers. */
+/** Statuses that never carry a body. */
 const nullBodyStatuses = new Set([101, 103, 204, 205, 304]);
 
 export const httpFetch: FetchLike = (url, init) =>
@@ -49,19 +49,21 @@ function requestBody(body: RequestInit["body"]): Buffer | Readable | undefined {
 
 function toResponse(answer: IncomingMessage, method: string): HttpResponse {
   const status = answer.statusCode ?? 502;
-  if (method === "HEAD" || nullBodyStatuses.has(status)) {
+  // Most registry answers (HEAD, 201 Created, 202 Accepted) are empty: no stream to build and tear down.
+  if (method === "HEAD" || nullBodyStatuses.has(status) || answer.headers["content-length"] === "0") {
     answer.resume();
     return new NodeResponse(status, answer.headers, null);
   }
-  return new NodeResponse(status, answer.headers, Readable.toWeb(answer) as ReadableStream<Uint8Array>);
+  return new NodeResponse(status, answer.headers, answer);
 }
 
 /** An answer of `node:http` as the `Response` subset the client reads. */
 class NodeResponse implements HttpResponse {
   readonly ok: boolean;
   readonly headers: { get(name: string): string | null };
+  private webBody: ReadableStream<Uint8Array> | null | undefined;
 
-  constructor(readonly status: number, raw: IncomingHttpHeaders, readonly body: ReadableStream<Uint8Array> | null) {
+  constructor(readonly status: number, raw: IncomingHttpHeaders, private readonly answer: IncomingMessage | null) {
     this.ok = status >= 200 && status < 300;
     this.headers = {
       get: (name) => {
@@ -71,9 +73,19 @@ class NodeResponse implements HttpResponse {
     };
   }
 
+  /** Made on first use: blob downloads read `chunks()` and never pay for it. */
+  get body(): ReadableStream<Uint8Array> | null {
+    if (this.webBody === undefined) this.webBody = this.answer && (Readable.toWeb(this.answer) as ReadableStream<Uint8Array>);
+    return this.webBody;
+  }
+
+  async *chunks(): AsyncIterable<Uint8Array> {
+    if (this.answer) yield* this.answer as AsyncIterable<Buffer>;
+  }
+
   async arrayBuffer(): Promise<ArrayBuffer> {
     const chunks: Uint8Array[] = [];
-    if (this.body) for await (const chunk of this.body) chunks.push(chunk);
+    for await (const chunk of this.chunks()) chunks.push(chunk);
     const bytes = Buffer.concat(chunks);
     return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
   }

@@ -161,15 +161,14 @@ export class Repository implements Target {
  * that size: a server sending more than the descriptor says gets a "trailing data" error, not our memory.
  */
 async function readBody(response: HttpResponse, descriptor: Descriptor, onProgress?: (bytes: number) => void): Promise<Uint8Array> {
-  if (!response.body) return new Uint8Array(0);
+  const source = response.chunks?.() ?? response.body;
+  if (!source) return verifyContent(descriptor, new Uint8Array(0));
   const expected = descriptor.size;
   const buffer = Buffer.allocUnsafe(expected);
   const hash = createHash("sha256");
   let received = 0;
-  const reader = response.body.getReader();
-  while (received <= expected) {
-    const { done, value } = await reader.read();
-    if (done) break;
+  // Leaving the loop early (too much data) closes the stream and its connection.
+  for await (const value of source) {
     if (received + value.byteLength > expected) {
       received += value.byteLength;
       break;
@@ -179,7 +178,6 @@ async function readBody(response: HttpResponse, descriptor: Descriptor, onProgre
     received += value.byteLength;
     onProgress?.(received);
   }
-  await reader.cancel();
   if (received !== expected) return verifyContent(descriptor, new Uint8Array(received));
   rememberDigest(buffer, `sha256:${hash.digest("hex")}`);
   return verifyContent(descriptor, buffer);
