@@ -1,4 +1,4 @@
-import { ABI_VERSIONS, CALLBACKS, ENV_FUNCTIONS, Status, WASI_FUNCTIONS, abiVersionExport, hostFunctionsFor, type AbiVersion, type CallbackName, type FunctionSpec } from "./abi.js";
+import { CALLBACKS, Status, hostFunctionsFor, type AbiVersion, type CallbackName, type FunctionSpec } from "./abi.js";
 import { CalloutRequest, GrpcCall, answerHeaders, envoyFailureAnswer, isFailure, type CalloutAnswer, type CalloutHandler, type GrpcDelivery, type GrpcHandler } from "./callouts.js";
 import { lowercaseNames, toBytes, type Bytes, type HeaderList } from "./codec.js";
 import type { Context } from "./context.js";
@@ -7,7 +7,8 @@ import { HostError, MemoryFault, ProcExit, WasmTrapError } from "./errors.js";
 import type { Host } from "./host.js";
 import { GuestMemory } from "./memory.js";
 import { Plugin, type PluginOptions } from "./plugin.js";
-import { readWasmInterface, type WasmImport } from "./wasm-binary.js";
+import { checkModule } from "./module-check.js";
+import { readWasmInterface } from "./wasm-binary.js";
 import { wasiImports } from "./wasi-imports.js";
 
 export interface VmOptions {
@@ -71,17 +72,10 @@ export class Vm {
     } catch (e) {
       throw new HostError(`not a valid WebAssembly module: ${(e as Error).message}`, "load", undefined, { cause: e });
     }
-    const exportNames = WebAssembly.Module.exports(module).map((e) => e.name);
-    const version = ABI_VERSIONS.find((v) => exportNames.includes(abiVersionExport(v)));
-    if (!version) {
-      throw new HostError("missing or unknown Proxy-Wasm ABI version (export proxy_abi_version_0_2_1, _0_2_0 or _0_1_0)", "load");
-    }
-    if (!exportNames.includes("malloc") && !exportNames.includes("proxy_on_memory_allocate")) {
-      throw new HostError("the module exports no allocator (malloc or proxy_on_memory_allocate)", "load");
-    }
-    if (!exportNames.includes("memory")) throw new HostError("the module exports no memory", "load");
     const imports = wasm instanceof WebAssembly.Module ? WebAssembly.Module.imports(module) : readWasmInterface(wasm).imports;
-    checkImports(imports, version);
+    const check = checkModule({ imports, exports: WebAssembly.Module.exports(module) });
+    if (!check.loadable || !check.abiVersion) throw new HostError(`the module cannot be loaded: ${check.problems.join("; ")}`, "load");
+    const version = check.abiVersion;
 
     const vm = new Vm(host, version, options);
     vm.imports = vm.buildImports();
@@ -379,30 +373,5 @@ export class Vm {
     root.pendingDone = false;
     this.host.defer(() => root.delete());
     return Status.Ok;
-  }
-}
-
-const KNOWN = new Map<string, FunctionSpec>([
-  ...ENV_FUNCTIONS.map((f) => [`env.${f.name}`, f] as const),
-  ...WASI_FUNCTIONS.flatMap((f) => [[`wasi_snapshot_preview1.${f.name}`, f] as const, [`wasi_unstable.${f.name}`, f] as const]),
-]);
-
-/** Refuses what cpp-host refuses: imports it does not register for this ABI version, or with another signature. */
-function checkImports(imports: (WasmImport | WebAssembly.ModuleImportDescriptor)[], version: AbiVersion): void {
-  const provided = hostFunctionsFor(version);
-  for (const imp of imports) {
-    const name = `${imp.module}.${imp.name}`;
-    if (imp.kind !== "function") throw new HostError(`the module imports ${imp.kind} ${name}; a proxy-wasm host provides only functions`, "load");
-    const spec = provided.get(imp.module)?.find((f) => f.name === imp.name);
-    if (!spec) {
-      const known = KNOWN.get(name);
-      const why = known ? `which the host provides only for ABI ${known.versions.join(", ")}, not ${version}` : "which a proxy-wasm host does not provide";
-      throw new HostError(`the module imports ${name}, ${why}`, "load");
-    }
-    const type = "type" in imp ? imp.type : undefined;
-    if (type && (type.params.join() !== spec.params.join() || type.results.join() !== spec.results.join())) {
-      const sig = (p: string[], r: string[]) => `(${p.join(", ")}) -> (${r.join(", ")})`;
-      throw new HostError(`import type mismatch for ${name}: the module declares ${sig(type.params, type.results)}, the host provides ${sig(spec.params, spec.results)}`, "load");
-    }
   }
 }

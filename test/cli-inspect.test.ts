@@ -91,7 +91,7 @@ test("--json reports size, imports with signatures, exports and custom sections"
 const BROKEN: [string, ModuleSpec, RegExp][] = [
   ["no version export", { exports: [{ name: "malloc", params: 1, results: ["i32"] }] }, /missing ABI version export/],
   ["an unknown version", { exports: ["proxy_abi_version_0_3_0", { name: "malloc", params: 1, results: ["i32"] }] }, /unknown Proxy-Wasm ABI version 0\.3\.0/],
-  ["no allocator", { exports: ["proxy_abi_version_0_2_1"] }, /missing allocator export \(malloc or proxy_on_memory_allocate\)/],
+  ["no allocator", { exports: ["proxy_abi_version_0_2_1"] }, /exports no allocator \(malloc or proxy_on_memory_allocate\)/],
   ["no memory", { ...LOADABLE, memory: false }, /exports no memory/],
   ["env.abort", { ...LOADABLE, imports: [{ name: "abort", params: 4 }] }, /imports env\.abort, which hosts do not provide: AssemblyScript's default abort/],
   ["env.trace", { ...LOADABLE, imports: [{ name: "trace", params: ["i32", "i32"] }] }, /imports env\.trace, which hosts do not provide/],
@@ -128,7 +128,25 @@ test("a WASI function Envoy only stubs (Go modules import several) loads, with a
 test("every problem is listed, not just the first", async () => {
   const { code, report } = await inspectJson({ imports: [{ name: "abort", params: 4 }], exports: ["_initialize"] });
   assert.equal(code, 1);
-  assert.equal(report.problems.length, 3);
+  // No marker and no allocator are one problem: the entry lacks the SDK's exports, and that is the fix named.
+  assert.equal(report.problems.length, 2, report.problems.join("\n"));
+  assert.match(report.problems[0], /^exports no proxy_abi_version_\* marker and no allocator \(malloc\): .*add `export \* from "as-proxy-wasm\/exports"` to its entry file$/);
+  assert.match(report.problems[1], /^imports env\.abort, which hosts do not provide/);
+});
+
+test("several ABI version markers: the first known one in export order, as cpp-host's getAbiVersion, with a warning", async () => {
+  const malloc = { name: "malloc", params: 1, results: ["i32"] } as const;
+  const cases: [ModuleSpec["exports"], string][] = [
+    [["proxy_abi_version_0_1_0", "proxy_abi_version_0_2_1", malloc], "0.1.0"],
+    [["proxy_abi_version_0_2_1", "proxy_abi_version_0_1_0", malloc], "0.2.1"],
+    [["proxy_abi_version_9_9_9", "proxy_abi_version_0_2_0", malloc], "0.2.0"],
+  ];
+  for (const [exports, version] of cases) {
+    const { code, report } = await inspectJson({ imports: [{ name: "proxy_log", params: 3, results: ["i32"] }], exports });
+    assert.equal(code, 0);
+    assert.equal(report.abiVersion, version);
+    assert.match(report.warnings.join("\n"), new RegExp(`several ABI version markers .*: ${version.replace(/\./g, "\\.")}$`));
+  }
 });
 
 test("a missing file, a non-wasm file, a truncated module and a directory are one-line usage errors", async () => {

@@ -52,21 +52,21 @@ describe("the ABI table and the imports the host provides", () => {
 });
 
 describe("loading refuses what cpp-host refuses, with the reason", () => {
-  test("no ABI version export", () => loadError(assembleModule({ exports: [MALLOC] }), /missing or unknown Proxy-Wasm ABI version/));
+  test("no ABI version export", () => loadError(assembleModule({ exports: [MALLOC] }), /missing ABI version export/));
   test("no allocator", () => loadError(assembleModule({ exports: [abiVersionExport("0.2.1")] }), /no allocator/));
   test("proxy_on_memory_allocate alone is an allocator", async () => {
     const vm = await new Host().loadVm(assembleModule({ exports: [abiVersionExport("0.2.1"), { ...MALLOC, name: "proxy_on_memory_allocate" }] }));
     assert.equal(vm.abiVersion, "0.2.1");
   });
   test("an import no host provides (AssemblyScript's env.abort)", () =>
-    loadError(moduleFor("0.2.1", { imports: [{ name: "abort", params: 4 }] }), /imports env\.abort, which a proxy-wasm host does not provide/));
+    loadError(moduleFor("0.2.1", { imports: [{ name: "abort", params: 4 }] }), /imports env\.abort, which hosts do not provide/));
   test("a 0.2.x function in a 0.1.0 module, and get_log_level in a 0.2.0 module", async () => {
-    await loadError(moduleFor("0.1.0", { imports: [{ name: "proxy_continue_stream", params: 1, results: ["i32"] }] }), /only for ABI 0\.2\.0, 0\.2\.1, not 0\.1\.0/);
-    await loadError(moduleFor("0.2.0", { imports: [{ name: "proxy_get_log_level", params: 1, results: ["i32"] }] }), /only for ABI 0\.2\.1, not 0\.2\.0/);
-    await loadError(moduleFor("0.2.1", { imports: [{ name: "proxy_get_configuration", params: 2, results: ["i32"] }] }), /only for ABI 0\.1\.0/);
+    await loadError(moduleFor("0.1.0", { imports: [{ name: "proxy_continue_stream", params: 1, results: ["i32"] }] }), /only to ABI 0\.2\.0\/0\.2\.1 modules \(this one is 0\.1\.0\)/);
+    await loadError(moduleFor("0.2.0", { imports: [{ name: "proxy_get_log_level", params: 1, results: ["i32"] }] }), /only to ABI 0\.2\.1 modules \(this one is 0\.2\.0\)/);
+    await loadError(moduleFor("0.2.1", { imports: [{ name: "proxy_get_configuration", params: 2, results: ["i32"] }] }), /only to ABI 0\.1\.0 modules/);
   });
   test("the old 10-parameter proxy_grpc_call is an import type mismatch", () =>
-    loadError(moduleFor("0.2.1", { imports: [{ name: "proxy_grpc_call", params: 10, results: ["i32"] }] }), /import type mismatch for env\.proxy_grpc_call/));
+    loadError(moduleFor("0.2.1", { imports: [{ name: "proxy_grpc_call", params: 10, results: ["i32"] }] }), /imports env\.proxy_grpc_call as .* \(import type mismatch\)/));
   test("not a wasm module", () => loadError(new TextEncoder().encode("hello"), /not a valid WebAssembly module/));
   test("the binary reader gives import signatures", () => {
     const wasm = moduleFor("0.2.1", { imports: [{ name: "proxy_record_metric", params: ["i32", "i64"], results: ["i32"] }, { module: "wasi_snapshot_preview1", name: "proc_exit", params: 1 }] });

@@ -9,6 +9,8 @@ import { readModuleInfo } from "../wasm/module-info.js";
 import { formatBytes, formatVerdict } from "../wasm/report.js";
 import { judgeModule, type Verdict } from "../wasm/verdict.js";
 import { countErrors, formatDiagnostics } from "./diagnostics.js";
+import { typescriptHints } from "./typescript-hints.js";
+import { locateUnprovidedImports } from "./import-sources.js";
 import { displayPath, readProject } from "./project.js";
 import { writeAtomically } from "../atomic-write.js";
 import { makeStamp, sha256, stampPath, upToDateOutput } from "./stamp.js";
@@ -56,6 +58,7 @@ export async function build(dirArg: string | undefined, options: BuildOptions, i
   const messages = formatDiagnostics(diagnostics, project.dir, io.cwd);
   if (!binary) {
     if (messages) io.stderr.write(`${messages}\n\n`);
+    for (const hint of typescriptHints(diagnostics)) io.stderr.write(`hint: ${hint}\n`);
     const errors = countErrors(diagnostics);
     throw new CliError(
       `build failed: ${errors > 0 ? `${errors} compile error(s)` : "the compiler produced no module"}`,
@@ -65,8 +68,9 @@ export async function build(dirArg: string | undefined, options: BuildOptions, i
   }
   if (messages && !options.quiet && !options.json) io.stderr.write(`${messages}\n\n`);
 
-  const verdict = judgeModule(readModuleInfo(binary));
+  let verdict = judgeModule(readModuleInfo(binary));
   if (!verdict.loadable) {
+    verdict = await locateUnprovidedImports(verdict, sources, project.dir, io.cwd);
     io.stderr.write(`${formatVerdict(verdict, io.stderr)}\n`);
     throw new CliError("build failed: Envoy/Istio would refuse this module (see above)");
   }

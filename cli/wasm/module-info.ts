@@ -3,7 +3,9 @@
  * checks) come from the host emulator's reader; this adds what `inspect` reports besides: size, custom
  * sections and whether a start function runs at instantiation.
  */
-import { readWasmInterface, type FuncType, type WasmExport, type WasmImport } from "../../host/wasm-binary.js";
+import { readWasmInterface, type WasmExport, type WasmImport } from "../../host/wasm-binary.js";
+
+export { formatType } from "../../host/module-check.js";
 
 export interface CustomSection {
   name: string;
@@ -52,13 +54,6 @@ export function readModuleInfo(bytes: Uint8Array): ModuleInfo {
     }
   }
   return { size: bytes.length, ...readWasmInterface(bytes), customSections, hasStartFunction };
-}
-
-/** Formats a signature the way wasm text does: `(i32, i32) -> i32`. */
-export function formatType(type: FuncType | undefined): string {
-  if (!type) return "";
-  const results = type.results.length === 0 ? "()" : type.results.join(", ");
-  return `(${type.params.join(", ")}) -> ${results}`;
 }
 
 /** The binary's sections as `{ id, start, end }` byte ranges of their contents. */
