@@ -13,7 +13,14 @@ export class HostError extends Error {
 
 /** The module trapped (unreachable, out-of-bounds access, abort, proc_exit): the VM is failed afterwards. */
 export class WasmTrapError extends HostError {
-  constructor(message: string, operation: string, contextId: number | undefined, cause: unknown) {
+  constructor(
+    message: string,
+    operation: string,
+    contextId: number | undefined,
+    cause: unknown,
+    /** The module's call stack at the trap, innermost first: function names (debug builds) or `wasm-function[i]:0x…`. */
+    readonly wasmFrames: string[] = [],
+  ) {
     super(`module trapped: ${message}`, operation, contextId, { cause });
     this.name = "WasmTrapError";
   }

@@ -8,6 +8,7 @@ import type { Host } from "./host.js";
 import { GuestMemory } from "./memory.js";
 import { Plugin, type PluginOptions } from "./plugin.js";
 import { checkModule } from "./module-check.js";
+import { describeFrames, wasmFrames } from "./trap-frames.js";
 import { readWasmInterface } from "./wasm-binary.js";
 import { wasiImports } from "./wasi-imports.js";
 
@@ -211,12 +212,16 @@ export class Vm {
     this.current = context;
     this.effectiveContextId = 0;
     const logStart = this.host.logs.length;
+    // V8 keeps 10 frames by default: a trap deep in the standard library would lose the module's own.
+    const stackTraceLimit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 50;
     try {
       const result = this.host.runGuest(() => f(...args));
       return typeof result === "number" ? result >>> 0 : undefined;
     } catch (e) {
       throw this.failure(e, name, context.id, logStart);
     } finally {
+      Error.stackTraceLimit = stackTraceLimit;
       this.current = saved.current;
       this.effectiveContextId = saved.effective;
     }
@@ -229,7 +234,8 @@ export class Vm {
     const last = this.host.logs.slice(logStart).reverse().find((l) => l.vmId === this.vmId && (l.level === "error" || l.level === "critical"));
     const detail = last ? ` (last error log: ${last.message})` : "";
     if (e instanceof WebAssembly.RuntimeError || e instanceof ProcExit || e instanceof MemoryFault || e instanceof RangeError) {
-      return new WasmTrapError(`${e.message}${detail}`, operation, contextId, e);
+      const frames = wasmFrames(e);
+      return new WasmTrapError(`${e.message}${detail}${describeFrames(frames)}`, operation, contextId, e, frames);
     }
     return new HostError(`host function failed: ${(e as Error)?.message ?? String(e)}`, operation, contextId, { cause: e });
   }
