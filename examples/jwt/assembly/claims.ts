@@ -1,0 +1,69 @@
+// A JWT's header or payload: a JSON object read with the SDK's JSON reader, with the few questions the
+// checks ask of it.
+import { JsonKind, JsonObject, JsonValue, parseJson } from "as-proxy-wasm";
+
+/** The JSON object `bytes` hold, or null when they are not one. */
+export function parseClaims(bytes: Uint8Array): Claims | null {
+  // decodeBase64url sizes its array exactly, so the buffer holds these bytes and no more.
+  const object = parseJson(bytes.buffer).asObject();
+  return object == null ? null : new Claims(object);
+}
+
+export class Claims {
+  constructor(private readonly object: JsonObject) {}
+
+  has(name: string): bool {
+    return this.object.has(name);
+  }
+
+  /** The claim if it is a string, else null. */
+  string(name: string): string | null {
+    const value = this.object.get(name);
+    return value != null && value.kind == JsonKind.String ? value.asString() : null;
+  }
+
+  /** The claim if it is a number, else NaN. */
+  number(name: string): f64 {
+    const value = this.object.get(name);
+    return value != null && value.kind == JsonKind.Number ? value.asFloat() : NaN;
+  }
+
+  /** Whether the claim is one of `accepted`, or an array holding one of them (as `aud` may be). */
+  hasAnyOf(name: string, accepted: string[]): bool {
+    const value = this.object.get(name);
+    if (value == null) return false;
+    const array = value.asArray();
+    if (array == null) return value.kind == JsonKind.String && accepted.includes(value.asString());
+    for (let i = 0; i < array.length; i++) {
+      const item = array.at(i);
+      if (item.kind == JsonKind.String && accepted.includes(item.asString())) return true;
+    }
+    return false;
+  }
+
+  /** Whether the claim is `required`, an array holding it, or (scope, scp) a space-separated list holding it. */
+  grants(name: string, required: string): bool {
+    const value = this.object.get(name);
+    if (value == null) return false;
+    if (value.kind == JsonKind.String) {
+      const text = value.asString();
+      return text == required || ((name == "scope" || name == "scp") && text.split(" ").includes(required));
+    }
+    return this.hasAnyOf(name, [required]);
+  }
+
+  /** A string, number or boolean claim as text (integers without a fraction), or null for anything else. */
+  scalarText(name: string): string | null {
+    const value = this.object.get(name);
+    if (value == null) return null;
+    const kind = value.kind;
+    if (kind == JsonKind.String) return value.asString();
+    if (kind == JsonKind.Bool) return value.asBool() ? "true" : "false";
+    if (kind == JsonKind.Number) return integerOrFloat(value);
+    return null;
+  }
+}
+
+function integerOrFloat(value: JsonValue): string {
+  return value.isInteger() ? value.asInt().toString() : value.asFloat().toString();
+}
