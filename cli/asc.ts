@@ -23,6 +23,8 @@ export interface CompileOptions {
   config?: string;
   /** Extra compiler flags. */
   flags?: string[];
+  /** Compiler transforms run besides the SDK's (`build`'s checks). */
+  transforms?: object[];
 }
 
 export interface CompileResult {
@@ -65,6 +67,7 @@ export async function compileAssemblyScript(options: CompileOptions): Promise<Co
     },
     stdout: { write: (s: string | Uint8Array) => void (diagnostics += String(s)) } as never,
     stderr: { write: (s: string | Uint8Array) => void (diagnostics += String(s)) } as never,
+    transforms: options.transforms as never,
   });
   if (error && !diagnostics) diagnostics = error.message;
   return { binary: error ? null : binary, diagnostics, sources };

@@ -11,6 +11,7 @@ import { judgeModule, type Verdict } from "../wasm/verdict.js";
 import { countErrors, formatDiagnostics } from "./diagnostics.js";
 import { typescriptHints } from "./typescript-hints.js";
 import { locateUnprovidedImports } from "./import-sources.js";
+import { statusCheck } from "./status-check.js";
 import { displayPath, readProject } from "./project.js";
 import { writeAtomically } from "../atomic-write.js";
 import { makeStamp, sha256, stampPath, upToDateOutput } from "./stamp.js";
@@ -54,6 +55,7 @@ export async function build(dirArg: string | undefined, options: BuildOptions, i
     config: project.config,
     debug: options.debug,
     flags: ["--baseDir", project.dir],
+    transforms: [statusCheck],
   });
   const messages = formatDiagnostics(diagnostics, project.dir, io.cwd);
   if (!binary) {
