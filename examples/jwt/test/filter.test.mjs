@@ -68,14 +68,16 @@ test("a valid token: forwarded with the chosen claims as headers, without the to
   assert.equal(header(kept.request.headers, "authorization"), `Bearer ${sign(good())}`);
 });
 
-test("forwarded claims: numbers and booleans as text, objects not at all, a value with a line break refuses the token", async () => {
-  const forwardClaims = [["sub", "x-jwt-sub"], ["uid", "x-jwt-uid"], ["admin", "x-jwt-admin"], ["org", "x-jwt-org"]].map(([claim, h]) => ({ claim, header: h }));
+test("forwarded claims: integers and booleans as text, fractions and objects not at all, a value with a line break refuses the token", async () => {
+  const forwardClaims = [["sub", "x-jwt-sub"], ["uid", "x-jwt-uid"], ["admin", "x-jwt-admin"], ["org", "x-jwt-org"], ["ratio", "x-jwt-ratio"]]
+    .map(([claim, h]) => ({ claim, header: h }));
   const p = await plugin({ forwardClaims });
-  const result = await call(p, sign(good({ uid: 1234567, admin: false, org: { id: 1 } })), { headers: [["x-jwt-org", "evil"]] });
+  const result = await call(p, sign(good({ uid: -1234567, admin: false, org: { id: 1 }, ratio: 0.5 })), { headers: [["x-jwt-org", "evil"], ["x-jwt-ratio", "1"]] });
   assert.equal(result.localResponse, null);
-  assert.equal(header(result.request.headers, "x-jwt-uid"), "1234567");
+  assert.equal(header(result.request.headers, "x-jwt-uid"), "-1234567");
   assert.equal(header(result.request.headers, "x-jwt-admin"), "false");
   assert.equal(header(result.request.headers, "x-jwt-org"), undefined);
+  assert.equal(header(result.request.headers, "x-jwt-ratio"), undefined);
   for (const sub of ["user\r\nx-admin: true", "user\nx", "a\u0000b"]) {
     assertUnauthorized(await call(p, sign(good({ sub }))), "a forwarded claim is not a header-safe value", JSON.stringify(sub));
   }
