@@ -4,7 +4,8 @@
 // new repository), a second push of the same image (blobs already there), and a pull. The two clients run in
 // turn (ours, oras, ours, oras …) so they share the machine's noise; the figure quoted is the median, and the
 // ratio is the median of the pairs' ratios. Flags: `--quick` (one round, no warm-up), `--json`,
-// `--rounds N` (default 5), `--sizes 16,64` (MiB). Never fails on a time; a missing oras or registry is a note.
+// `--rounds N` (default 5), `--sizes 16,64` (MiB), `--ours <bin>` (another build's bin/as-proxy-wasm.js, to
+// compare before and after a change). Never fails on a time; a missing oras or registry is a note.
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -84,7 +85,7 @@ if (!existsSync(join(packageRoot, "dist", "cli", "index.js"))) {
 
 const registry = await startRegistry();
 const work = await mkdtemp(join(tmpdir(), "bench-push-pull-"));
-const ourBin = join(packageRoot, "bin", "as-proxy-wasm.js");
+const ourBin = option("--ours") ?? join(packageRoot, "bin", "as-proxy-wasm.js");
 const rows: Row[] = [];
 let fresh = 0;
 try {
