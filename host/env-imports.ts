@@ -242,9 +242,9 @@ export function envImports(vm: Vm): Record<string, HostFunction> {
 
     // Shared data and queues
     proxy_set_shared_data: (keyPtr: number, keySize: number, valuePtr: number, valueSize: number, cas: number) =>
-      host.setSharedData(text(keyPtr, keySize), mem().read(valuePtr, valueSize), vm.vmId, u32(cas)),
+      host.setSharedData(text(keyPtr, keySize), mem().read(valuePtr, valueSize), vm.vmId, u32(cas), vm),
     proxy_get_shared_data: (keyPtr: number, keySize: number, retPtr: number, retSize: number, casPtr: number) => {
-      const entry = host.getSharedData(text(keyPtr, keySize), vm.vmId);
+      const entry = host.getSharedData(text(keyPtr, keySize), vm.vmId, vm);
       if (!entry) return Status.NotFound;
       mem().copyOut(entry.value, retPtr, retSize);
       mem().writeU32(casPtr, entry.cas);

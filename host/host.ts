@@ -177,13 +177,14 @@ export class Host {
     return this.elapsedMs;
   }
 
-  // Shared data: keyed by vm_id like Envoy, so VMs with the same vm_id share it.
+  // Shared data: keyed by vm_id like Envoy, so VMs with the same vm_id share it. `caller` (the VM asking)
+  // is for hosts that model worker threads running at once (host/workers.ts).
 
-  getSharedData(key: string, vmId = ""): { value: Uint8Array; cas: number } | undefined {
+  getSharedData(key: string, vmId = "", _caller?: Vm): { value: Uint8Array; cas: number } | undefined {
     return this.sharedData.get(vmId)?.get(key);
   }
 
-  setSharedData(key: string, value: Bytes, vmId = "", cas = 0): Status {
+  setSharedData(key: string, value: Bytes, vmId = "", cas = 0, _caller?: Vm): Status {
     let map = this.sharedData.get(vmId);
     if (!map) this.sharedData.set(vmId, (map = new Map()));
     const entry = map.get(key);

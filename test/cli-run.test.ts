@@ -35,11 +35,12 @@ test("default scenario: GET / forwarded, the upstream's 200 with the filter's he
   assert.match(stdout, /logs \(0\)/);
 });
 
-test("--json prints exactly request, response, localResponse, logs and reset", async () => {
+test("--json prints exactly request, response, localResponse, logs, reset and metrics", async () => {
   const { code, stdout } = await run(["raw.wasm", "--json"]);
   assert.equal(code, 0);
   const result = JSON.parse(stdout);
-  assert.deepEqual(Object.keys(result), ["request", "response", "localResponse", "logs", "reset"]);
+  assert.deepEqual(Object.keys(result), ["request", "response", "localResponse", "logs", "reset", "metrics"]);
+  assert.deepEqual(result.metrics, {});
   assert.deepEqual(result.request.headers[0], [":method", "GET"]);
   assert.equal(result.reset, false);
   assert.deepEqual(result.response.headers.at(-1), ["x-raw", "yes"]);
@@ -48,7 +49,7 @@ test("--json prints exactly request, response, localResponse, logs and reset", a
   assert.deepEqual(result.logs, []);
 });
 
-test("a YAML scenario: request, upstream response, header maps, duplicates kept, numbers as text", async () => {
+test("a YAML scenario: request, upstream response, header maps, duplicates kept, numbers as text, defaults kept for headers left out", async () => {
   await writeFile(
     join(dir, "post.yaml"),
     `request:
@@ -64,7 +65,8 @@ properties:
   const { code, stdout, stderr } = await run(["raw.wasm", "--request", "post.yaml", "--json"]);
   assert.equal(code, 0, stderr);
   const result = JSON.parse(stdout);
-  assert.deepEqual(result.request.headers.slice(0, 5), [[":method", "POST"], [":path", "/login"], [":authority", "api.local"], ["x-dup", "a"], ["x-dup", "b"]]);
+  const forwarded = [[":method", "POST"], [":path", "/login"], [":authority", "api.local"], [":scheme", "http"], ["x-dup", "a"], ["x-dup", "b"], ["user-agent", "as-proxy-wasm-run"], ["accept", "*/*"]];
+  assert.deepEqual(result.request.headers.slice(0, forwarded.length), forwarded);
   assert.equal(result.request.body, "user=me");
   assert.deepEqual(result.response.headers, [[":status", "201"], ["set-cookie", "a=1"], ["set-cookie", "b=2"], ["x-raw", "yes"]]);
   assert.equal(result.response.body, "created");

@@ -13,6 +13,12 @@ export function registerRun(program: Command, io: Io): void {
     .option("--json", "print { request, response, localResponse, logs, reset } as JSON")
     .option("--envoy [path]", "run the scenario through a real Envoy instead (default: ENVOY_BIN, envoy on PATH)")
     .option("--compare", "run it through the emulator and a real Envoy; print the differences, exit 1 when they differ")
+    .option("--repeat <n>", "serve the scenario n times and report statuses, metrics and memory growth (leak gate)")
+    .option("--warmup <n>", "with --repeat: streams before the memory baseline (default: a tenth, at most 1000)")
+    .option("--max-growth <bytes>", "with --repeat: fail (exit 1) when memory grows more per 1,000 streams (default 1024; 4KiB…)")
+    .option("--workers <k>", "k VMs of one vm_id sharing shared data and queues, as Envoy's worker threads (default --repeat 1000)")
+    .option("--seed <n>", "with --workers: the seed of the order in which workers take streams (default 1)")
+    .option("--quiet", "no progress line")
     .addHelpText(
       "after",
       `
@@ -34,6 +40,8 @@ Examples:
   $ as-proxy-wasm run build/plugin.wasm --tcp --config @config.example.json
   $ as-proxy-wasm run build/plugin.wasm --envoy --config @config.example.json
   $ as-proxy-wasm run build/plugin.wasm --compare --request scenario.yaml --config @config.example.json
+  $ as-proxy-wasm run build/plugin.wasm --repeat 100000 --config @config.example.json
+  $ as-proxy-wasm run build/plugin.wasm --workers 4 --repeat 400 --config '{"requestsPerMinute":100}'
 
 With --envoy the scenario runs through a local Envoy (≥ 1.33; tested with 1.40): a loopback upstream answers
 as "response" says, each callout cluster is a loopback server answering as "callouts" says, and the output

@@ -6,6 +6,8 @@ import { CliError, ExitError, UsageError } from "../errors.js";
 import type { Io, Output } from "../io.js";
 import { loadWasmFile } from "../wasm/load.js";
 import { formatDifferences, type Difference } from "../envoy/compare.js";
+import { formatMetrics, metricsJson } from "./metrics.js";
+import { countOption, growthOption, runRepeated } from "./repeat.js";
 import { defaultScenario, defaultTcpScenario, readScenario, toScenario, toTcpScenario, type Scenario, type TcpRunScenario } from "./scenario.js";
 
 export interface RunOptions {
@@ -19,12 +21,23 @@ export interface RunOptions {
   envoy?: string | true;
   /** Run it through both hosts and print where they differ (exit 1 when they do). */
   compare?: boolean;
+  /** Serve the scenario this many times (leak gate, with --workers a concurrency check). */
+  repeat?: string;
+  warmup?: string;
+  maxGrowth?: string;
+  workers?: string;
+  seed?: string;
+  quiet?: boolean;
 }
 
 /** `run`: one HTTP stream (or with --tcp one connection) through the host emulator, as JSON or for people. */
 export async function run(file: string, options: RunOptions, io: Io): Promise<void> {
   const { bytes } = await loadWasmFile(file, io.cwd);
   const configuration = options.config === undefined ? undefined : await readConfig(options.config, io.cwd);
+  const repeated = options.repeat !== undefined || options.workers !== undefined;
+  if (repeated && (options.tcp || options.envoy !== undefined || options.compare)) {
+    throw new UsageError(`--repeat and --workers serve HTTP streams in the emulator: not with ${options.tcp ? "--tcp" : options.compare ? "--compare" : "--envoy"}`);
+  }
   if (options.tcp) {
     const scenario = options.request ? await readScenario(options.request, io.cwd, toTcpScenario) : defaultTcpScenario();
     if (options.envoy !== undefined || options.compare) {
@@ -41,9 +54,17 @@ export async function run(file: string, options: RunOptions, io: Io): Promise<vo
     await runInEnvoy(resolve(io.cwd, file), scenario, configuration, options, io);
     return;
   }
+  if (repeated) {
+    const workers = countOption(options.workers, "--workers", 1);
+    const repeat = countOption(options.repeat, "--repeat", 1000);
+    const repeatOptions = { repeat, workers, seed: countOption(options.seed, "--seed", 1, 0), warmup: options.warmup === undefined ? undefined : countOption(options.warmup, "--warmup", 0, 0), maxGrowth: growthOption(options.maxGrowth), json: options.json, quiet: options.quiet };
+    await runRepeated(scenario, { bytes, configuration, rootId: options.rootId, hostCall }, repeatOptions, io);
+    return;
+  }
   const plugin = await startPlugin(bytes, scenario.vmConfig, configuration, options.rootId);
   const result = await hostCall(() => plugin.httpStream(scenario, { failStream: true }));
-  io.stdout.write(options.json ? `${formatJson(result)}\n` : formatResult(result, io.stdout));
+  const host = plugin.vm.host;
+  io.stdout.write(options.json ? `${formatJson({ ...result, metrics: metricsJson(host) })}\n` : formatResult(result, io.stdout, host));
   if (result.trap !== undefined) {
     io.stderr.write(`error: the filter trapped: ${result.trap}\nhint: Envoy answers such a stream 503 (wasm_fail_stream), as shown, and marks the VM failed: later requests get 503 too unless the failure policy says otherwise\n`);
     throw new ExitError(1);
@@ -131,7 +152,7 @@ async function readConfig(value: string, cwd: string): Promise<string> {
 }
 
 /** Indented JSON with each [name, value] header pair kept on one line. */
-function formatJson(result: HttpStreamResult): string {
+function formatJson(result: HttpStreamResult & { metrics?: unknown }): string {
   const string = String.raw`"(?:[^"\\]|\\.)*"`;
   const pair = new RegExp(String.raw`\[\s*(${string}),\s*(${string})\s*\]`, "g");
   return JSON.stringify(result, null, 2).replace(pair, "[$1, $2]");
@@ -139,7 +160,7 @@ function formatJson(result: HttpStreamResult): string {
 
 type Colors = ReturnType<typeof createColors>;
 
-function formatResult(result: HttpStreamResult, out: Output): string {
+function formatResult(result: HttpStreamResult, out: Output, host?: Host): string {
   const c = createColors(!!out.isTTY);
   const lines: string[] = [];
   const message = (title: string, m: { headers: HeaderList; body: string; trailers: HeaderList }) => {
@@ -157,7 +178,9 @@ function formatResult(result: HttpStreamResult, out: Output): string {
   }
   if (result.reset) lines.push(c.bold("← the stream was reset: the client got no complete response"), "");
   message("← client received", result.response);
-  return [...lines, ...formatLogs(result.logs, c)].join("\n") + "\n";
+  // Envoy has no metrics of a filter it ran elsewhere to show: only the emulator's run prints them.
+  const metrics = host ? ["", ...formatMetrics(host, c)] : [];
+  return [...lines, ...formatLogs(result.logs, c), ...metrics].join("\n") + "\n";
 }
 
 function formatTcpResult(result: TcpResult, out: Output): string {

@@ -6,7 +6,8 @@ import { UsageError } from "../errors.js";
 
 /**
  * The `run` scenario file (JSON or YAML), every field optional (DESIGN.md "CLI"):
- * `request`/`response` `{ headers, body, trailers }` (`response` is what the upstream answers),
+ * `request`/`response` `{ headers, body | bodyChunks, trailers }` (`response` is what the upstream answers;
+ * request headers left out are the defaults'),
  * `properties` (path → value), `callouts` (cluster → answer), `vm_config`.
  * Headers are `[[name, value], …]` (order and duplicates kept) or, for convenience, `{ name: value }`.
  */
@@ -22,7 +23,9 @@ export interface TcpRunScenario {
 }
 
 const TOP_LEVEL = ["request", "response", "properties", "callouts", "vm_config"];
-const MESSAGE_FIELDS = ["headers", "body", "trailers"];
+const MESSAGE_FIELDS = ["headers", "body", "bodyChunks", "trailers"];
+/** A callout's answer arrives whole (Envoy buffers it before on_http_call_response). */
+const CALLOUT_FIELDS = ["headers", "body", "trailers"];
 
 /** What `run` sends when no scenario is given: a typical browser-less GET and a small 200 answer. */
 export const DEFAULT_REQUEST: HeaderList = [
@@ -98,7 +101,7 @@ export function toScenario(data: unknown): Scenario {
   if (!isObject(data)) fail("the scenario", "an object");
   checkKeys(data, TOP_LEVEL, "");
   const scenario: Scenario = {
-    request: { headers: DEFAULT_REQUEST, ...toMessage(data.request, "request") },
+    request: withDefaultHeaders(toMessage(data.request, "request")),
     response: { headers: DEFAULT_RESPONSE, body: DEFAULT_RESPONSE_BODY, ...toMessage(data.response, "response") },
   };
   if (data.properties !== undefined) scenario.properties = toProperties(data.properties);
@@ -127,15 +130,33 @@ function toVmConfig(value: unknown): string {
   return typeof value === "string" ? value : JSON.stringify(value);
 }
 
-function toMessage(value: unknown, path: string) {
+/**
+ * The scenario's request with the default headers it leaves out (a request needs `:method`, `:path`,
+ * `:authority`, `:scheme`; a client sends `user-agent`, `accept`): given ones first in each group, pseudo-headers
+ * before the others, as HTTP/2 orders them.
+ */
+function withDefaultHeaders(message: ReturnType<typeof toMessage>): ReturnType<typeof toMessage> {
+  const given = message.headers ?? [];
+  const names = new Set(given.map(([name]) => name.toLowerCase()));
+  const all = [...given, ...DEFAULT_REQUEST.filter(([name]) => !names.has(name))];
+  const pseudo = (name: string) => name.startsWith(":");
+  return { ...message, headers: [...all.filter(([n]) => pseudo(n)), ...all.filter(([n]) => !pseudo(n))] };
+}
+
+function toMessage(value: unknown, path: string, fields = MESSAGE_FIELDS) {
   if (value === undefined) return {};
-  if (!isObject(value)) fail(path, "an object with headers, body, trailers");
-  checkKeys(value, MESSAGE_FIELDS, path);
-  const message: { headers?: HeaderList; body?: string; trailers?: HeaderList } = {};
+  if (!isObject(value)) fail(path, `an object with ${fields.join(", ")}`);
+  checkKeys(value, fields, path);
+  const message: { headers?: HeaderList; body?: string; bodyChunks?: string[]; trailers?: HeaderList } = {};
   if (value.headers !== undefined) message.headers = toHeaders(value.headers, `${path}.headers`);
   if (value.body !== undefined) {
     if (typeof value.body !== "string") fail(`${path}.body`, "a string");
     message.body = value.body;
+  }
+  // The body as it arrives, one on_*_body call per chunk (the last with end_of_stream).
+  if (value.bodyChunks !== undefined) {
+    if (value.body !== undefined) fail(`${path}.bodyChunks`, "given without body (one or the other)");
+    message.bodyChunks = toChunks(value.bodyChunks, `${path}.bodyChunks`);
   }
   if (value.trailers !== undefined) message.trailers = toHeaders(value.trailers, `${path}.trailers`);
   return message;
@@ -182,7 +203,7 @@ function toCallouts(value: unknown): Record<string, CalloutAnswer> {
     }
     const { status, ...message } = answer;
     if (status !== undefined && !Number.isInteger(status)) fail(`${path}.status`, "an integer");
-    callouts[cluster] = { ...toMessage(message, path), ...(status !== undefined && { status: status as number }) };
+    callouts[cluster] = { ...toMessage(message, path, CALLOUT_FIELDS), ...(status !== undefined && { status: status as number }) };
   }
   return callouts;
 }
