@@ -174,6 +174,31 @@ test("HTTPS by default; plain HTTP when asked or for loopback registries", () =>
   assert.match(base("127.example.com/f"), /^https:\/\//);
 });
 
+test("blob downloads are verified as they stream: exact bytes pass; more, less or other bytes are refused", async () => {
+  const blob = Buffer.alloc(300_000, 7);
+  const descriptor = describeBlob("application/octet-stream", blob);
+  const repository = new Repository(parseReference(`${fake.url.slice("http://".length)}/verify/blob`), { client: new AuthClient() });
+  const answer = (body: Buffer): Handler => (_req, res) => res.writeHead(200, { "content-length": String(body.byteLength) }).end(body);
+  fake.script.push(answer(blob), answer(Buffer.concat([blob, Buffer.from("!")])), answer(blob.subarray(1)), answer(Buffer.alloc(blob.byteLength, 8)));
+  assert.ok(Buffer.from(await repository.fetch(descriptor)).equals(blob));
+  await assert.rejects(repository.fetch(descriptor), /trailing data/);
+  await assert.rejects(repository.fetch(descriptor), /truncated/);
+  await assert.rejects(repository.fetch(descriptor), /digest mismatch/);
+  assert.deepEqual(fake.seen.slice(-4).map((r) => `${r.method} ${r.url}`), Array(4).fill(`GET /v2/verify/blob/blobs/${descriptor.digest}`));
+});
+
+test("the transport sends bytes with their length, returns redirects unfollowed, and reports a refused connection as fetch does", async () => {
+  const send = retryingFetch({ policy: { maxRetries: 0, minWait: 1, maxWait: 1 } });
+  fake.script.push(status(202), status(307, { location: "/elsewhere" }));
+  await send(`${fake.url}/upload`, { method: "PUT", body: new Uint8Array(5) });
+  assert.equal(fake.seen.at(-1)?.headers["content-length"], "5");
+  const redirect = await send(`${fake.url}/moved`, { method: "GET" });
+  assert.deepEqual([redirect.status, redirect.headers.get("location")], [307, "/elsewhere"]);
+  const refused = await send("http://127.0.0.1:1/v2/", { method: "GET" }).catch((error: unknown) => error);
+  assert.ok(refused instanceof TypeError && refused.message === "fetch failed", String(refused));
+  assert.equal((refused.cause as { code?: string }).code, "ECONNREFUSED");
+});
+
 test("content verification tells truncation, trailing data and a wrong digest apart", () => {
   const bytes = Buffer.from("hello");
   const descriptor = describeBlob("application/octet-stream", bytes);

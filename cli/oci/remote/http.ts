@@ -23,8 +23,10 @@ export const httpFetch: FetchLike = (url, init) =>
     const method = (init.method ?? "GET").toUpperCase();
     const headers = headerRecord(init.headers);
     const body = requestBody(init.body);
-    if (body && !Buffer.isBuffer(body)) headers["transfer-encoding"] ??= "chunked";
-    else headers["content-length"] = String(body?.byteLength ?? 0);
+    // Bytes go with their length (registries refuse a chunked blob PUT); no body, no header (Node sends
+    // `Content-Length: 0` for a bodiless POST or PUT itself); a stream is sent chunked.
+    if (Buffer.isBuffer(body)) headers["content-length"] = String(body.byteLength);
+    else if (body) headers["transfer-encoding"] ??= "chunked";
     const request = send(target, { method, headers, agent: agents[target.protocol as keyof typeof agents] }, (answer) => {
       resolve(toResponse(answer, method));
     });
