@@ -1,11 +1,12 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { cp, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runCli } from "../cli/index.js";
 import { writeAtomically } from "../cli/atomic-write.js";
 import { memoryIo } from "../cli/io.js";
+import { packageRoot } from "../cli/package-root.js";
 
 const tmp = await mkdtemp(join(tmpdir(), "cli-build-"));
 test.after(() => rm(tmp, { recursive: true, force: true }));
@@ -130,4 +131,78 @@ test("--help shows an example", async () => {
   const { code, stdout } = await build(["--help"]);
   assert.equal(code, 0);
   assert.match(stdout, /\$ as-proxy-wasm build examples\/add-header -o dist\/add-header\.wasm/);
+});
+
+/** A copy of a newcomer fixture (test/fixtures/newcomer/<name>) as an installed project: the SDK linked, its asconfig extended. */
+async function newcomerProject(name: string): Promise<string> {
+  const dir = join(tmp, `newcomer-${name}`);
+  await cp(join(import.meta.dirname, "fixtures/newcomer", name), dir, { recursive: true });
+  await mkdir(join(dir, "node_modules"));
+  await symlink(packageRoot, join(dir, "node_modules", "as-proxy-wasm"));
+  await writeFile(join(dir, "asconfig.json"), JSON.stringify({ extends: "./node_modules/as-proxy-wasm/asconfig.json" }));
+  return dir;
+}
+
+/** Each fixture of TypeScript AssemblyScript lacks: the first error asc reports for a construct, and the hint build adds. */
+const CLOSURES = /^hint: AssemblyScript has no closures: .*write a for loop instead/m;
+const TYPESCRIPT: [string, [RegExp, RegExp][]][] = [
+  ["syntax", [
+    [/:6:8: error TS1003: Identifier expected\./, /^hint: AssemblyScript has no destructuring .*: read each element or field by name/m],
+    [/:11:21: error TS1109: Expression expected\./, /^hint: AssemblyScript has no optional chaining \(`a\?\.b`\) or `\?\?`: test for null first/m],
+    [/:14:9: error TS1003: Identifier expected\./, /^hint: AssemblyScript has no generators \(`function\*`, `yield`\): return an array instead/m],
+    [/:18:1: error TS1005: '\{' expected\./, /^hint: AssemblyScript has no async\/await or Promise/m],
+  ]],
+  ["unsupported", [
+    [/:7:5: error AS100: Not implemented: Closures/, CLOSURES],
+    // The closure's other symptom: asc cannot see the assignment inside it.
+    [/:9:10: error TS2454: Variable 'found' is used before being assigned\./, CLOSURES],
+    [/:14:3: error AS100: Not implemented: Iterators/, /^hint: AssemblyScript has no iterators: `for\.\.\.of` does not compile; loop with an index/m],
+    [/:19:3: error AS100: Not implemented: Exceptions/, /^hint: AssemblyScript has no exceptions: /m],
+    [/:27:11: error AS100: Not implemented: Spread operator/, /^hint: AssemblyScript has no spread /m],
+    [/:31:13: error TS2322: Type '<object>' is not assignable to type 'auto'\./, /^hint: an object literal needs a declared class type in AssemblyScript/m],
+  ]],
+  ["types", [
+    [/:4:35: error AS100: Not implemented: union types/, /^hint: AssemblyScript has no union types except `T \| null`/m],
+  ]],
+];
+
+for (const [fixture, cases] of TYPESCRIPT) {
+  test(`TypeScript AssemblyScript does not compile (${fixture}): each error gets a one-line hint naming the construct`, async () => {
+    const dir = await newcomerProject(fixture);
+    const { code, stderr } = await build([dir]);
+    assert.equal(code, 1);
+    for (const [error, hint] of cases) {
+      assert.match(stderr, error);
+      assert.match(stderr, hint);
+    }
+    const hints = stderr.split("\n").filter((l) => l.startsWith("hint: ") && !l.includes("--verbose"));
+    assert.equal(hints.length, new Set(cases.map(([, hint]) => hint)).size, hints.join("\n"));
+    for (const hint of hints) assert.match(hint, /\(see "TypeScript you can't use here" in node_modules\/as-proxy-wasm\/sdk\/README\.md\)$/);
+  });
+}
+
+test("an import no host provides names the source line and the SDK call to use instead", async () => {
+  const dir = await newcomerProject("imports");
+  const { code, stderr } = await build([dir], tmp);
+  assert.equal(code, 1);
+  assert.match(stderr, /^ {2}- imports env\.console\.log \(console\.log at newcomer-imports\/assembly\/index\.ts:5:3\), which hosts do not provide: log with log\(LogLevel\.Info, "\.\.\."\) \(as-proxy-wasm\)$/m);
+  assert.match(stderr, /^ {2}- imports env\.Date\.now \(Date\.now at newcomer-imports\/assembly\/index\.ts:6:10\), which hosts do not provide: read the host's clock with getCurrentTimeNanoseconds\(\) \(as-proxy-wasm\)$/m);
+});
+
+test("an entry without the SDK's exports is told to add `export * from \"as-proxy-wasm/exports\"`", async () => {
+  const dir = await newcomerProject("no-sdk-exports");
+  const { code, stderr } = await build([dir]);
+  assert.equal(code, 1);
+  assert.match(stderr, /^ {2}- exports no proxy_abi_version_\* marker and no allocator \(malloc\): an AssemblyScript filter gets them from the SDK: add `export \* from "as-proxy-wasm\/exports"` to its entry file$/m);
+  assert.doesNotMatch(stderr, /missing ABI version export/);
+});
+
+test("a headers callback returning a FilterDataStatus (or declared to) is a compile error at its line", async () => {
+  const dir = await newcomerProject("status");
+  const { code, stderr } = await build([dir], tmp);
+  assert.equal(code, 1);
+  assert.match(stderr, /^newcomer-status\/assembly\/index\.ts:7:33: error AS102: User-defined: onRequestHeaders returns FilterDataStatus\.StopIterationAndBuffer, but the host reads its result as FilterHeadersStatus .*: return a FilterHeadersStatus$/m);
+  assert.match(stderr, /^newcomer-status\/assembly\/index\.ts:11:58: error AS102: User-defined: onResponseHeaders is declared to return FilterDataStatus, but the host reads its result as FilterHeadersStatus: declare it FilterHeadersStatus$/m);
+  assert.match(stderr, /^newcomer-status\/assembly\/index\.ts:12:12: error AS102: User-defined: onResponseHeaders returns FilterDataStatus\.Continue/m);
+  assert.match(stderr, /^error: build failed: 3 compile error\(s\)$/m);
 });
