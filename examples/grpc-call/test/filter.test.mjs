@@ -88,7 +88,9 @@ test("an empty answer is a denial (allowed defaults to false in proto3)", async 
 });
 
 test("gRPC errors and timeouts fail closed with statusOnError, or open with failOpen", async () => {
-  for (const [status, statusMessage] of [[14, "upstream connect error"], [4, "Deadline Exceeded"], [12, "unknown service authz.v1.Check"]]) {
+  // As Envoy closes them: a call past timeoutMs with UNAVAILABLE and "upstream request timeout{response_timeout}".
+  const failures = [[14, "upstream request timeout{response_timeout}"], [14, "authz%20store%20down{via_upstream}"], [12, "unknown service authz.v1.Check"]];
+  for (const [status, statusMessage] of failures) {
     const closed = await authz({ status, statusMessage });
     const denied = await closed.plugin.httpStream(request());
     assert.equal(denied.localResponse.status, 503, `status ${status}`);

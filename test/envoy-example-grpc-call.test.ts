@@ -1,0 +1,150 @@
+/**
+ * examples/grpc-call in a real Envoy, calling a real gRPC server (@grpc/grpc-js, serving authz.v1.Check
+ * from the example's own .proto) over an HTTP/2 cluster on loopback: the protobuf messages as-proto
+ * writes and reads are the ones a stock gRPC implementation reads and writes; allow, deny, gRPC error,
+ * timeout, fail open. Also checks the example's envoy.yaml is `manifest envoy` plus its HTTP/2 addition.
+ */
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import * as grpc from "@grpc/grpc-js";
+import * as protoLoader from "@grpc/proto-loader";
+import { parse as parseYaml } from "yaml";
+import { packageRoot } from "../cli/package-root.js";
+import { envoyForTests, withValidatedEnvoy } from "./helpers/envoy.js";
+import { header, send, startHttpUpstream, type HttpUpstream } from "./helpers/envoy-upstream.js";
+import { exampleProject, type Bootstrap } from "./helpers/example-envoy.js";
+import { cli } from "./helpers/filters.js";
+
+const envoy = envoyForTests();
+const skip = envoy.skip;
+const example = join(packageRoot, "examples", "grpc-call");
+
+interface CheckRequest { method: string; path: string; host: string; headers: { name: string; value: string }[] }
+interface CheckResponse { allowed?: boolean; status?: number; reason?: string; headers?: { name: string; value: string }[] }
+type Check = (request: CheckRequest) => CheckResponse | grpc.ServiceError | Promise<CheckResponse | grpc.ServiceError>;
+
+/** A gRPC server on 127.0.0.1 answering authz.v1.Check/Check with `check`, recording each request. */
+async function startAuthz(check: Check): Promise<{ port: number; requests: CheckRequest[]; close(): void }> {
+  const definition = protoLoader.loadSync(join(example, "proto", "authz.proto"), { keepCase: true, defaults: true });
+  const service = (grpc.loadPackageDefinition(definition) as unknown as { authz: { v1: { Check: grpc.ServiceClientConstructor } } }).authz.v1.Check.service;
+  const requests: CheckRequest[] = [];
+  const server = new grpc.Server();
+  server.addService(service, {
+    Check: async (call: grpc.ServerUnaryCall<CheckRequest, CheckResponse>, callback: grpc.sendUnaryData<CheckResponse>) => {
+      requests.push(call.request);
+      const answer = await check(call.request);
+      if ("code" in answer) callback(answer);
+      else callback(null, answer);
+    },
+  });
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (error, bound) => (error ? reject(error) : resolve(bound))),
+  );
+  return { port, requests, close: () => server.forceShutdown() };
+}
+
+/** What the example's README adds to `manifest envoy`'s bootstrap: gRPC needs the authz cluster to speak HTTP/2. */
+function withHttp2Cluster(bootstrap: Bootstrap, cluster: string): Bootstrap {
+  const clusters = (bootstrap.static_resources as { clusters: Record<string, unknown>[] }).clusters;
+  const target = clusters.find((c) => c.name === cluster);
+  assert.ok(target, `the bootstrap has cluster ${cluster}`);
+  target.typed_extension_protocol_options = {
+    "envoy.extensions.upstreams.http.v3.HttpProtocolOptions": {
+      "@type": "type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions",
+      explicit_http_config: { http2_protocol_options: {} },
+    },
+  };
+  return bootstrap;
+}
+
+/** `manifest envoy` for the module in `cwd` with `args`, parsed. */
+async function manifest(cwd: string, args: string[]): Promise<Bootstrap> {
+  const result = await cli(["manifest", "envoy", "--image", "build/plugin.wasm", ...args], cwd);
+  assert.equal(result.code, 0, result.stderr);
+  return parseYaml(result.stdout) as Bootstrap;
+}
+
+test("examples/grpc-call/envoy.yaml is manifest envoy (as its README runs it) plus the HTTP/2 protocol options of the authz cluster", async () => {
+  const generated = await manifest(example, ["--config", "@config.example.json", "--upstream", "127.0.0.1:8080", "--cluster", "authz=127.0.0.1:9000"]);
+  const checkedIn = parseYaml(await readFile(join(example, "envoy.yaml"), "utf8"));
+  assert.deepEqual(checkedIn, withHttp2Cluster(generated, "authz"));
+});
+
+describe("examples/grpc-call in Envoy", { skip }, () => {
+  let project = "";
+  let upstream: HttpUpstream;
+  before(async () => {
+    project = await exampleProject("grpc-call");
+    upstream = await startHttpUpstream();
+  });
+  after(() => upstream?.close());
+
+  async function bootstrap(authzPort: number, config: Record<string, unknown>): Promise<Bootstrap> {
+    const generated = await manifest(project, [
+      "--config", JSON.stringify(config), "--port", "0", "--admin-port", "0", "--address", "127.0.0.1",
+      "--upstream", `127.0.0.1:${upstream.port}`, "--cluster", `authz=127.0.0.1:${authzPort}`,
+    ]);
+    return withHttp2Cluster(generated, "authz");
+  }
+
+  test("allow (headers set, spoofed ones replaced), deny with the service's status, gRPC error and timeout fail closed", async () => {
+    const authz = await startAuthz(async (request) => {
+      if (request.path === "/deny") return { allowed: false, status: 401, reason: "token expired" };
+      if (request.path === "/error") return Object.assign(new Error("authz store down"), { code: grpc.status.UNAVAILABLE, details: "authz store down", metadata: new grpc.Metadata() });
+      if (request.path === "/slow") await new Promise((resolve) => setTimeout(resolve, 1500));
+      return { allowed: true, headers: [{ name: "x-user", value: "alice" }, { name: ":path", value: "/admin" }] };
+    });
+    try {
+      const config = JSON.parse(await readFile(join(example, "config.example.json"), "utf8"));
+      await withValidatedEnvoy(envoy.binary!, await bootstrap(authz.port, config), async (proxy) => {
+        const port = proxy.listenerPort("listener_http");
+        const allowed = await send(port, { path: "/orders?id=7", headers: [["authorization", "Bearer a"], ["authorization", "Bearer b"], ["x-user", "mallory"], ["cookie", "c"]] });
+        assert.equal(allowed.status, 200, allowed.body);
+        const [check] = authz.requests;
+        assert.deepEqual([check!.method, check!.path, check!.host], ["GET", "/orders?id=7", "example.com"]);
+        // Envoy keeps authorization as one header (an inline header: a repeated one is joined with ",").
+        assert.deepEqual(check!.headers.filter((h) => h.name === "authorization"), [{ name: "authorization", value: "Bearer a,Bearer b" }]);
+        assert.ok(check!.headers.some((h) => h.name === "x-request-id"), "Envoy's x-request-id is forwarded (configured)");
+        assert.ok(!check!.headers.some((h) => h.name === "cookie"), "unlisted headers stay home");
+        const received = upstream.requests.at(-1)!;
+        assert.equal(received.path, "/orders?id=7", "the service cannot rewrite :path");
+        assert.deepEqual(received.headers.filter(([n]) => n === "x-user"), [["x-user", "alice"]]);
+
+        const before = upstream.requests.length;
+        const denied = await send(port, { path: "/deny" });
+        assert.deepEqual([denied.status, denied.body], [401, "token expired\n"]);
+        const failed = await send(port, { path: "/error" });
+        assert.deepEqual([failed.status, failed.body], [503, "authorization unavailable\n"]);
+        const started = Date.now();
+        const slow = await send(port, { path: "/slow" });
+        assert.deepEqual([slow.status, slow.body], [503, "authorization unavailable\n"]);
+        assert.ok(Date.now() - started < 1400, `timed out after timeoutMs (500), not the service's 1.5 s: ${Date.now() - started} ms`);
+        assert.equal(upstream.requests.length, before, "nothing denied reached the upstream");
+
+        const logs = proxy.wasmLogs().map((l) => `${l.level} ${l.message}`);
+        assert.ok(logs.includes("info grpc-call: denied 401: token expired"), logs.join("\n"));
+        // Envoy's status message: the grpc-message as sent (percent-encoded) and the stream's details.
+        assert.ok(logs.includes("warn grpc-call: check failed, denying: gRPC status 14 authz%20store%20down{via_upstream}"), logs.join("\n"));
+        // A call past its timeout is closed by Envoy with UNAVAILABLE (14), not DEADLINE_EXCEEDED.
+        assert.ok(logs.includes("warn grpc-call: check failed, denying: gRPC status 14 upstream request timeout{response_timeout}"), logs.join("\n"));
+        assert.ok(logs.includes("warn grpc-call: ignored 1 header(s) from the service: not settable"), logs.join("\n"));
+      });
+    } finally {
+      authz.close();
+    }
+  });
+
+  test("failOpen: with the service down, requests go through", async () => {
+    const authz = await startAuthz(() => ({ allowed: true }));
+    authz.close(); // nothing listens there any more
+    await withValidatedEnvoy(envoy.binary!, await bootstrap(authz.port, { cluster: "authz", failOpen: true }), async (proxy) => {
+      const port = proxy.listenerPort("listener_http");
+      const response = await send(port, { path: "/open" });
+      assert.equal(response.status, 200, response.body);
+      assert.equal(header(upstream.requests.at(-1)!.headers, "x-user"), undefined);
+      assert.ok(proxy.wasmLogs().some((l) => l.message.startsWith("grpc-call: check failed, allowing: gRPC status 14")), JSON.stringify(proxy.wasmLogs()));
+    });
+  });
+});
