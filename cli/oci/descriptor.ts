@@ -61,6 +61,13 @@ export function sha256(bytes: Uint8Array): string {
   return digest;
 }
 
+/** The digest of the concatenation of `parts`, without building it. */
+export function sha256Parts(parts: Uint8Array[]): string {
+  const hash = createHash("sha256");
+  for (const part of parts) hash.update(part);
+  return `sha256:${hash.digest("hex")}`;
+}
+
 /** Records the digest of bytes hashed as they streamed in, so verifying them again costs nothing. */
 export function rememberDigest(bytes: Uint8Array, digest: string): void {
   knownDigests.set(bytes, digest);

@@ -1,5 +1,5 @@
 import { UsageError } from "../errors.js";
-import { Annotation, describe, MediaType, sha256, type Descriptor, type ImageManifest } from "./descriptor.js";
+import { Annotation, describe, MediaType, sha256Parts, type Descriptor, type ImageManifest } from "./descriptor.js";
 import { MemoryStore } from "./content/memory.js";
 import type { Fetcher } from "./content/storage.js";
 import { ContentError } from "./errors.js";
@@ -96,7 +96,7 @@ async function compatBlobs(wasm: Uint8Array, created: string): Promise<{ config:
     architecture: "wasm",
     os: "wasip1",
     config: {},
-    rootfs: { type: "layers", diff_ids: [sha256(tar)] },
+    rootfs: { type: "layers", diff_ids: [sha256Parts(tar)] },
   });
   return {
     config: { descriptor: describe(MediaType.ImageConfig, config), bytes: config },

@@ -4,9 +4,11 @@ const block = 512;
 
 /**
  * A one-file ustar archive with fixed metadata (mode 0644, uid/gid 0, no user names, the given mtime),
- * so the same file always gives the same bytes: the layer digest depends on the content only.
+ * so the same file always gives the same bytes: the layer digest depends on the content only. Returned as
+ * its parts (header, the content itself, padding and end blocks): the archive is the concatenation, which
+ * a large module need not be copied into.
  */
-export function tarOneFile(name: string, content: Uint8Array, mtimeSeconds: number): Uint8Array {
+export function tarOneFile(name: string, content: Uint8Array, mtimeSeconds: number): Uint8Array[] {
   const header = Buffer.alloc(block);
   header.write(name, 0, 100, "utf8");
   writeOctal(header, 100, 8, 0o644);
@@ -20,7 +22,7 @@ export function tarOneFile(name: string, content: Uint8Array, mtimeSeconds: numb
   const checksum = header.reduce((sum, byte) => sum + byte, 0);
   header.write(`${checksum.toString(8).padStart(6, "0")}\u0000 `, 148, "ascii");
   const padding = (block - (content.byteLength % block)) % block;
-  return Buffer.concat([header, content, Buffer.alloc(padding), Buffer.alloc(2 * block)]);
+  return [header, content, Buffer.alloc(padding + 2 * block)];
 }
 
 function writeOctal(header: Buffer, offset: number, length: number, value: number): void {
