@@ -111,6 +111,23 @@ test("run --tcp: the tcp template passes data both ways and closes a connection 
   assert.match(dropped.stdout, /^the filter closed the connection$/m);
 });
 
+test("minimal: just the filter, nothing left over; manifest takes any configuration, as for add-header", async () => {
+  const dir = join(tmp, "minimal");
+  assert.deepEqual(await readdir(join(dir, "assembly")), ["index.ts"]);
+  assert.match(await readFile(join(dir, "assembly/index.ts"), "utf8"), /log\(LogLevel\.Info, "minimal: request with "/);
+  const run = await cli(["run", "minimal/build/plugin.wasm", "--json"]);
+  assert.equal(run.code, 0, run.stderr);
+  assert.deepEqual(JSON.parse(run.stdout).logs.map((l: { message: string }) => l.message), [`minimal: request with ${JSON.parse(run.stdout).request.headers.length} headers`]);
+  // A new filter's own keys: neither the minimal schema nor the default template's refuses them.
+  const configs: [string, object][] = [["minimal", { routes: ["/api"], strict: true }], ["add-header", { name: "x-team", value: "edge", tenant: "t1" }]];
+  for (const [template, config] of configs) {
+    const { io, stderr } = memoryIo({ cwd: join(tmp, template) });
+    const args = ["manifest", "wasmplugin", "--image", "build/plugin.wasm", "--config", JSON.stringify(config), "-o", "extra.yaml"];
+    assert.equal(await runCli(args, io), 0, `${template}: ${stderr()}`);
+    assert.match(await readFile(join(tmp, template, "extra.yaml"), "utf8"), /tenant: t1|strict: true/);
+  }
+});
+
 test("the binary runs: bin/as-proxy-wasm.js inspect on a generated project's module", async () => {
   const { stdout } = await exec(process.execPath, [join(packageRoot, "bin/as-proxy-wasm.js"), "inspect", join(tmp, "tcp/build/plugin.wasm"), "--json"]);
   const report = JSON.parse(stdout);
@@ -128,6 +145,9 @@ for (const template of TEMPLATES) {
     const { io, stderr } = memoryIo({ cwd: dir });
     assert.equal(await runCli(manifest.map((a) => (a === '"$IMAGE"' ? "build/plugin.wasm" : a)), io), 0, stderr());
     assert.match(await readFile(join(dir, "wasmplugin.yaml"), "utf8"), /^kind: WasmPlugin$/m);
+    // So does its leak gate: the template's filter serves 100,000 requests without growing.
+    const gate = memoryIo({ cwd: dir });
+    assert.equal(await runCli(calls.find(([name]) => name === "run")!, gate.io), 0, gate.stderr());
   });
 }
 
@@ -139,7 +159,7 @@ async function checkWorkflow(file: string): Promise<string[][]> {
   const runs = steps.flatMap((s) => (s.run ?? "").split("\n")).map((l) => l.trim()).filter(Boolean);
   for (const expected of ["npm ci", "npm run build", "npm test"]) assert.ok(runs.includes(expected), expected);
   const calls = runs.filter((l) => l.includes("as-proxy-wasm ")).map((l) => l.slice(l.indexOf("as-proxy-wasm ") + 14).split(/\s+/));
-  assert.deepEqual(calls.map((c) => c[0]).sort(), ["inspect", "login", "manifest", "push"]);
+  assert.deepEqual(calls.map((c) => c[0]).sort(), ["inspect", "login", "manifest", "push", "run"]);
   const program = createProgram(memoryIo().io);
   for (const [name, ...args] of calls) {
     let command = program.commands.find((c) => c.name() === name) as Command;
