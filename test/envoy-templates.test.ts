@@ -29,7 +29,7 @@ after(() => rm(work, { recursive: true, force: true }));
 
 /** Project directory of each built filter: the template names, and `example/add-header`. */
 const projects = new Map<string, string>();
-const covered = ["add-header", "auth", "rate-limit", "http-callout", "body-rewrite", "tcp"];
+const covered = ["add-header", "auth", "rate-limit", "http-callout", "body-rewrite", "tcp", "minimal"];
 
 before(async () => {
   if (skip) return;
@@ -134,6 +134,28 @@ describe("add-header template", { skip }, () => {
           assert.equal(header(response.headers, "x-team"), "edge");
           assert.equal(header(response.headers, "x-powered-by"), "php");
           assert.ok(!names(response).includes("x-hello"));
+        });
+      },
+    );
+  });
+});
+
+describe("minimal template", { skip }, () => {
+  test("logs each request at info level and forwards it unchanged", async () => {
+    await withUpstream(
+      () => ({ body: "hi" }),
+      async (upstream) => {
+        await withEnvoy(await bootstrapFor("minimal", upstream.port), async (proxy) => {
+          const response = await send(proxy.listenerPort("listener_http"), { method: "GET", path: "/x", headers: [["x-client", "c1"]] });
+          assert.equal(response.status, 200);
+          assert.equal(response.body, "hi");
+          assert.equal(upstream.requests.length, 1);
+          assert.equal(header(upstream.requests[0]!.headers, "x-client"), "c1");
+          const logged = () => proxy.wasmLogs().filter((l) => l.message.includes("minimal: request with "));
+          await proxy.waitForLine(() => logged().length > 0, 2000);
+          assert.equal(logged().length, 1, JSON.stringify(proxy.wasmLogs()));
+          assert.equal(logged()[0]!.level, "info");
+          assert.match(logged()[0]!.message, /minimal: request with \d+ headers$/);
         });
       },
     );
