@@ -1,12 +1,12 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { cp, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
+import { cp, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runCli } from "../cli/index.js";
 import { writeAtomically } from "../cli/atomic-write.js";
 import { memoryIo } from "../cli/io.js";
-import { packageRoot } from "../cli/package-root.js";
+import { newcomerProject as copyNewcomerProject } from "./fixtures/newcomer/project.js";
 
 const tmp = await mkdtemp(join(tmpdir(), "cli-build-"));
 test.after(() => rm(tmp, { recursive: true, force: true }));
@@ -133,15 +133,8 @@ test("--help shows an example", async () => {
   assert.match(stdout, /\$ as-proxy-wasm build examples\/add-header -o dist\/add-header\.wasm/);
 });
 
-/** A copy of a newcomer fixture (test/fixtures/newcomer/<name>) as an installed project: the SDK linked, its asconfig extended. */
-async function newcomerProject(name: string): Promise<string> {
-  const dir = join(tmp, `newcomer-${name}`);
-  await cp(join(import.meta.dirname, "fixtures/newcomer", name), dir, { recursive: true });
-  await mkdir(join(dir, "node_modules"));
-  await symlink(packageRoot, join(dir, "node_modules", "as-proxy-wasm"));
-  await writeFile(join(dir, "asconfig.json"), JSON.stringify({ extends: "./node_modules/as-proxy-wasm/asconfig.json" }));
-  return dir;
-}
+/** A newcomer fixture as an installed project in this run's folder. */
+const newcomerProject = (name: string) => copyNewcomerProject(name, join(tmp, `newcomer-${name}`));
 
 /** Each fixture of TypeScript AssemblyScript lacks: the first error asc reports for a construct, and the hint build adds. */
 const CLOSURES = /^hint: AssemblyScript has no closures: .*write a for loop instead/m;

@@ -1,16 +1,16 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { cp, mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { compileAssemblyScript, compileCached } from "../cli/asc.js";
 import { runCli } from "../cli/index.js";
 import { memoryIo } from "../cli/io.js";
-import { packageRoot } from "../cli/package-root.js";
 import { readModuleInfo } from "../cli/wasm/module-info.js";
 import { Host, HostError, WasmTrapError } from "../host/index.js";
 import { checkModule } from "../host/module-check.js";
 import { assembleModule, type ModuleSpec } from "./fixtures/cli/assemble.js";
+import { newcomerProject } from "./fixtures/newcomer/project.js";
 
 const tmp = await mkdtemp(join(tmpdir(), "host-module-check-"));
 test.after(() => rm(tmp, { recursive: true, force: true }));
@@ -66,11 +66,7 @@ test("a filter without the SDK's exports is told to add them, by load and inspec
 });
 
 test("build gives the verdict the host gives on the same bytes (an AssemblyScript filter with two ABI markers)", async () => {
-  const dir = join(tmp, "two-markers");
-  await cp(join(newcomer, "two-markers"), dir, { recursive: true });
-  await mkdir(join(dir, "node_modules"));
-  await symlink(packageRoot, join(dir, "node_modules", "as-proxy-wasm"));
-  await writeFile(join(dir, "asconfig.json"), JSON.stringify({ extends: "./node_modules/as-proxy-wasm/asconfig.json" }));
+  const dir = await newcomerProject("two-markers", join(tmp, "two-markers"));
   const built = await cli(["build", dir, "--json"]);
   const { binary } = await compileAssemblyScript({ entry: join(dir, "assembly/index.ts"), config: join(dir, "asconfig.json"), flags: ["--baseDir", dir] });
   assert.ok(binary);
