@@ -22,6 +22,7 @@ Templates:
   http-callout  pause each request, ask an HTTP service, then resume or reject it
   body-rewrite  rewrite text in response bodies
   tcp           a network (TCP) filter that counts bytes and closes bad connections
+  minimal       only logs each request: the smallest filter, to start your own from
 
 Examples:
   $ as-proxy-wasm init my-filter
