@@ -11,7 +11,6 @@ import { judgeModule, type Verdict } from "../wasm/verdict.js";
 import { countErrors, formatDiagnostics } from "./diagnostics.js";
 import { typescriptHints } from "./typescript-hints.js";
 import { locateUnprovidedImports } from "./import-sources.js";
-import { statusCheck } from "./status-check.js";
 import { displayPath, readProject } from "./project.js";
 import { writeAtomically } from "../atomic-write.js";
 import { makeStamp, sha256, stampPath, upToDateOutput } from "./stamp.js";
@@ -55,7 +54,8 @@ export async function build(dirArg: string | undefined, options: BuildOptions, i
     config: project.config,
     debug: options.debug,
     flags: ["--baseDir", project.dir],
-    transforms: [statusCheck],
+    // Loaded here: it pulls in the compiler, which no other command (nor an up-to-date build) needs.
+    transforms: [(await import("./status-check.js")).statusCheck],
   });
   const messages = formatDiagnostics(diagnostics, project.dir, io.cwd);
   if (!binary) {
