@@ -13,5 +13,5 @@ export { serializeHeaders, parseHeaders, type HeaderList, type Bytes } from "./c
 export type { PropertyValue } from "./properties.js";
 export { readWasmInterface, type WasmInterface, type WasmImport, type WasmExport } from "./wasm-binary.js";
 export * from "./abi.js";
-export { checkLeaks, pluginServer, type LeakCheckOptions, type LeakReport, type StreamServer } from "./leak.js";
+export { checkLeaks, pluginServer, tcpServer, type LeakCheckOptions, type LeakReport, type StreamServer } from "./leak.js";
 export { ConcurrentHost, Workers, type WorkersOptions } from "./workers.js";

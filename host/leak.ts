@@ -1,17 +1,18 @@
 import type { HttpScenario, HttpStreamResult } from "./http-stream.js";
 import type { Plugin } from "./plugin.js";
+import type { TcpResult, TcpScenario } from "./tcp-connection.js";
 
-export interface LeakCheckOptions {
+export interface LeakCheckOptions<S = HttpScenario, R = HttpStreamResult> {
   /** Streams served in all (warm-up included). */
   requests: number;
   /** Streams served before the baseline is taken: caches, pools and the allocator's first pages fill up. Default: a tenth, at most 1,000. */
   warmup?: number;
-  /** The stream to serve, the same each time or by index. Default: GET / answered 200. */
-  scenario?: HttpScenario | ((index: number) => HttpScenario);
+  /** The stream to serve, the same each time or by index. Default: GET / answered 200 (a plugin's HTTP stream). */
+  scenario?: S | ((index: number) => S);
   /** Called now and then (every 1% of the streams) with how many were served. */
   onProgress?: (served: number, total: number) => void;
   /** Called with each stream's outcome, e.g. to count statuses. */
-  onResult?: (result: HttpStreamResult, index: number) => void;
+  onResult?: (result: R, index: number) => void;
 }
 
 /** The module's linear memory (bytes; Wasm memory only grows, so growth is what Envoy's VM keeps). */
@@ -25,9 +26,9 @@ export interface LeakReport {
   growthPer1000: number;
 }
 
-/** Where the streams are served and whose memory is measured: one VM's plugin, or several workers. */
-export interface StreamServer {
-  serve(scenario: HttpScenario, index: number): Promise<HttpStreamResult>;
+/** Where the streams (HTTP, or TCP connections) are served and whose memory is measured: one VM's plugin, or several workers. */
+export interface StreamServer<S = HttpScenario, R = HttpStreamResult> {
+  serve(scenario: S, index: number): Promise<R>;
   /** Linear memory in bytes, over every VM served. */
   memoryBytes(): number;
 }
@@ -36,6 +37,14 @@ export interface StreamServer {
 export function pluginServer(plugin: Plugin): StreamServer {
   return {
     serve: (scenario) => plugin.httpStream(scenario, { failStream: true }),
+    memoryBytes: () => plugin.vm.memory.memory.buffer.byteLength,
+  };
+}
+
+/** One plugin's VM serving TCP connections, as a `StreamServer` for `checkLeaks`. */
+export function tcpServer(plugin: Plugin): StreamServer<TcpScenario, TcpResult> {
+  return {
+    serve: (scenario) => plugin.tcpConnection(scenario),
     memoryBytes: () => plugin.vm.memory.memory.buffer.byteLength,
   };
 }
@@ -49,11 +58,14 @@ export function defaultWarmup(requests: number): number {
  * module's memory at the start, after the warm-up and at the end. A module that keeps something per stream
  * grows without bound; one that frees what it allocates stays at its warm-up size.
  */
-export async function checkLeaks(target: Plugin | StreamServer, options: LeakCheckOptions): Promise<LeakReport> {
-  const server = "serve" in target ? target : pluginServer(target);
+export async function checkLeaks(target: Plugin | StreamServer, options: LeakCheckOptions): Promise<LeakReport>;
+export async function checkLeaks<S, R>(target: StreamServer<S, R>, options: LeakCheckOptions<S, R>): Promise<LeakReport>;
+export async function checkLeaks<S, R>(target: Plugin | StreamServer<S, R>, options: LeakCheckOptions<S, R>): Promise<LeakReport> {
+  const server = ("serve" in target ? target : pluginServer(target)) as StreamServer<S, R>;
   const { requests } = options;
   const warmup = Math.min(options.warmup ?? defaultWarmup(requests), requests);
-  const scenario = typeof options.scenario === "function" ? options.scenario : () => (options.scenario ?? {}) as HttpScenario;
+  const given = options.scenario;
+  const scenario = typeof given === "function" ? (given as (index: number) => S) : () => (given ?? {}) as S;
   const step = Math.max(1, Math.floor(requests / 100));
   const startBytes = server.memoryBytes();
   let afterWarmupBytes = startBytes;

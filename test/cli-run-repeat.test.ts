@@ -39,7 +39,7 @@ test("leak gate: a filter keeping every request's path fails run --repeat with t
   // A limit above what it leaks lets it through: the threshold is the one given.
   const lenient = await cli(["run", leaky, "--repeat", "20000", "--max-growth", "1MiB"], dir);
   assert.equal(lenient.code, 0, lenient.stderr);
-  assert.match(lenient.stdout, /^20000 streams through one VM: 200 × 20000\n\nmemory\n {2}at start {10}64 KiB\n/);
+  assert.match(lenient.stdout, /^20000 streams through one VM, the clock 1 ms on between streams: 200 × 20000\n\nmemory\n {2}at start {10}64 KiB\n/);
   assert.match(lenient.stdout, /growth {12}\d+ B per 1,000 streams \(limit 1024 KiB\)/);
 });
 
@@ -56,11 +56,12 @@ test("checkLeaks (host helper): the leaky fixture grows, the same streams throug
   assert.deepEqual({ ...clean, startBytes: undefined }, { requests: 10_000, warmup: 500, startBytes: undefined, afterWarmupBytes: clean.startBytes, endBytes: clean.startBytes, growthPer1000: 0 });
 });
 
-test("every HTTP template passes the leak gate at N = 100,000 with its example configuration", async (t) => {
-  for (const template of ["add-header", "auth", "body-rewrite", "http-callout", "rate-limit"]) {
+test("every template passes the leak gate at N = 100,000 with its example configuration", async (t) => {
+  for (const template of ["add-header", "auth", "body-rewrite", "http-callout", "rate-limit", "tcp"]) {
     const project = await templateProject(template);
     const started = performance.now();
-    const { code, stdout, stderr } = await cli(["run", "build/plugin.wasm", "--repeat", "100000", "--config", "@config.example.json", "--json"], project);
+    const flags = template === "tcp" ? ["--tcp"] : [];
+    const { code, stdout, stderr } = await cli(["run", "build/plugin.wasm", "--repeat", "100000", "--config", "@config.example.json", ...flags, "--json"], project);
     assert.equal(code, 0, `${template}: ${stderr}`);
     const { memory, passed } = JSON.parse(stdout);
     assert.equal(passed, true, template);
@@ -74,7 +75,7 @@ test("--workers 4: the rate-limit template's budget holds exactly across the wor
   const project = await templateProject("rate-limit");
   const { code, stdout, stderr } = await cli(["run", "build/plugin.wasm", "--workers", "4", "--repeat", "400", "--config", '{"requestsPerMinute": 100}'], project);
   assert.equal(code, 0, stderr);
-  assert.match(stdout, /^400 streams through 4 workers overlapping \(seed 1\): 200 × 100, 429 × 300\n {2}served per worker: (\d+), (\d+), (\d+), (\d+)\n {2}the same streams one after another: 200 × 100, 429 × 300\n/);
+  assert.match(stdout, /^400 streams through 4 workers overlapping \(seed 1\), the clock 1 ms on between rounds: 200 × 100, 429 × 300\n {2}served per worker: (\d+), (\d+), (\d+), (\d+)\n {2}the same streams one after another: 200 × 100, 429 × 300\n/);
   const served = /served per worker: (.*)/.exec(stdout)![1]!.split(", ").map(Number);
   assert.equal(served.reduce((a, b) => a + b), 400);
   assert.ok(served.every((n) => n > 50), `every worker took streams: ${served}`);
@@ -129,7 +130,8 @@ test("bad input: one-line errors naming the flag or field", async () => {
     [["run", leaky, "--repeat", "0"], /^error: --repeat 0: expected an integer ≥ 1\n/],
     [["run", leaky, "--workers", "two"], /^error: --workers two: expected an integer ≥ 1\n/],
     [["run", leaky, "--repeat", "10", "--max-growth", "lots"], /^error: --max-growth lots: expected bytes per 1,000 streams, e.g. 1024 or 4KiB\n/],
-    [["run", leaky, "--repeat", "10", "--tcp"], /^error: --repeat and --workers serve HTTP streams in the emulator: not with --tcp\n/],
+    [["run", leaky, "--workers", "2", "--tcp"], /^error: --workers serves HTTP streams: not with --tcp \(--repeat alone checks a network filter for leaks\)\n/],
+    [["run", leaky, "--repeat", "10", "--compare"], /^error: --repeat and --workers run in the emulator: not with --compare\n/],
     [["run", chunks, "--request", "both.yaml"], /^error: both.yaml: request.bodyChunks must be given without body \(one or the other\)\n/],
     [["run", chunks, "--request", "callout-chunks.yaml"], /^error: callout-chunks.yaml: unknown field callouts.auth.bodyChunks \(expected headers, body, trailers\)\n/],
   ];

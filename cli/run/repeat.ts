@@ -1,11 +1,12 @@
 import { createColors } from "picocolors";
 import { Host } from "../../host/index.js";
-import { checkLeaks, pluginServer, type LeakReport, type StreamServer } from "../../host/leak.js";
+import type { HttpStreamResult, TcpResult } from "../../host/index.js";
+import { checkLeaks, tcpServer, type LeakReport, type StreamServer } from "../../host/leak.js";
 import { Workers } from "../../host/workers.js";
 import { ExitError, UsageError } from "../errors.js";
 import type { Io } from "../io.js";
 import { formatMetrics, metricsJson } from "./metrics.js";
-import type { Scenario } from "./scenario.js";
+import type { Scenario, TcpRunScenario } from "./scenario.js";
 
 export interface RepeatOptions {
   /** Streams in all. */
@@ -18,6 +19,8 @@ export interface RepeatOptions {
   seed: number;
   json?: boolean;
   quiet?: boolean;
+  /** TCP connections (the scenario a `TcpRunScenario`) instead of HTTP streams; one VM only. */
+  tcp?: boolean;
 }
 
 export interface RepeatStart {
@@ -35,7 +38,8 @@ export const DEFAULT_MAX_GROWTH = 1024;
 interface Served {
   host: Host;
   report: LeakReport;
-  statuses: Map<number, number>;
+  /** How the streams ended: HTTP status (or "reset"), for TCP "closed" (by the filter) or "open". */
+  statuses: Map<string, number>;
   /** Streams per worker. */
   served: number[];
   metrics: ReturnType<typeof metricsJson>;
@@ -47,7 +51,7 @@ interface Served {
  * when the filter traps, or when K workers overlapping end otherwise than the same streams served one after
  * another (the outcome depends on how workers interleave: a race).
  */
-export async function runRepeated(scenario: Scenario, start: RepeatStart, options: RepeatOptions, io: Io): Promise<void> {
+export async function runRepeated(scenario: Scenario | TcpRunScenario, start: RepeatStart, options: RepeatOptions, io: Io): Promise<void> {
   const serialised = options.workers > 1 ? await serveAll(scenario, start, options, io, false) : undefined;
   const result = await serveAll(scenario, start, options, io, true);
   const race = serialised && raceBetween(serialised, result);
@@ -83,23 +87,24 @@ export async function runRepeated(scenario: Scenario, start: RepeatStart, option
   if (!passed || race) throw new ExitError(1);
 }
 
-async function serveAll(scenario: Scenario, start: RepeatStart, options: RepeatOptions, io: Io, overlap: boolean): Promise<Served> {
+async function serveAll(scenario: Scenario | TcpRunScenario, start: RepeatStart, options: RepeatOptions, io: Io, overlap: boolean): Promise<Served> {
   const { host, server, workers } = await startServer(scenario, start, options, overlap);
-  const statuses = new Map<number, number>();
+  const statuses = new Map<string, number>();
   const progress = io.stderr.isTTY && !options.quiet && !options.json && !io.env.CI;
   try {
-    const report = await checkLeaks(server, {
+    // A TCP connection that traps throws (a HostError, made a one-line error by hostCall).
+    const report = await start.hostCall(() => checkLeaks(server, {
       requests: options.repeat,
       warmup: options.warmup,
       scenario,
       onResult: (result, index) => {
-        if (result.trap !== undefined) throw new TrapStop(`stream ${index + 1} of ${options.repeat}: ${result.trap}`);
-        const status = result.reset ? 0 : Number(result.response.headers.find(([name]) => name === ":status")?.[1] ?? 0);
+        if ("trap" in result && result.trap !== undefined) throw new TrapStop(`stream ${index + 1} of ${options.repeat}: ${result.trap}`);
+        const status = outcome(result);
         statuses.set(status, (statuses.get(status) ?? 0) + 1);
         host.clearLogs(); // N streams of logs would be kept for nothing
       },
       onProgress: progress ? (served, total) => io.stderr.write(`\r${served}/${total} streams`) : undefined,
-    });
+    }));
     return { host, report, statuses, served: workers?.served ?? [options.repeat], metrics: metricsJson(host) };
   } catch (error) {
     if (!(error instanceof TrapStop)) throw error;
@@ -111,8 +116,13 @@ async function serveAll(scenario: Scenario, start: RepeatStart, options: RepeatO
 }
 
 /** How overlapping workers ended otherwise than serialised ones, or undefined when they agree. */
+function outcome(result: HttpStreamResult | TcpResult): string {
+  if ("closed" in result) return result.closed ? "closed" : "open";
+  return result.reset ? "reset" : (result.response.headers.find(([name]) => name === ":status")?.[1] ?? "no status");
+}
+
 function raceBetween(serialised: Served, overlapping: Served): string | undefined {
-  const text = (statuses: Map<number, number>) => formatStatuses(statuses);
+  const text = (statuses: Map<string, number>) => formatStatuses(statuses);
   if (text(serialised.statuses) !== text(overlapping.statuses)) {
     return `served one after another the streams got ${text(serialised.statuses)}, overlapping ${text(overlapping.statuses)}`;
   }
@@ -125,26 +135,34 @@ function raceBetween(serialised: Served, overlapping: Served): string | undefine
 
 class TrapStop extends Error {}
 
-async function startServer(scenario: Scenario, start: RepeatStart, options: RepeatOptions, overlap: boolean): Promise<{ host: Host; server: StreamServer; workers?: Workers }> {
+async function startServer(
+  scenario: Scenario | TcpRunScenario,
+  start: RepeatStart,
+  options: RepeatOptions,
+  overlap: boolean,
+): Promise<{ host: Host; server: StreamServer<unknown, HttpStreamResult | TcpResult>; workers?: Workers }> {
   const { bytes, configuration, rootId, hostCall } = start;
-  if (options.workers > 1) {
+  // HTTP streams go through workers even when there is one: the clock moves between streams, so ticks fire
+  // and time-based logic (a rate limit's refill) takes both of its paths.
+  if (!options.tcp) {
     const workers = await hostCall(() => Workers.start(bytes, { workers: options.workers, seed: options.seed, overlap, vmConfig: scenario.vmConfig, configuration, rootId }));
-    return { host: workers.host, server: workers, workers };
+    return { host: workers.host, server: workers as StreamServer<unknown, HttpStreamResult>, workers };
   }
   const vm = await hostCall(() => new Host().loadVm(bytes, { vmConfig: scenario.vmConfig }));
   const plugin = await hostCall(() => vm.startPlugin({ configuration, rootId }));
-  return { host: vm.host, server: pluginServer(plugin) };
+  return { host: vm.host, server: tcpServer(plugin) as StreamServer<unknown, TcpResult> };
 }
 
-function formatStatuses(statuses: Map<number, number>): string {
-  return [...statuses].sort(([a], [b]) => a - b).map(([status, n]) => `${status === 0 ? "reset" : status} × ${n}`).join(", ");
+function formatStatuses(statuses: Map<string, number>): string {
+  return [...statuses].sort(([a], [b]) => a.localeCompare(b)).map(([status, n]) => `${status} × ${n}`).join(", ");
 }
 
 function formatRepeat(result: Served, serialised: Served | undefined, options: RepeatOptions, io: Io): string {
   const c = createColors(!!io.stdout.isTTY);
   const { report } = result;
   const where = options.workers > 1 ? `${options.workers} workers overlapping (seed ${options.seed})` : "one VM";
-  const lines = [c.bold(`${options.repeat} streams through ${where}: ${formatStatuses(result.statuses)}`)];
+  const clock = options.tcp ? "" : `, the clock ${options.workers > 1 ? "1 ms on between rounds" : "1 ms on between streams"}`;
+  const lines = [c.bold(`${options.repeat} ${options.tcp ? "connections" : "streams"} through ${where}${clock}: ${formatStatuses(result.statuses)}`)];
   if (serialised) {
     lines.push(`  served per worker: ${result.served.join(", ")}`, `  the same streams one after another: ${formatStatuses(serialised.statuses)}`);
   }

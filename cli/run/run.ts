@@ -7,7 +7,7 @@ import type { Io, Output } from "../io.js";
 import { loadWasmFile } from "../wasm/load.js";
 import { formatDifferences, type Difference } from "../envoy/compare.js";
 import { formatMetrics, metricsJson } from "./metrics.js";
-import { countOption, growthOption, runRepeated } from "./repeat.js";
+import { countOption, growthOption, runRepeated, type RepeatOptions } from "./repeat.js";
 import { defaultScenario, defaultTcpScenario, readScenario, toScenario, toTcpScenario, type Scenario, type TcpRunScenario } from "./scenario.js";
 
 export interface RunOptions {
@@ -35,13 +35,18 @@ export async function run(file: string, options: RunOptions, io: Io): Promise<vo
   const { bytes } = await loadWasmFile(file, io.cwd);
   const configuration = options.config === undefined ? undefined : await readConfig(options.config, io.cwd);
   const repeated = options.repeat !== undefined || options.workers !== undefined;
-  if (repeated && (options.tcp || options.envoy !== undefined || options.compare)) {
-    throw new UsageError(`--repeat and --workers serve HTTP streams in the emulator: not with ${options.tcp ? "--tcp" : options.compare ? "--compare" : "--envoy"}`);
+  if (repeated && (options.envoy !== undefined || options.compare)) {
+    throw new UsageError(`--repeat and --workers run in the emulator: not with ${options.compare ? "--compare" : "--envoy"}`);
   }
+  if (options.workers !== undefined && options.tcp) throw new UsageError("--workers serves HTTP streams: not with --tcp (--repeat alone checks a network filter for leaks)");
   if (options.tcp) {
     const scenario = options.request ? await readScenario(options.request, io.cwd, toTcpScenario) : defaultTcpScenario();
     if (options.envoy !== undefined || options.compare) {
       await tcpInEnvoy(resolve(io.cwd, file), scenario, configuration, options, io);
+      return;
+    }
+    if (repeated) {
+      await runRepeated(scenario, { bytes, configuration, rootId: options.rootId, hostCall }, repeatOptions(options, true), io);
       return;
     }
     const plugin = await startPlugin(bytes, scenario.vmConfig, configuration, options.rootId);
@@ -55,10 +60,7 @@ export async function run(file: string, options: RunOptions, io: Io): Promise<vo
     return;
   }
   if (repeated) {
-    const workers = countOption(options.workers, "--workers", 1);
-    const repeat = countOption(options.repeat, "--repeat", 1000);
-    const repeatOptions = { repeat, workers, seed: countOption(options.seed, "--seed", 1, 0), warmup: options.warmup === undefined ? undefined : countOption(options.warmup, "--warmup", 0, 0), maxGrowth: growthOption(options.maxGrowth), json: options.json, quiet: options.quiet };
-    await runRepeated(scenario, { bytes, configuration, rootId: options.rootId, hostCall }, repeatOptions, io);
+    await runRepeated(scenario, { bytes, configuration, rootId: options.rootId, hostCall }, repeatOptions(options, false), io);
     return;
   }
   const plugin = await startPlugin(bytes, scenario.vmConfig, configuration, options.rootId);
@@ -73,6 +75,19 @@ export async function run(file: string, options: RunOptions, io: Io): Promise<vo
   for (const cluster of new Set(plugin.vm.host.refusedCallouts)) {
     io.stderr.write(`note: the filter's callout to cluster "${cluster}" was refused: the scenario has no answer for it (callouts: { ${cluster}: { status: 200 } })\n`);
   }
+}
+
+function repeatOptions(options: RunOptions, tcp: boolean): RepeatOptions {
+  return {
+    repeat: countOption(options.repeat, "--repeat", 1000),
+    workers: countOption(options.workers, "--workers", 1),
+    seed: countOption(options.seed, "--seed", 1, 0),
+    warmup: options.warmup === undefined ? undefined : countOption(options.warmup, "--warmup", 0, 0),
+    maxGrowth: growthOption(options.maxGrowth),
+    json: options.json,
+    quiet: options.quiet,
+    tcp,
+  };
 }
 
 /** `--envoy`: the scenario through a real Envoy; `--compare`: through both hosts, printing the differences. */
