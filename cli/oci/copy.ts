@@ -1,6 +1,6 @@
 import { isManifestMediaType, MediaType, type Descriptor, type ImageManifest } from "./descriptor.js";
 import { ContentError } from "./errors.js";
-import type { Target } from "./content/storage.js";
+import type { ReferenceFetcher, Target } from "./content/storage.js";
 
 export interface CopyOptions {
   /** Before a blob is copied; `onProgress` calls follow (bytes fetched from `src`, then bytes pushed to `dst`). */
@@ -22,8 +22,7 @@ export interface CopyResult {
  * no tag pointing at missing blobs and running it again finishes the job.
  */
 export async function copy(src: Target, srcRef: string, dst: Target, dstRef: string, options: CopyOptions = {}): Promise<CopyResult> {
-  const descriptor = await src.resolve(srcRef);
-  const bytes = await src.fetch(descriptor);
+  const { descriptor, bytes } = fetchesReferences(src) ? await src.fetchReference(srcRef) : await resolveAndFetch(src, srcRef);
   const manifest = parseManifest(descriptor, bytes);
   const blobs = [...new Map([manifest.config, ...manifest.layers].map((blob) => [blob.digest, blob])).values()];
   await inParallel(blobs, concurrency, async (blob) => {
@@ -35,6 +34,15 @@ export async function copy(src: Target, srcRef: string, dst: Target, dstRef: str
   });
   await dst.pushReference(descriptor, bytes, dstRef);
   return { descriptor, manifest };
+}
+
+function fetchesReferences(target: Target): target is Target & ReferenceFetcher {
+  return "fetchReference" in target;
+}
+
+async function resolveAndFetch(src: Target, reference: string): Promise<{ descriptor: Descriptor; bytes: Uint8Array }> {
+  const descriptor = await src.resolve(reference);
+  return { descriptor, bytes: await src.fetch(descriptor) };
 }
 
 /**

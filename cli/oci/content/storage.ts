@@ -26,6 +26,11 @@ export interface ReadOnlyStorage extends Fetcher {
 
 export type Storage = ReadOnlyStorage & Pusher;
 
+/** Resolves a tag and fetches its manifest in one request (oras-go `ReferenceFetcher`): a round trip less than resolve + fetch. */
+export interface ReferenceFetcher {
+  fetchReference(reference: string): Promise<{ descriptor: Descriptor; bytes: Uint8Array }>;
+}
+
 export interface Target extends Storage {
   /** Resolves a tag or digest to the manifest's descriptor; throws `NotFoundError` when absent. */
   resolve(reference: string): Promise<Descriptor>;

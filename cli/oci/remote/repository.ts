@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { isManifestMediaType, manifestMediaTypes, rememberDigest, sha256, type Descriptor } from "../descriptor.js";
 import { ContentError, NotFoundError, registryError } from "../errors.js";
 import { verifyContent } from "../content/reader.js";
-import type { TransferOptions, Target } from "../content/storage.js";
+import type { ReferenceFetcher, TransferOptions, Target } from "../content/storage.js";
 import { apiHost, isLoopback, type Reference } from "../reference.js";
 import type { AuthClient } from "./auth/client.js";
 import { asBody, type HttpResponse } from "./fetch.js";
@@ -24,7 +24,7 @@ export interface RepositoryOptions {
  * One repository of a registry, speaking the OCI distribution spec. Implements `Target`, so `copy` pushes to
  * it and pulls from it like any other store.
  */
-export class Repository implements Target {
+export class Repository implements Target, ReferenceFetcher {
   readonly base: string;
   private readonly pullScope: string;
   private readonly pushScope: string;
@@ -78,11 +78,11 @@ export class Repository implements Target {
       return { mediaType, digest, size };
     }
     // Some registries omit the digest on HEAD: fetch the manifest and hash it ourselves.
-    return (await this.fetchManifest(reference)).descriptor;
+    return (await this.fetchReference(reference)).descriptor;
   }
 
   /** GETs a manifest by tag or digest; the digest is computed from the bytes, never trusted from a header. */
-  async fetchManifest(reference: string): Promise<{ descriptor: Descriptor; bytes: Uint8Array }> {
+  async fetchReference(reference: string): Promise<{ descriptor: Descriptor; bytes: Uint8Array }> {
     const url = `${this.base}/manifests/${reference}`;
     const response = await this.request("GET", url, { headers: { accept: manifestMediaTypes.join(", ") } }, this.pullScope);
     if (response.status === 404) throw new NotFoundError(`${this.ref.registry}/${this.ref.repository}:${reference}`);
