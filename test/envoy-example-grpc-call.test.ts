@@ -12,7 +12,7 @@ import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
 import { parse as parseYaml } from "yaml";
 import { packageRoot } from "../cli/package-root.js";
-import { envoyForTests, withValidatedEnvoy } from "./helpers/envoy.js";
+import { envoyForTests, validateEnvoyConfig, withValidatedEnvoy } from "./helpers/envoy.js";
 import { header, send, startHttpUpstream, type HttpUpstream } from "./helpers/envoy-upstream.js";
 import { exampleProject, type Bootstrap } from "./helpers/example-envoy.js";
 import { cli } from "./helpers/filters.js";
@@ -67,7 +67,8 @@ async function manifest(cwd: string, args: string[]): Promise<Bootstrap> {
 }
 
 test("examples/grpc-call/envoy.yaml is manifest envoy (as its README runs it) plus the HTTP/2 protocol options of the authz cluster", async () => {
-  const generated = await manifest(example, ["--config", "@config.example.json", "--upstream", "127.0.0.1:8080", "--cluster", "authz=127.0.0.1:9000"]);
+  // The checked-in file names the module relative to the project (envoy -c envoy.yaml runs there).
+  const generated = JSON.parse(JSON.stringify(await manifest(example, ["--config", "@config.example.json", "--upstream", "127.0.0.1:8080", "--cluster", "authz=127.0.0.1:9000"])).replaceAll(`${example}/`, "")) as Bootstrap;
   const checkedIn = parseYaml(await readFile(join(example, "envoy.yaml"), "utf8"));
   assert.deepEqual(checkedIn, withHttp2Cluster(generated, "authz"));
 });
@@ -80,6 +81,12 @@ describe("examples/grpc-call in Envoy", { skip }, () => {
     upstream = await startHttpUpstream();
   });
   after(() => upstream?.close());
+
+  test("its envoy.yaml passes envoy --mode validate (the module path pointed at the build)", async () => {
+    const text = (await readFile(join(example, "envoy.yaml"), "utf8")).replaceAll("filename: build/plugin.wasm", `filename: ${join(project, "build", "plugin.wasm")}`);
+    const validation = await validateEnvoyConfig(envoy.binary!, parseYaml(text) as Bootstrap);
+    assert.ok(validation.ok, validation.problems.join("\n"));
+  });
 
   async function bootstrap(authzPort: number, config: Record<string, unknown>): Promise<Bootstrap> {
     const generated = await manifest(project, [

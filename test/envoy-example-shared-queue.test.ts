@@ -1,0 +1,151 @@
+/**
+ * examples/shared-queue in a real Envoy with two workers: the module as the HTTP filter (producer, one VM
+ * per worker) and as a singleton wasm service in `bootstrap_extensions` (consumer, its own vm_id, on the
+ * main thread). Records cross VMs through the shared queue, the consumer logs and POSTs its summary to a
+ * collector on loopback, the producers' per-second budget holds across workers. Also checks the
+ * example's envoy.yaml is `manifest envoy` plus its wasm service.
+ */
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { parse as parseYaml } from "yaml";
+import { packageRoot } from "../cli/package-root.js";
+import { envoyForTests, validateEnvoyConfig, withValidatedEnvoy, type EnvoyProcess } from "./helpers/envoy.js";
+import { send, startHttpUpstream, type HttpUpstream } from "./helpers/envoy-upstream.js";
+import { exampleProject, type Bootstrap } from "./helpers/example-envoy.js";
+import { cli } from "./helpers/filters.js";
+
+const envoy = envoyForTests();
+const skip = envoy.skip;
+const example = join(packageRoot, "examples", "shared-queue");
+
+/** The module file the HTTP filter of `bootstrap` loads. */
+function filterModuleFile(bootstrap: Bootstrap): string {
+  const match = /"filename":"([^"]+)"/.exec(JSON.stringify(bootstrap));
+  assert.ok(match, "the bootstrap loads a local module");
+  return match[1]!;
+}
+
+/**
+ * What the example's README adds to `manifest envoy`'s bootstrap: the same module as a singleton wasm
+ * service (Envoy's main thread) in its own VM, configured as the consumer.
+ */
+function withConsumerService(bootstrap: Bootstrap, consumerConfig: string): Bootstrap {
+  const { consumerVmId } = JSON.parse(producerConfigOf(bootstrap)) as { consumerVmId: string };
+  bootstrap.bootstrap_extensions = [{
+    name: "envoy.bootstrap.wasm",
+    typed_config: {
+      "@type": "type.googleapis.com/envoy.extensions.wasm.v3.WasmService",
+      singleton: true,
+      config: {
+        name: consumerVmId,
+        vm_config: { vm_id: consumerVmId, runtime: "envoy.wasm.runtime.v8", code: { local: { filename: filterModuleFile(bootstrap) } } },
+        configuration: { "@type": "type.googleapis.com/google.protobuf.StringValue", value: consumerConfig },
+      },
+    },
+  }];
+  return bootstrap;
+}
+
+/** The producer's configuration in `bootstrap` (the HTTP filter's). */
+function producerConfigOf(bootstrap: Bootstrap): string {
+  const match = /"configuration":\{"@type":"type.googleapis.com\/google.protobuf.StringValue","value":("(?:[^"\\]|\\.)*")/.exec(JSON.stringify(bootstrap));
+  assert.ok(match, "the HTTP filter has a configuration");
+  return JSON.parse(match[1]!) as string;
+}
+
+async function manifest(cwd: string, args: string[]): Promise<Bootstrap> {
+  const result = await cli(["manifest", "envoy", "--image", "build/plugin.wasm", ...args], cwd);
+  assert.equal(result.code, 0, result.stderr);
+  return parseYaml(result.stdout) as Bootstrap;
+}
+
+test("examples/shared-queue/envoy.yaml is manifest envoy (as its README runs it) plus the consumer's wasm service", async () => {
+  // The checked-in file names the module relative to the project (envoy -c envoy.yaml runs there).
+  const generated = JSON.parse(JSON.stringify(await manifest(example, ["--config", "@config.example.json", "--upstream", "127.0.0.1:8080"])).replaceAll(`${example}/`, "")) as Bootstrap;
+  const consumer = JSON.stringify(JSON.parse(await readFile(join(example, "config.consumer.example.json"), "utf8")));
+  const checkedIn = parseYaml(await readFile(join(example, "envoy.yaml"), "utf8"));
+  assert.deepEqual(checkedIn, withConsumerService(generated, consumer));
+});
+
+/** Polls /stats until counter `name` (wasmcustom.shared_queue.<name>) reaches `value`, at most 10 s. */
+async function counterReaches(proxy: EnvoyProcess, name: string, value: number): Promise<number> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const current = Number((await proxy.stats("shared_queue")).get(`wasmcustom.shared_queue.${name}`) ?? 0);
+    if (current >= value || Date.now() > deadline) return current;
+    await sleep(50);
+  }
+}
+
+describe("examples/shared-queue in Envoy", { skip }, () => {
+  let project = "";
+  let upstream: HttpUpstream;
+  let collector: HttpUpstream;
+  before(async () => {
+    project = await exampleProject("shared-queue");
+    upstream = await startHttpUpstream((request) => (request.path.startsWith("/missing") ? { status: 404 } : {}));
+    collector = await startHttpUpstream(() => ({ status: 204 }));
+  });
+  after(async () => {
+    await upstream?.close();
+    await collector?.close();
+  });
+
+  test("its envoy.yaml passes envoy --mode validate (the module path pointed at the build)", async () => {
+    const text = (await readFile(join(example, "envoy.yaml"), "utf8")).replaceAll("filename: build/plugin.wasm", `filename: ${join(project, "build", "plugin.wasm")}`);
+    const validation = await validateEnvoyConfig(envoy.binary!, parseYaml(text) as Bootstrap);
+    assert.ok(validation.ok, validation.problems.join("\n"));
+  });
+
+  async function bootstrap(producer: Record<string, unknown>, consumer: Record<string, unknown>): Promise<Bootstrap> {
+    const generated = await manifest(project, [
+      "--config", JSON.stringify(producer), "--port", "0", "--admin-port", "0", "--address", "127.0.0.1",
+      "--upstream", `127.0.0.1:${upstream.port}`, "--cluster", `collector=127.0.0.1:${collector.port}`,
+    ]);
+    return withConsumerService(generated, JSON.stringify(consumer));
+  }
+
+  test("records from two workers reach the singleton consumer, which logs and POSTs each window's summary", async () => {
+    const producer = { role: "producer", queue: "request_records", consumerVmId: "shared-queue-consumer" };
+    const consumer = { role: "consumer", queue: "request_records", flushIntervalMs: 1000, collectorCluster: "collector" };
+    await withValidatedEnvoy(envoy.binary!, await bootstrap(producer, consumer), async (proxy) => {
+      const port = proxy.listenerPort("listener_http");
+      const paths = ["/api/users/1", "/api/users/2?token=secret", "/missing/x", "/api/users/3", "/"];
+      for (const path of paths) assert.equal((await send(port, { path })).status, path.startsWith("/missing") ? 404 : 200);
+      assert.equal(await counterReaches(proxy, "received", paths.length), paths.length);
+      // The requests may fall into two windows: add the summaries up until every request is in one.
+      type Summary = { requests: number; routes: { method: string; path: string; status: string; count: number }[] };
+      const summaries = () => collector.requests.map((post) => JSON.parse(post.body) as Summary);
+      const deadline = Date.now() + 5000;
+      while (summaries().reduce((n, s) => n + s.requests, 0) < paths.length && Date.now() < deadline) await sleep(50);
+      const counts: Record<string, number> = {};
+      for (const summary of summaries()) for (const r of summary.routes) counts[`${r.method} ${r.path} ${r.status}`] = (counts[`${r.method} ${r.path} ${r.status}`] ?? 0) + r.count;
+      assert.deepEqual(counts, { "GET /api/users 2xx": 3, "GET /missing/x 4xx": 1, "GET / 2xx": 1 });
+      assert.deepEqual([...new Set(collector.requests.map((post) => `${post.method} ${post.path}`))], ["POST /summaries"]);
+      const logs = proxy.wasmLogs().map((l) => l.message);
+      const lines = logs.filter((l) => l.startsWith("shared-queue: GET /api/users 2xx "));
+      assert.ok(lines.length > 0 && lines.every((l) => /^shared-queue: GET \/api\/users 2xx count=[1-3] avg_ms=\d+ max_ms=\d+$/.test(l)), logs.join("\n"));
+      assert.ok(!logs.some((l) => l.includes("token=secret")), "the query never leaves the worker");
+      assert.equal(Number((await proxy.stats("shared_queue")).get("wasmcustom.shared_queue.flush_failed") ?? 0), 0);
+    }, 2);
+  });
+
+  test("the producers' budget holds across both workers: past maxRecordsPerSecond records are dropped and counted", async () => {
+    const producer = { consumerVmId: "shared-queue-consumer", maxRecordsPerSecond: 3 };
+    const consumer = { role: "consumer" };
+    await withValidatedEnvoy(envoy.binary!, await bootstrap(producer, consumer), async (proxy) => {
+      const port = proxy.listenerPort("listener_http");
+      await Promise.all(Array.from({ length: 12 }, (_, i) => send(port, { path: `/burst/${i}` })));
+      const dropped = await counterReaches(proxy, "dropped_over_budget", 6);
+      const stats = await proxy.stats("shared_queue");
+      const enqueued = Number(stats.get("wasmcustom.shared_queue.enqueued") ?? 0);
+      assert.equal(enqueued + dropped, 12, JSON.stringify([...stats]));
+      // 3 a second; a burst that straddles a second boundary may get two seconds' worth.
+      assert.ok(enqueued >= 3 && enqueued <= 6, `enqueued ${enqueued}`);
+      assert.equal(await counterReaches(proxy, "received", enqueued), enqueued);
+    }, 2);
+  });
+});
