@@ -69,11 +69,16 @@ function markerVersion(name: string): string | undefined {
   return m ? `${m[1]}.${m[2]}.${m[3]}` : undefined;
 }
 
+/** Every version the module's `proxy_abi_version_X_Y_Z` function exports declare, as `X.Y.Z`, known or not, in export order. */
+export function declaredAbiVersions(module: Pick<ModuleInterface, "exports">): string[] {
+  return module.exports.flatMap((e) => (e.kind === "function" ? (markerVersion(e.name) ?? []) : []));
+}
+
 export function checkModule(module: ModuleInterface): ModuleCheck {
   const problems: string[] = [];
   const warnings: string[] = [];
   const exported = new Set(module.exports.map((e) => e.name));
-  const versions = module.exports.flatMap((e) => (e.kind === "function" ? (markerVersion(e.name) ?? []) : []));
+  const versions = declaredAbiVersions(module);
   const abiVersion = declaredAbiVersion(module.exports);
   const hasAllocator = ALLOCATORS.some((name) => exported.has(name));
 

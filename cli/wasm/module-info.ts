@@ -5,7 +5,7 @@
  */
 import { readWasmInterface, type WasmExport, type WasmImport } from "../../host/wasm-binary.js";
 
-export { formatType } from "../../host/module-check.js";
+export { declaredAbiVersions, formatType } from "../../host/module-check.js";
 
 export interface CustomSection {
   name: string;
@@ -84,17 +84,4 @@ function compileErrorMessage(bytes: Uint8Array<ArrayBuffer>): string {
   } catch (error) {
     return (error as Error).message.replace(/^WebAssembly\.Module\(\): /, "");
   }
-}
-
-const ABI_VERSION_EXPORT = /^proxy_abi_version_(\d+)_(\d+)_(\d+)$/;
-
-/**
- * The Proxy-Wasm ABI versions a module declares by its `proxy_abi_version_X_Y_Z` exports, as `X.Y.Z`, in
- * export order (a module may declare several; hosts pick the newest they know).
- */
-export function declaredAbiVersions(info: Pick<ModuleInfo, "exports">): string[] {
-  return info.exports.flatMap((e) => {
-    const match = e.kind === "function" ? ABI_VERSION_EXPORT.exec(e.name) : null;
-    return match ? [`${match[1]}.${match[2]}.${match[3]}`] : [];
-  });
 }
