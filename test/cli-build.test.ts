@@ -194,8 +194,8 @@ test("a headers callback returning a FilterDataStatus (or declared to) is a comp
   const dir = await newcomerProject("status");
   const { code, stderr } = await build([dir], tmp);
   assert.equal(code, 1);
-  assert.match(stderr, /^newcomer-status\/assembly\/index\.ts:7:33: error AS102: User-defined: onRequestHeaders returns FilterDataStatus\.StopIterationAndBuffer, but the host reads its result as FilterHeadersStatus .*: return a FilterHeadersStatus$/m);
-  assert.match(stderr, /^newcomer-status\/assembly\/index\.ts:11:58: error AS102: User-defined: onResponseHeaders is declared to return FilterDataStatus, but the host reads its result as FilterHeadersStatus: declare it FilterHeadersStatus$/m);
-  assert.match(stderr, /^newcomer-status\/assembly\/index\.ts:12:12: error AS102: User-defined: onResponseHeaders returns FilterDataStatus\.Continue/m);
+  assert.match(stderr, /^newcomer-status\/assembly\/index\.ts:7:33: error AS102: onRequestHeaders returns FilterDataStatus\.StopIterationAndBuffer, but the host reads its result as FilterHeadersStatus .*: return a FilterHeadersStatus$/m);
+  assert.match(stderr, /^newcomer-status\/assembly\/index\.ts:11:58: error AS102: onResponseHeaders is declared to return FilterDataStatus, but the host reads its result as FilterHeadersStatus: declare it FilterHeadersStatus$/m);
+  assert.match(stderr, /^newcomer-status\/assembly\/index\.ts:12:12: error AS102: onResponseHeaders returns FilterDataStatus\.Continue/m);
   assert.match(stderr, /^error: build failed: 3 compile error\(s\)$/m);
 });

@@ -25,7 +25,9 @@ function formatBlock(block: string, projectDir: string, cwd: string): string {
   if (!head || !where) return block;
   const file = sourcePath(where[1], projectDir, cwd);
   const frame = lines.slice(1).filter((l) => !l.includes("└─ in ") && l.trim() !== ":");
-  return [`${file}:${where[2]}:${where[3]}: ${head[1].toLowerCase()} ${head[2]}: ${head[3]}`, ...frame].join("\n");
+  // AS102 is asc's code for errors a transform or ERROR() raises: "User-defined: " says nothing to the user.
+  const message = head[2] === "AS102" ? head[3].replace(/^User-defined: /, "") : head[3];
+  return [`${file}:${where[2]}:${where[3]}: ${head[1].toLowerCase()} ${head[2]}: ${message}`, ...frame].join("\n");
 }
 
 /** How many errors (not warnings) asc reported. */
