@@ -91,3 +91,16 @@ test("a chunked upload (chunkSize set) PATCHes in order and the registry holds t
   const fetched = await istioFetch(registry.host, "chunked/filter", "v1");
   assert.ok(Buffer.from(module).equals(fetched.wasm));
 });
+
+test("a one-request upload reports progress as the network takes the bytes, ending at the blob's size", async () => {
+  const opened = openTarget(`${registry.host}/progress/filter:v1`);
+  const artifact = await packageWasm(module, { variant: "oci", created: "1970-01-01T00:00:00Z" }, "local");
+  const reported: number[] = [];
+  await copy(artifact.store, "local", opened.target, opened.reference, {
+    onProgress: (blob, bytes) => void (blob.size > 1024 * 1024 && reported.push(bytes)),
+  });
+  const size = module.byteLength;
+  assert.ok(reported.filter((n) => n > 0 && n < size).length >= 3, `progress in between: ${reported.join(", ")}`);
+  assert.equal(reported.at(-1), size);
+  assert.deepEqual(reported, [...reported].sort((a, b) => a - b), "never goes back");
+});

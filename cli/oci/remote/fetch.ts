@@ -15,8 +15,14 @@ export interface HttpResponse {
   json(): Promise<unknown>;
 }
 
+/** `RequestInit` and what `httpFetch` adds; `fetch` ignores the addition. */
+export interface HttpRequestInit extends RequestInit {
+  /** Reports the request body's bytes handed to the network so far: progress of a one-request upload. */
+  onSent?: (bytes: number) => void;
+}
+
 /** The one shape every HTTP layer shares, so retry and auth wrap each other and `httpFetch` (or `fetch`). */
-export type FetchLike = (url: string, init: RequestInit) => Promise<HttpResponse>;
+export type FetchLike = (url: string, init: HttpRequestInit) => Promise<HttpResponse>;
 
 /** Request headers as a lower-cased record, from any `HeadersInit`, without constructing a `Headers`. */
 export function headerRecord(headers: HeadersInit | undefined): Record<string, string> {

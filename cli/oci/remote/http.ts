@@ -1,4 +1,5 @@
-import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage } from "node:http";
+import { once } from "node:events";
+import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type IncomingHttpHeaders, type IncomingMessage } from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import { Readable } from "node:stream";
 import { headerRecord, type FetchLike, type HttpResponse } from "./fetch.js";
@@ -36,8 +37,21 @@ export const httpFetch: FetchLike = (url, init) =>
     if (body instanceof Readable) {
       body.on("error", (error) => request.destroy(error));
       body.pipe(request);
-    } else request.end(body);
+    } else if (body && init.onSent) void writeReporting(request, body, init.onSent).catch(failed);
+    else request.end(body);
   });
+
+/** Slices of this size go to the socket one after the other, so progress moves as the network takes them. */
+const progressSlice = 1024 * 1024;
+
+async function writeReporting(request: ClientRequest, body: Buffer, onSent: (bytes: number) => void): Promise<void> {
+  for (let start = 0; start < body.byteLength; start += progressSlice) {
+    const end = Math.min(body.byteLength, start + progressSlice);
+    if (!request.write(body.subarray(start, end))) await once(request, "drain");
+    onSent(end);
+  }
+  request.end();
+}
 
 function requestBody(body: RequestInit["body"]): Buffer | Readable | undefined {
   if (body === undefined || body === null) return undefined;

@@ -5,7 +5,7 @@ import { verifyContent } from "../content/reader.js";
 import type { ReferenceFetcher, TransferOptions, Target } from "../content/storage.js";
 import { apiHost, isLoopback, type Reference } from "../reference.js";
 import type { AuthClient } from "./auth/client.js";
-import { asBody, type HttpResponse } from "./fetch.js";
+import { asBody, type HttpRequestInit, type HttpResponse } from "./fetch.js";
 
 export interface RepositoryOptions {
   client: AuthClient;
@@ -121,7 +121,8 @@ export class Repository implements Target, ReferenceFetcher {
     const body = chunked ? new Uint8Array(0) : bytes;
     const put = new URL(location);
     put.searchParams.set("digest", descriptor.digest);
-    const response = await this.request("PUT", put.href, { body: asBody(body), headers: { "content-type": "application/octet-stream" } }, this.pushScope);
+    const onSent = chunked ? undefined : options.onProgress;
+    const response = await this.request("PUT", put.href, { body: asBody(body), headers: { "content-type": "application/octet-stream" }, onSent }, this.pushScope);
     if (response.status !== 201) throw await registryError("PUT", put.href, response);
     await response.body?.cancel();
     if (body.byteLength) options.onProgress?.(bytes.byteLength);
@@ -151,7 +152,7 @@ export class Repository implements Target, ReferenceFetcher {
     return `${this.base}/${isManifestMediaType(descriptor.mediaType) ? "manifests" : "blobs"}/${descriptor.digest}`;
   }
 
-  private request(method: string, url: string, init: RequestInit, ...scopes: string[]): Promise<HttpResponse> {
+  private request(method: string, url: string, init: HttpRequestInit, ...scopes: string[]): Promise<HttpResponse> {
     return this.options.client.fetch(url, { ...init, method }, { scopes });
   }
 }

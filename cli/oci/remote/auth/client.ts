@@ -1,4 +1,4 @@
-import { headerRecord, isRewindable, type FetchLike, type HttpResponse } from "../fetch.js";
+import { headerRecord, isRewindable, type FetchLike, type HttpRequestInit, type HttpResponse } from "../fetch.js";
 import { httpFetch } from "../http.js";
 import { parseChallenge, type Challenge } from "./challenge.js";
 
@@ -48,7 +48,7 @@ export class AuthClient {
     this.credential = options.credential ?? (async () => undefined);
   }
 
-  async fetch(url: string, init: RequestInit, auth: AuthScope): Promise<HttpResponse> {
+  async fetch(url: string, init: HttpRequestInit, auth: AuthScope): Promise<HttpResponse> {
     const host = new URL(url).host;
     const state = this.state(host);
     const key = scopeKey(auth.scopes);
@@ -125,7 +125,7 @@ export class AuthClient {
     return token;
   }
 
-  private async sendFollowing(url: string, init: RequestInit, authorization: string | undefined): Promise<HttpResponse> {
+  private async sendFollowing(url: string, init: HttpRequestInit, authorization: string | undefined): Promise<HttpResponse> {
     const origin = new URL(url).origin;
     let current = url;
     for (let hop = 0; ; hop++) {
