@@ -28,8 +28,10 @@ export async function copy(src: Target, srcRef: string, dst: Target, dstRef: str
   await inParallel(blobs, concurrency, async (blob) => {
     if (await dst.exists(blob)) return options.onCopySkipped?.(blob);
     options.onCopyStart?.(blob);
-    const onProgress = (bytes: number) => options.onProgress?.(blob, bytes);
-    await dst.push(blob, await src.fetch(blob, { onProgress }), { onProgress });
+    // Only when someone watches: reporting makes an upload go out in slices.
+    const report = options.onProgress;
+    const transfer = report ? { onProgress: (bytes: number) => report(blob, bytes) } : {};
+    await dst.push(blob, await src.fetch(blob, transfer), transfer);
     options.onCopied?.(blob);
   });
   await dst.pushReference(descriptor, bytes, dstRef);
