@@ -5,6 +5,7 @@ import { registerInit } from "./commands/init.js";
 import { registerBuild } from "./commands/build.js";
 import { registerInspect } from "./commands/inspect.js";
 import { registerRun } from "./commands/run.js";
+import { registerSymbolize } from "./commands/symbolize.js";
 import { registerPush } from "./commands/push.js";
 import { registerPull } from "./commands/pull.js";
 import { registerLogin } from "./commands/login.js";
@@ -26,7 +27,7 @@ export function createProgram(io: Io): Command {
       writeErr: (s) => io.stderr.write(s),
     })
     .exitOverride();
-  for (const register of [registerInit, registerBuild, registerInspect, registerRun, registerPush, registerPull, registerLogin, registerManifest, registerKeygen]) {
+  for (const register of [registerInit, registerBuild, registerInspect, registerRun, registerSymbolize, registerPush, registerPull, registerLogin, registerManifest, registerKeygen]) {
     register(program, io);
   }
   // Subcommands inherit output and exit handling so their usage errors come back as exceptions too.
