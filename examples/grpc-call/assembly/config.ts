@@ -21,7 +21,7 @@ function refuse(reason: string): AuthzConfig | null {
 
 /** The configuration `json` (from RootContext.parseConfig) describes, or null (logged) when it cannot be applied. */
 export function readConfig(json: JsonObject | null): AuthzConfig | null {
-  if (json == null) return refuse("it is not a JSON object");
+  if (json == null) return null; // parseConfig logged why (not JSON, or not an object)
   const config = new AuthzConfig();
   config.cluster = json.getString("cluster", "");
   const timeoutMs = json.getInt("timeoutMs", 1000);

@@ -169,10 +169,13 @@ test("configurations that cannot be applied safely are refused with what to fix"
     ['{"cluster": "authz", "headers": ["Authorization"]}', '"headers"[0] must be a lowercase header name'],
     ['{"cluster": "authz", "headers": [1]}', '"headers" must be an array of strings'],
     ["not json", "bad JSON"],
+    ["[1]", "invalid configuration: not an object"],
   ];
   for (const [config, message] of cases) {
     const host = new Host();
     await assert.rejects(startPlugin(config, { host }), /proxy_on_configure/, config);
-    assert.ok(host.logs.some((l) => l.message.includes(message)), `${config}: ${JSON.stringify(host.logs.map((l) => l.message))}`);
+    const refusals = host.logs.filter((l) => l.level === "critical" || l.level === "error");
+    assert.equal(refusals.length, 1, `one line for ${config}: ${JSON.stringify(refusals)}`);
+    assert.ok(refusals[0].message.includes(message), `${config}: ${JSON.stringify(host.logs.map((l) => l.message))}`);
   }
 });

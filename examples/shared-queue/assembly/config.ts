@@ -34,20 +34,14 @@ function refuse(reason: string): QueueConfig | null {
   return null;
 }
 
-/** `json.getInt(key)` when within [min, max]; -1 (after logging) when not. */
-function intIn(json: JsonObject, key: string, fallback: i64, min: i64, max: i64): i64 {
-  const value = json.getInt(key, fallback);
-  if (json.problem.length > 0) return -1;
-  if (value < min || value > max) {
-    refuse('"' + key + '" must be ' + min.toString() + " to " + max.toString());
-    return -1;
-  }
-  return value;
+/** What is wrong with `value` of `key` when it is outside [min, max], else "". */
+function outOfRange(key: string, value: i64, min: i64, max: i64): string {
+  return value < min || value > max ? '"' + key + '" must be ' + min.toString() + " to " + max.toString() : "";
 }
 
 /** The configuration `json` (from RootContext.parseConfig) describes, or null (logged) when it cannot be applied. */
 export function readConfig(json: JsonObject | null): QueueConfig | null {
-  if (json == null) return refuse("it is not a JSON object");
+  if (json == null) return null; // parseConfig logged why (not JSON, or not an object)
   const config = new QueueConfig();
   const role = json.getString("role", "producer");
   if (role == "consumer") config.role = Role.Consumer;
@@ -62,19 +56,26 @@ function readProducer(json: JsonObject, config: QueueConfig): QueueConfig | null
   config.consumerVmId = json.getString("consumerVmId", "");
   if (json.problem.length > 0) return refuse(json.problem);
   if (config.consumerVmId.length == 0) return refuse('"consumerVmId" is required: the vm_id of the consumer\'s wasm service');
-  const perSecond = intIn(json, "maxRecordsPerSecond", 1000, 1, 1_000_000);
-  const pathLength = intIn(json, "maxPathLength", 128, 1, 4096);
-  if (perSecond < 0 || pathLength < 0) return json.problem.length > 0 ? refuse(json.problem) : null;
+  const perSecond = json.getInt("maxRecordsPerSecond", 1000);
+  const pathLength = json.getInt("maxPathLength", 128);
+  if (json.problem.length > 0) return refuse(json.problem);
+  let problem = outOfRange("maxRecordsPerSecond", perSecond, 1, 1_000_000);
+  if (problem.length == 0) problem = outOfRange("maxPathLength", pathLength, 1, 4096);
+  if (problem.length > 0) return refuse(problem);
   config.maxRecordsPerSecond = <u32>perSecond;
   config.maxPathLength = <u32>pathLength;
   return config;
 }
 
 function readConsumer(json: JsonObject, config: QueueConfig): QueueConfig | null {
-  const interval = intIn(json, "flushIntervalMs", 10_000, 100, 3_600_000);
-  const maxKeys = intIn(json, "maxKeys", 100, 1, 10_000);
-  const segments = intIn(json, "pathSegments", 2, 0, 32);
-  if (interval < 0 || maxKeys < 0 || segments < 0) return json.problem.length > 0 ? refuse(json.problem) : null;
+  const interval = json.getInt("flushIntervalMs", 10_000);
+  const maxKeys = json.getInt("maxKeys", 100);
+  const segments = json.getInt("pathSegments", 2);
+  if (json.problem.length > 0) return refuse(json.problem);
+  let problem = outOfRange("flushIntervalMs", interval, 100, 3_600_000);
+  if (problem.length == 0) problem = outOfRange("maxKeys", maxKeys, 1, 10_000);
+  if (problem.length == 0) problem = outOfRange("pathSegments", segments, 0, 32);
+  if (problem.length > 0) return refuse(problem);
   config.flushIntervalMs = <u32>interval;
   config.maxKeys = <u32>maxKeys;
   config.pathSegments = <u32>segments;

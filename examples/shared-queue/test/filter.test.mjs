@@ -180,12 +180,15 @@ test("configurations that cannot be applied are refused with what to fix", async
     ['{"consumerVmId": "c", "maxPathLength": "long"}', '"maxPathLength" must be a number'],
     ['{"role": "consumer", "flushIntervalMs": 10}', '"flushIntervalMs" must be 100 to 3600000'],
     ['{"role": "consumer", "maxKeys": 0}', '"maxKeys" must be 1 to 10000'],
+    ['{"role": "consumer", "maxKeys": 0, "pathSegments": 99}', '"maxKeys" must be 1 to 10000'],
     ['{"role": "consumer", "collectorPath": "summaries"}', '"collectorPath" must start with /'],
-    ["[1, 2]", "not an object"],
+    ["[1, 2]", "invalid configuration: not an object"],
   ];
   for (const [config, message] of cases) {
     const host = newHost();
     await assert.rejects(startPlugin(config, { host }), /proxy_on_configure/, config);
-    assert.ok(host.logs.some((l) => l.message.includes(message)), `${config}: ${JSON.stringify(host.logs.map((l) => l.message))}`);
+    const refusals = host.logs.filter((l) => l.level === "critical" || l.level === "error");
+    assert.equal(refusals.length, 1, `one line for ${config}: ${JSON.stringify(refusals)}`);
+    assert.ok(refusals[0].message.includes(message), `${config}: ${JSON.stringify(host.logs.map((l) => l.message))}`);
   }
 });
