@@ -12,20 +12,24 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { packageRoot } from "../cli/package-root.js";
 import { envoyForTests, validateEnvoyConfig, withValidatedEnvoy } from "./helpers/envoy.js";
 import { closedPort, header, send, startHttpUpstream } from "./helpers/envoy-upstream.js";
-import { exampleBootstrap, exampleProject } from "./helpers/example-envoy.js";
+import { atProject, checkedInBootstrap, exampleBootstrap, exampleProject, readmeBootstrap } from "./helpers/example-envoy.js";
 
 const envoy = envoyForTests();
 const skip = envoy.skip;
 const secret = randomBytes(24).toString("base64url");
 let project = "";
-let config: Record<string, unknown> = {};
+// init fills {{randomToken}} in a scaffolded project (config.example.json and envoy.yaml); here a fresh
+// secret takes its place.
+const withSecret = (text: string) => text.replace("{{randomToken}}", secret);
+const config = JSON.parse(withSecret(await readFile(join(packageRoot, "examples", "jwt", "config.example.json"), "utf8"))) as Record<string, unknown>;
 
 before(async () => {
   if (skip) return;
   project = await exampleProject("jwt");
-  // init fills {{randomToken}} in a scaffolded project; here a fresh secret takes its place.
-  const text = await readFile(join(packageRoot, "examples", "jwt", "config.example.json"), "utf8");
-  config = JSON.parse(text.replace("{{randomToken}}", secret)) as Record<string, unknown>;
+});
+
+test("examples/jwt/envoy.yaml is what manifest envoy writes, as the README runs it (with init's secret)", async () => {
+  assert.deepEqual(await checkedInBootstrap("jwt", withSecret), await readmeBootstrap("jwt", JSON.stringify(config)));
 });
 
 /** The part of a `manifest envoy` bootstrap holding the wasm filter's configuration. */
@@ -46,6 +50,11 @@ const good = (extra: Record<string, unknown> = {}) => ({
 const bearer = (token: string): [string, string] => ["authorization", `Bearer ${token}`];
 
 describe("examples/jwt in Envoy", { skip }, () => {
+  test("its envoy.yaml passes envoy --mode validate (the module path pointed at the build)", async () => {
+    const validation = await validateEnvoyConfig(envoy.binary!, await checkedInBootstrap("jwt", (text) => atProject(project)(withSecret(text))));
+    assert.ok(validation.ok, validation.problems.join("\n"));
+  });
+
   test("401 without a valid token, 403 without the path's claims, and an accepted request forwarded with its claims", async () => {
     const upstream = await startHttpUpstream(() => ({ body: "data" }));
     try {

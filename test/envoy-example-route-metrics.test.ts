@@ -11,9 +11,9 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { parse as parseYaml } from "yaml";
 import { packageRoot } from "../cli/package-root.js";
-import { envoyForTests, withValidatedEnvoy, type EnvoyProcess } from "./helpers/envoy.js";
+import { envoyForTests, validateEnvoyConfig, withValidatedEnvoy, type EnvoyProcess } from "./helpers/envoy.js";
 import { send, startHttpUpstream } from "./helpers/envoy-upstream.js";
-import { exampleBootstrap, exampleProject } from "./helpers/example-envoy.js";
+import { atProject, checkedInBootstrap, exampleBootstrap, exampleProject, readmeBootstrap } from "./helpers/example-envoy.js";
 
 const envoy = envoyForTests();
 const skip = envoy.skip;
@@ -52,7 +52,23 @@ async function prometheusWhen(proxy: EnvoyProcess, ready: (series: Map<string, n
   }
 }
 
+test("examples/route-metrics/envoy.yaml is what manifest envoy writes, as the README runs it, plus the stats tags", async () => {
+  const { stats_config: tags, ...rest } = await checkedInBootstrap("route-metrics");
+  assert.deepEqual(rest, await readmeBootstrap("route-metrics"));
+  assert.deepEqual(tags, {
+    stats_tags: [
+      { tag_name: "route", regex: "^wasmcustom\\.route_metrics\\.(route=([^.]+)\\.)" },
+      { tag_name: "code", regex: "^wasmcustom\\.route_metrics\\.(?:route=[^.]+\\.)?(code=([^.]+)\\.)" },
+    ],
+  });
+});
+
 describe("examples/route-metrics in Envoy", { skip }, () => {
+  test("its envoy.yaml passes envoy --mode validate (the module path pointed at the build)", async () => {
+    const validation = await validateEnvoyConfig(envoy.binary!, await checkedInBootstrap("route-metrics", atProject(project)));
+    assert.ok(validation.ok, validation.problems.join("\n"));
+  });
+
   test("counters, gauge and histogram by route and code class, as Prometheus labels", async () => {
     const upstream = await startHttpUpstream((request) => {
       if (request.path === "/api/missing") return { status: 404 };

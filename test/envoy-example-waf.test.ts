@@ -11,9 +11,9 @@ import { connect, type AddressInfo, type Socket } from "node:net";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { packageRoot } from "../cli/package-root.js";
-import { envoyForTests, withValidatedEnvoy, type EnvoyProcess } from "./helpers/envoy.js";
+import { envoyForTests, validateEnvoyConfig, withValidatedEnvoy, type EnvoyProcess } from "./helpers/envoy.js";
 import { header, send } from "./helpers/envoy-upstream.js";
-import { exampleBootstrap, exampleProject } from "./helpers/example-envoy.js";
+import { atProject, checkedInBootstrap, exampleBootstrap, exampleProject, readmeBootstrap } from "./helpers/example-envoy.js";
 
 const envoy = envoyForTests();
 const skip = envoy.skip;
@@ -100,7 +100,16 @@ async function withWaf(config: Record<string, unknown>, body: (port: number, pro
   }
 }
 
+test("examples/waf/envoy.yaml is what manifest envoy writes, as the README runs it", async () => {
+  assert.deepEqual(await checkedInBootstrap("waf"), await readmeBootstrap("waf"));
+});
+
 describe("examples/waf in Envoy", { skip }, () => {
+  test("its envoy.yaml passes envoy --mode validate (the module path pointed at the build)", async () => {
+    const validation = await validateEnvoyConfig(envoy.binary!, await checkedInBootstrap("waf", atProject(project)));
+    assert.ok(validation.ok, validation.problems.join("\n"));
+  });
+
   test("clean requests pass untouched; attacks on path, query, headers and method get 403 with the rule id, logged, never upstream", async () => {
     await withWaf(exampleConfig, async (port, proxy, upstream) => {
       const clean = await send(port, { method: "POST", path: "/api/items?sort=asc", headers: [["content-type", "application/json"]], body: '{"name":"select"}' });

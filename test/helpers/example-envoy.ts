@@ -9,6 +9,7 @@ import { copyFile, mkdir, mkdtemp, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse as parseYaml } from "yaml";
+import { packageRoot } from "../../cli/package-root.js";
 import { cli, filterModule } from "./filters.js";
 
 export type Bootstrap = Record<string, unknown>;
@@ -29,4 +30,25 @@ export async function exampleBootstrap(project: string, upstreamPort: number, co
   const result = await cli(args, project);
   assert.equal(result.code, 0, result.stderr);
   return parseYaml(await readFile(join(project, "envoy.yaml"), "utf8")) as Bootstrap;
+}
+
+/**
+ * What the README's `manifest envoy --image build/plugin.wasm --config <config> --upstream 127.0.0.1:8080`
+ * writes in examples/<name>, with the module path relative to the project, as the checked-in envoy.yaml has it.
+ */
+export async function readmeBootstrap(name: string, config = "@config.example.json"): Promise<Bootstrap> {
+  const example = join(packageRoot, "examples", name);
+  const result = await cli(["manifest", "envoy", "--image", "build/plugin.wasm", "--config", config, "--upstream", "127.0.0.1:8080"], example);
+  assert.equal(result.code, 0, result.stderr);
+  return parseYaml(result.stdout.replaceAll(`${example}/`, "")) as Bootstrap;
+}
+
+/** examples/<name>/envoy.yaml as checked in (`replace` edits its text first, e.g. to fill a placeholder). */
+export async function checkedInBootstrap(name: string, replace: (text: string) => string = (text) => text): Promise<Bootstrap> {
+  return parseYaml(replace(await readFile(join(packageRoot, "examples", name, "envoy.yaml"), "utf8"))) as Bootstrap;
+}
+
+/** The checked-in envoy.yaml's module path pointed at `project`'s build (for `envoy --mode validate`). */
+export function atProject(project: string): (text: string) => string {
+  return (text) => text.replaceAll("filename: build/plugin.wasm", `filename: ${join(project, "build", "plugin.wasm")}`);
 }
