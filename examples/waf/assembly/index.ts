@@ -1,7 +1,7 @@
 // A WAF-style request inspector: rules from configuration over the method, path, query, headers and body
 // of each request. In "block" mode (the default) the first matching rule answers 403 with its id in
-// `x-waf-rule`, before anything reaches the upstream; in "detect" mode every match is logged and the
-// request goes on. A body is buffered whole (up to `maxBodyBytes`) before it is inspected, so a pattern
+// `x-waf-rule` (before anything reaches the upstream; for a body rule, before any of the body does); in
+// "detect" mode every match is logged and the request goes on. A body is buffered whole (up to `maxBodyBytes`) before it is inspected, so a pattern
 // split across chunks is seen; a body the filter cannot inspect (over the cap, or content-encoded) is
 // refused by default (413/415) or, with `uninspectableBody: "pass"`, let through uninspected.
 import {
@@ -57,7 +57,6 @@ class Waf extends HttpContext<WafRoot> {
   onRequestBody(bodySize: usize, endOfStream: bool): FilterDataStatus {
     if (!this.inspecting) return FilterDataStatus.Continue;
     if (<i64>bodySize > <i64>this.root.config.maxBodyBytes) {
-      this.inspecting = false;
       return this.uninspectable(413, "a body over maxBodyBytes", "waf_body_too_large") ? FilterDataStatus.StopIterationNoBuffer : FilterDataStatus.Continue;
     }
     if (!endOfStream) return FilterDataStatus.StopIterationAndBuffer;
