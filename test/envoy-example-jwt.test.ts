@@ -81,6 +81,11 @@ describe("examples/jwt in Envoy", { skip }, () => {
         }
 
         const reader = sign(good());
+        // Envoy's HTTP/1 codec joins a repeated authorization header into one value: no token, whatever comes first.
+        const twice = await send(port, { path: "/items", headers: [bearer(reader), bearer("x")] });
+        assert.equal(twice.status, 401);
+        assert.equal(header(twice.headers, "www-authenticate"), 'Bearer error="invalid_token", error_description="the token is not base64url"');
+
         for (const path of ["/admin", "//admin/users", "/%61dmin", "/public/../admin", "/public/%2e%2e/admin"]) {
           const response = await send(port, { path, headers: [bearer(reader)] });
           assert.equal(response.status, 403, path);
