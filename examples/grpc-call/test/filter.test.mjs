@@ -1,11 +1,12 @@
 import { test } from "node:test";
+import { fileURLToPath } from "node:url";
 import assert from "node:assert/strict";
 import protobuf from "protobufjs";
 import { Host } from "as-proxy-wasm/host";
 import { exampleConfig, header, startPlugin } from "./plugin.mjs";
 
 // The messages, read from the same .proto the filter's code was generated from.
-const root = await protobuf.load(new URL("../proto/authz.proto", import.meta.url).pathname);
+const root = await protobuf.load(fileURLToPath(new URL("../proto/authz.proto", import.meta.url)));
 const CheckRequest = root.lookupType("authz.v1.CheckRequest");
 const CheckResponse = root.lookupType("authz.v1.CheckResponse");
 const answer = (fields) => ({ message: CheckResponse.encode(CheckResponse.create(fields)).finish() });
