@@ -6,6 +6,7 @@ import { registerBuild } from "./commands/build.js";
 import { registerInspect } from "./commands/inspect.js";
 import { registerRun } from "./commands/run.js";
 import { registerSymbolize } from "./commands/symbolize.js";
+import { registerStatus } from "./commands/status.js";
 import { registerPush } from "./commands/push.js";
 import { registerPull } from "./commands/pull.js";
 import { registerLogin } from "./commands/login.js";
@@ -27,7 +28,7 @@ export function createProgram(io: Io): Command {
       writeErr: (s) => io.stderr.write(s),
     })
     .exitOverride();
-  for (const register of [registerInit, registerBuild, registerInspect, registerRun, registerSymbolize, registerPush, registerPull, registerLogin, registerManifest, registerKeygen]) {
+  for (const register of [registerInit, registerBuild, registerInspect, registerRun, registerSymbolize, registerStatus, registerPush, registerPull, registerLogin, registerManifest, registerKeygen]) {
     register(program, io);
   }
   // Subcommands inherit output and exit handling so their usage errors come back as exceptions too.
