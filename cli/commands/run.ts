@@ -19,6 +19,8 @@ export function registerRun(program: Command, io: Io): void {
     .option("--workers <k>", "k VMs of one vm_id sharing shared data and queues, as Envoy's worker threads (default --repeat 1000)")
     .option("--seed <n>", "with --workers: the seed of the order in which workers take streams (default 1)")
     .option("--quiet", "no progress line")
+    .option("--inspect", "run under Node's inspector with the module's source map (<file.wasm>.map): breakpoints in assembly/*.ts")
+    .option("--inspect-brk", "the same, paused before the filter's first callback")
     .addHelpText(
       "after",
       `

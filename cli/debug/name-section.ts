@@ -1,3 +1,5 @@
+import { readUleb } from "./leb128.js";
+
 /**
  * Function names from a module's `name` custom section (subsection 1: function index → name), the names
  * Envoy prints in a backtrace and the ones `symbolize` gives frames Envoy printed by index.
@@ -10,14 +12,9 @@ export function functionNames(bytes: Uint8Array): Map<number, string> {
   const data = new Uint8Array(section);
   let at = 0;
   const uleb = (): number => {
-    let result = 0;
-    let shift = 0;
-    for (;;) {
-      const byte = data[at++]!;
-      result += (byte & 0x7f) * 2 ** shift;
-      if ((byte & 0x80) === 0) return result;
-      shift += 7;
-    }
+    const [value, next] = readUleb(data, at);
+    at = next;
+    return value;
   };
   while (at < data.length) {
     const id = data[at++]!;

@@ -24,7 +24,7 @@ export interface RepeatOptions {
 }
 
 export interface RepeatStart {
-  bytes: Uint8Array;
+  bytes: Uint8Array | WebAssembly.Module;
   configuration: string | undefined;
   rootId: string | undefined;
   /** Loads the module as `run` does, turning the host's refusals into CLI errors. */

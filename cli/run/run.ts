@@ -28,11 +28,19 @@ export interface RunOptions {
   workers?: string;
   seed?: string;
   quiet?: boolean;
+  /** Run under Node's inspector, with the module's source map (`<file>.map`), waiting for a debugger. */
+  inspect?: boolean;
+  /** The same, pausing before the filter's first callback. */
+  inspectBrk?: boolean;
 }
 
 /** `run`: one HTTP stream (or with --tcp one connection) through the host emulator, as JSON or for people. */
 export async function run(file: string, options: RunOptions, io: Io): Promise<void> {
-  const { bytes } = await loadWasmFile(file, io.cwd);
+  const { bytes: fileBytes } = await loadWasmFile(file, io.cwd);
+  const inspecting = options.inspect || options.inspectBrk;
+  if (inspecting && (options.envoy !== undefined || options.compare)) throw new UsageError("--inspect debugs the filter in the emulator: not with --envoy or --compare");
+  const { debugModule } = inspecting ? await import("../debug/inspect.js") : { debugModule: undefined };
+  const bytes = debugModule ? await debugModule(file, fileBytes, !!options.inspectBrk, io) : fileBytes;
   const configuration = options.config === undefined ? undefined : await readConfig(options.config, io.cwd);
   const repeated = options.repeat !== undefined || options.workers !== undefined;
   if (repeated && (options.envoy !== undefined || options.compare)) {
@@ -140,7 +148,7 @@ function printComparison(differences: Difference[], emulator: unknown, envoy: un
   if (differences.length > 0) throw new ExitError(1);
 }
 
-async function startPlugin(bytes: Uint8Array, vmConfig: string | undefined, configuration: string | undefined, rootId: string | undefined) {
+async function startPlugin(bytes: Uint8Array | WebAssembly.Module, vmConfig: string | undefined, configuration: string | undefined, rootId: string | undefined) {
   const vm = await hostCall(() => new Host().loadVm(bytes, { vmConfig }));
   return hostCall(() => vm.startPlugin({ configuration, rootId }));
 }

@@ -1,0 +1,123 @@
+/**
+ * `run --inspect-brk` under Node's inspector: a debugger (here a worker thread's inspector session attached to
+ * this thread, speaking the protocol DevTools and VS Code speak) finds the filter's module with its source
+ * map, sets a breakpoint on a line of the filter's source, and the run stops there with the locals visible.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Worker } from "node:worker_threads";
+import asc from "assemblyscript/asc";
+import { sdkAsconfig, sdkTransform } from "../cli/asc.js";
+import { packageRoot } from "../cli/package-root.js";
+import { cli } from "./helpers/filters.js";
+
+const dir = await mkdtemp(join(tmpdir(), "inspect-"));
+test.after(() => rm(dir, { recursive: true, force: true }));
+const entry = "test/fixtures/debug/trap/index.ts";
+/** `const path = this.requestHeaders.get(":path");` in Trap#onRequestHeaders. */
+const LINE = 18;
+
+/** A debug build with its source map, as `npx asc … --target debug --sourceMap` writes them. */
+async function debugBuild(): Promise<void> {
+  const files: Record<string, Uint8Array | string> = {};
+  const { error, stderr } = await asc.main(
+    [entry, "--baseDir", packageRoot, "--config", sdkAsconfig, "--target", "debug", "--transform", sdkTransform, "--sourceMap", "--outFile", "debug.wasm"],
+    { writeFile: (name: string, contents: Uint8Array | string) => void (files[name] = contents) },
+  );
+  if (error) throw new Error(`compiling ${entry} failed: ${stderr}`);
+  await writeFile(join(dir, "debug.wasm"), files["debug.wasm"]!);
+  await writeFile(join(dir, "debug.wasm.map"), files["debug.wasm.map"]!);
+}
+
+/**
+ * The debugger: on the --inspect-brk pause, maps the source line to a module offset through the script's
+ * source map (as DevTools does), sets a breakpoint there, resumes, and reports where the next pause is and
+ * the names of the locals in scope.
+ */
+const debuggerSource = `
+const { Session } = require("node:inspector");
+const { SourceMap } = require("node:module");
+const { readFileSync } = require("node:fs");
+const { fileURLToPath } = require("node:url");
+const { parentPort, workerData } = require("node:worker_threads");
+const session = new Session();
+session.connectToMainThread();
+const post = (method, params) => new Promise((resolve, reject) => session.post(method, params, (e, r) => (e ? reject(e) : resolve(r))));
+let wasm;
+let breakpoint;
+const report = { sourceMapURL: null, pauses: [] };
+session.on("Debugger.scriptParsed", ({ params }) => {
+  if (params.url.startsWith("wasm://")) { wasm = params; report.sourceMapURL = params.sourceMapURL; }
+});
+session.on("Debugger.paused", ({ params }) => {
+  const frame = params.callFrames[0];
+  const pause = { reason: params.reason, scriptId: frame.location.scriptId, offset: frame.location.columnNumber, functionName: frame.functionName, hit: params.hitBreakpoints ?? [] };
+  report.pauses.push(pause);
+  (async () => {
+    if (!breakpoint && wasm) {
+      const map = new SourceMap(JSON.parse(readFileSync(fileURLToPath(wasm.sourceMapURL), "utf8")));
+      let offset = -1;
+      for (let column = 0; column < wasm.endColumn && offset < 0; column++) {
+        const e = map.findEntry(0, column);
+        if (e.originalSource && e.originalSource.endsWith(workerData.source) && e.originalLine + 1 === workerData.line && e.generatedColumn === column) offset = column;
+      }
+      report.offset = offset;
+      breakpoint = await post("Debugger.setBreakpoint", { location: { scriptId: wasm.scriptId, lineNumber: 0, columnNumber: offset } });
+      report.breakpoint = breakpoint.actualLocation;
+    } else if (pause.scriptId === wasm?.scriptId) {
+      const local = frame.scopeChain.find((s) => s.type === "local");
+      const { result } = await post("Runtime.getProperties", { objectId: local.object.objectId, ownProperties: true });
+      pause.locals = result.map((p) => p.name);
+      await post("Debugger.removeBreakpoint", { breakpointId: breakpoint.breakpointId });
+    }
+    await post("Debugger.resume");
+  })().catch((e) => { report.error = String(e); post("Debugger.resume"); });
+});
+(async () => {
+  await post("Debugger.enable");
+  parentPort.postMessage({ ready: true });
+  // The run blocks in waitForDebugger until a debugger says go: say it until the run is under way.
+  parentPort.on("message", () => {
+    const go = setInterval(() => (report.pauses.length > 0 ? clearInterval(go) : post("Runtime.runIfWaitingForDebugger")), 50);
+  });
+  parentPort.on("close", () => session.disconnect());
+})();
+process.on("beforeExit", () => {});
+setInterval(() => parentPort.postMessage({ report }), 50);
+`;
+
+test("run --inspect-brk: a breakpoint set on a line of the filter's source is hit, with the locals in scope", async () => {
+  await debugBuild();
+  const worker = new Worker(debuggerSource, { eval: true, workerData: { source: entry, line: LINE } });
+  let report: any;
+  worker.on("message", (m) => {
+    if (m.report) report = m.report;
+  });
+  await new Promise<void>((resolve) => worker.once("message", () => resolve()));
+  worker.postMessage("go");
+  try {
+    const { code, stdout, stderr } = await cli(["run", "debug.wasm", "--inspect-brk"], dir);
+    assert.equal(code, 0, stderr);
+    assert.match(stderr, /^debugger listening on ws:\/\/127\.0\.0\.1:\d+\/[0-9a-f-]+\n/);
+    assert.match(stdout, /^→ forwarded upstream\n/);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    assert.ok(report, "the debugger reported nothing");
+    assert.equal(report.error, undefined);
+    assert.equal(report.sourceMapURL, `file://${join(dir, "debug.wasm.map")}`);
+    assert.ok(report.offset > 0, `line ${LINE} maps to a module offset`);
+    assert.equal(report.pauses[0].functionName, "breakBeforeFilter", "--inspect-brk pauses before the filter runs");
+    const hit = report.pauses.find((p: { locals?: string[] }) => p.locals);
+    assert.ok(hit, `the breakpoint was not hit: ${JSON.stringify(report)}`);
+    assert.equal(hit.offset, report.breakpoint.columnNumber);
+    assert.equal(hit.hit.length, 1);
+    assert.match(hit.functionName, /Trap#onRequestHeaders/);
+    assert.deepEqual(hit.locals, ["$this", "$numHeaders", "$endOfStream", "$path"]);
+  } finally {
+    const inspector = await import("node:inspector");
+    inspector.close();
+    await worker.terminate();
+  }
+});
