@@ -5,7 +5,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { access, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Worker } from "node:worker_threads";
@@ -120,4 +120,21 @@ test("run --inspect-brk: a breakpoint set on a line of the filter's source is hi
     inspector.close();
     await worker.terminate();
   }
+});
+
+test("init writes a VS Code launch configuration that runs the debug module with --inspect-brk", async () => {
+  const init = await cli(["init", "vscode-project"], dir);
+  assert.equal(init.code, 0, init.stderr);
+  const project = join(dir, "vscode-project");
+  // launch.json is JSON with comments, as VS Code reads it.
+  const jsonc = (text: string) => JSON.parse(text.replace(/^\s*\/\/.*$/gm, ""));
+  const launch = jsonc(await readFile(join(project, ".vscode/launch.json"), "utf8"));
+  const tasks = jsonc(await readFile(join(project, ".vscode/tasks.json"), "utf8"));
+  const [config] = launch.configurations;
+  assert.equal(config.type, "node");
+  assert.equal(config.program, "${workspaceFolder}/node_modules/as-proxy-wasm/bin/as-proxy-wasm.js");
+  await access(join(packageRoot, "bin/as-proxy-wasm.js"));
+  assert.deepEqual(config.args, ["run", "build/debug.wasm", "--inspect-brk", "--config", "@config.example.json"]);
+  const build = tasks.tasks.find((t: { label: string }) => t.label === config.preLaunchTask);
+  assert.equal(build.command, "npx asc assembly/index.ts --target debug --sourceMap -o build/debug.wasm");
 });

@@ -29,7 +29,9 @@ export async function debugModule(file: string, bytes: Uint8Array, brk: boolean,
  */
 export async function waitForDebugger(io: Io): Promise<void> {
   const inspector = await import("node:inspector");
-  if (!inspector.url()) inspector.open(0, "127.0.0.1", false);
+  // Started by a debugger already (VS Code's launch configuration): it is attached, nothing to wait for.
+  if (inspector.url()) return;
+  inspector.open(0, "127.0.0.1", false);
   io.stderr.write(
     `debugger listening on ${inspector.url()}\nattach Chrome DevTools (chrome://inspect) or VS Code ("Attach to as-proxy-wasm run"); the run waits until one does\n`,
   );

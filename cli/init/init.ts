@@ -23,7 +23,7 @@ interface TemplateMeta {
 }
 
 /** Template files stored under another name, so npm packs them and they do not act in this repository. */
-const RENAMES: Record<string, string> = { gitignore: ".gitignore", _github: ".github" };
+const RENAMES: Record<string, string> = { gitignore: ".gitignore", _github: ".github", _vscode: ".vscode" };
 /** Files that describe a template and are not copied into the project. */
 const TEMPLATE_ONLY = new Set(["template.json", "ABOUT.md"]);
 
