@@ -5,13 +5,12 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { access, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { access, mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Worker } from "node:worker_threads";
-import asc from "assemblyscript/asc";
-import { sdkAsconfig, sdkTransform } from "../cli/asc.js";
 import { packageRoot } from "../cli/package-root.js";
+import { debugBuild } from "./helpers/debug-build.js";
 import { cli } from "./helpers/filters.js";
 
 const dir = await mkdtemp(join(tmpdir(), "inspect-"));
@@ -20,17 +19,6 @@ const entry = "test/fixtures/debug/trap/index.ts";
 /** `const path = this.requestHeaders.get(":path");` in Trap#onRequestHeaders. */
 const LINE = 18;
 
-/** A debug build with its source map, as `npx asc … --target debug --sourceMap` writes them. */
-async function debugBuild(): Promise<void> {
-  const files: Record<string, Uint8Array | string> = {};
-  const { error, stderr } = await asc.main(
-    [entry, "--baseDir", packageRoot, "--config", sdkAsconfig, "--target", "debug", "--transform", sdkTransform, "--sourceMap", "--outFile", "debug.wasm"],
-    { writeFile: (name: string, contents: Uint8Array | string) => void (files[name] = contents) },
-  );
-  if (error) throw new Error(`compiling ${entry} failed: ${stderr}`);
-  await writeFile(join(dir, "debug.wasm"), files["debug.wasm"]!);
-  await writeFile(join(dir, "debug.wasm.map"), files["debug.wasm.map"]!);
-}
 
 /**
  * The debugger: on the --inspect-brk pause, maps the source line to a module offset through the script's
@@ -90,7 +78,7 @@ setInterval(() => parentPort.postMessage({ report }), 50);
 `;
 
 test("run --inspect-brk: a breakpoint set on a line of the filter's source is hit, with the locals in scope", async () => {
-  await debugBuild();
+  await debugBuild(entry, dir);
   const worker = new Worker(debuggerSource, { eval: true, workerData: { source: entry, line: LINE } });
   let report: any;
   worker.on("message", (m) => {

@@ -9,14 +9,14 @@ import assert from "node:assert/strict";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import asc from "assemblyscript/asc";
-import { compileCached, sdkAsconfig, sdkTransform } from "../cli/asc.js";
+import { compileCached } from "../cli/asc.js";
 import { sendH2Request, startH2Server } from "../cli/envoy/h2.js";
 import { startEnvoy } from "../cli/envoy/process.js";
 import { runBootstrap } from "../cli/envoy/run-bootstrap.js";
 import { runCli } from "../cli/index.js";
 import { memoryIo } from "../cli/io.js";
 import { packageRoot } from "../cli/package-root.js";
+import { debugBuild } from "./helpers/debug-build.js";
 import { envoyForTests } from "./helpers/envoy.js";
 
 const envoy = envoyForTests();
@@ -24,18 +24,6 @@ const dir = await mkdtemp(join(tmpdir(), "symbolize-"));
 test.after(() => rm(dir, { recursive: true, force: true }));
 const entry = "test/fixtures/debug/trap/index.ts";
 
-/** The fixture as a user's debug build: names, and a source map beside it (`npx asc … --target debug --sourceMap`). */
-async function debugBuild(): Promise<string> {
-  const files: Record<string, Uint8Array | string> = {};
-  const { error, stderr } = await asc.main(
-    [entry, "--baseDir", packageRoot, "--config", sdkAsconfig, "--target", "debug", "--transform", sdkTransform, "--sourceMap", "--outFile", "debug.wasm"],
-    { writeFile: (name: string, contents: Uint8Array | string) => void (files[name] = contents) },
-  );
-  if (error) throw new Error(`compiling ${entry} failed: ${stderr}`);
-  await writeFile(join(dir, "debug.wasm"), files["debug.wasm"]!);
-  await writeFile(join(dir, "debug.wasm.map"), files["debug.wasm.map"]!);
-  return join(dir, "debug.wasm");
-}
 
 /** Envoy's error line for a request to /boom through `wasmPath`, as the harness read it (newlines real). */
 async function trapInEnvoy(wasmPath: string): Promise<string> {
@@ -61,7 +49,7 @@ async function symbolize(args: string[], stdin: string) {
 }
 
 test("a debug build's backtrace from Envoy: frames named and placed in the filter's source", { skip: envoy.skip }, async () => {
-  const wasm = await debugBuild();
+  const wasm = await debugBuild(entry, dir);
   const message = await trapInEnvoy(wasm);
   assert.match(message, /\nProxy-Wasm plugin in-VM backtrace:\n {2}0: {2}0x[0-9a-f]+ - ~lib\/runtime-hooks\/proxyAbort\n/);
   // As Envoy prints it by default (frames on their own lines), and escaped on one line (--log-format-escaped).
@@ -95,7 +83,7 @@ test("a release build: Envoy prints no backtrace without a name section, and sym
 });
 
 test("symbolize: frames Envoy printed by function index get the name section's name; bad input is one line", async () => {
-  const wasm = await debugBuild();
+  const wasm = await debugBuild(entry, dir);
   const { code, stdout } = await symbolize(["--wasm", wasm], "  0:  0x1 - unknown(function index:5)\n  1:  0x2 - unknown(function index:1)\n");
   assert.equal(code, 0);
   // Function 1 is an import (the name section names none here): left as Envoy printed it.

@@ -33,7 +33,7 @@ export async function waitForDebugger(io: Io): Promise<void> {
   if (inspector.url()) return;
   inspector.open(0, "127.0.0.1", false);
   io.stderr.write(
-    `debugger listening on ${inspector.url()}\nattach Chrome DevTools (chrome://inspect) or VS Code ("Attach to as-proxy-wasm run"); the run waits until one does\n`,
+    `debugger listening on ${inspector.url()}\nattach Chrome DevTools (chrome://inspect) or a VS Code "attach" configuration; the run waits until one does\n`,
   );
   inspector.waitForDebugger();
 }
