@@ -24,11 +24,12 @@ export function registerRun(program: Command, io: Io): void {
     .addHelpText(
       "after",
       `
-Without --request: GET / (host example.com) answered by the upstream with 200 and a short body.
+Without --request: GET / (host example.com) answered by the upstream with 200 and a short body. Request
+headers a scenario leaves out keep these defaults (:method, :path, :authority, :scheme, user-agent, accept).
 
 Scenario (every field optional):
   request:  { headers: [[":method", "POST"], [":path", "/login"]], body: "…" }
-  response: { headers: [[":status", "200"]], body: "…" }   # what the upstream answers
+  response: { headers: [[":status", "200"]], bodyChunks: ["…", "…"] }   # upstream's answer, in chunks
   properties: { "source.address": "10.0.0.1:1234" }
   callouts: { auth-cluster: { status: 200, body: "ok" } }  # or { failure: "timeout" }
   vm_config: "…"
