@@ -2,7 +2,7 @@
 // whole: a configuration without a usable secret, or with anything the filter could not apply exactly as
 // written, refuses the plugin with one critical log line saying what to fix (never the secret itself).
 import { JsonArray, JsonObject, LogLevel, log } from "as-proxy-wasm";
-import { rulePath } from "./path";
+import { lowerAscii, rulePath } from "./path";
 
 /** RFC 7518 §3.2: an HS256 key is at least as long as the hash, 256 bits. */
 const MIN_SECRET_BYTES = 32;
@@ -68,7 +68,7 @@ export function readConfig(json: JsonObject | null): JwtConfig | null {
     config.secrets.push(bytes);
   }
 
-  config.header = json.getString("header", "authorization").toLowerCase();
+  config.header = lowerAscii(json.getString("header", "authorization"));
   if (!isHeaderName(config.header)) return refuse('"header" must be a request header name');
   config.issuer = json.getString("issuer", "");
   config.audiences = json.getStrings("audiences", []);
@@ -106,7 +106,7 @@ export function readConfig(json: JsonObject | null): JwtConfig | null {
     const entry = forward!.at(i).asObject();
     const claim = entry == null ? "" : entry.getString("claim", "");
     const header = entry == null ? "" : entry.getString("header", "");
-    if (claim.length == 0 || !isHeaderName(header) || header != header.toLowerCase() || header == config.header || header == "host") {
+    if (claim.length == 0 || !isHeaderName(header) || header != lowerAscii(header) || header == config.header || header == "host") {
       return refuse(where + ' must be {"claim", "header"}: a claim name and a lower-case header name other than the token\'s and host');
     }
     config.forward.push(new ForwardedClaim(claim, header));

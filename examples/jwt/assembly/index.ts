@@ -10,6 +10,7 @@
 import { FilterHeadersStatus, Header, HttpContext, LogLevel, RootContext, getCurrentTimeNanoseconds, log, registerRootContext } from "as-proxy-wasm";
 import { Claims } from "./claims";
 import { ClaimRequirement, JwtConfig, readConfig } from "./config";
+import { lowerAscii } from "./path";
 import { verifyToken } from "./token";
 export * from "as-proxy-wasm/exports";
 
@@ -99,7 +100,7 @@ class JwtCheck extends HttpContext<JwtRoot> {
 
 /** The token of a `Bearer <token>` header value (scheme case-insensitive, RFC 6750 §2.1), or null. */
 function bearerToken(value: string | null): string | null {
-  if (value == null || value.length < 7 || value.substring(0, 7).toLowerCase() != "bearer ") return null;
+  if (value == null || value.length < 7 || lowerAscii(value.substring(0, 7)) != "bearer ") return null;
   const token = value.substring(7).trim();
   return token.length > 0 ? token : null;
 }

@@ -58,6 +58,27 @@ export function percentDecodeText(text: string, plusIsSpace: bool): string {
 }
 
 /**
+ * `text` with A-Z lowered, other characters as they are: what a rule compares (ModSecurity's t:lowercase
+ * does the same). String#toLowerCase would add ~8 KB of Unicode tables to the module.
+ */
+export function lowerAscii(text: string): string {
+  let i = 0;
+  while (i < text.length && !isUpper(text.charCodeAt(i))) i++;
+  if (i == text.length) return text;
+  const out = changetype<string>(__new(<usize>text.length << 1, idof<string>()));
+  memory.copy(changetype<usize>(out), changetype<usize>(text), <usize>text.length << 1);
+  for (; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (isUpper(c)) store<u16>(changetype<usize>(out) + (<usize>i << 1), c | 0x20);
+  }
+  return out;
+}
+
+function isUpper(c: i32): bool {
+  return c >= 0x41 && c <= 0x5a;
+}
+
+/**
  * A decoded path with empty and "." segments dropped and ".." segments resolved (never above the root), as
  * RFC 3986 §5.2.4 and a lenient upstream would.
  */
@@ -80,5 +101,5 @@ export function normalizePath(decoded: string): string {
 export function rulePath(rawPath: string): string {
   const q = rawPath.indexOf("?");
   const decoded = percentDecodeText(q < 0 ? rawPath : rawPath.substring(0, q), false);
-  return normalizePath(decoded.replaceAll("\\", "/")).toLowerCase();
+  return lowerAscii(normalizePath(decoded.replaceAll("\\", "/")));
 }

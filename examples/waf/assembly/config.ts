@@ -2,6 +2,7 @@
 // whole: anything the filter could not apply exactly as written refuses the plugin, with one critical log
 // line saying what to fix (Envoy then fails closed rather than running a WAF with a rule missing).
 import { JsonObject, LogLevel, log } from "as-proxy-wasm";
+import { lowerAscii } from "./decode";
 import { MatchKind, Rule, Target } from "./rules";
 
 const MAX_BODY_CAP: i64 = 1 << 20;
@@ -45,7 +46,7 @@ export function readConfig(json: JsonObject | null): WafConfig | null {
   if (uninspectable != "reject" && uninspectable != "pass") return refuse('"uninspectableBody" must be "reject" or "pass"');
   config.rejectUninspectable = uninspectable == "reject";
   const types = json.getStrings("inspectContentTypes", config.inspectTypes);
-  for (let i = 0; i < types.length; i++) types[i] = types[i].trim().toLowerCase();
+  for (let i = 0; i < types.length; i++) types[i] = lowerAscii(types[i].trim());
   config.inspectTypes = types;
   if (json.problem.length > 0) return refuse(json.problem);
 
@@ -85,7 +86,7 @@ function readRule(object: JsonObject): Rule | null {
     else if (place == "query") targets.push(Target.Query);
     else if (place == "body") targets.push(Target.Body);
     else if (place == "headers") allHeaders = true;
-    else if (place.startsWith("header:") && place.length > 7 && place == place.toLowerCase()) headerNames.push(place.substring(7));
+    else if (place.startsWith("header:") && place.length > 7 && place == lowerAscii(place)) headerNames.push(place.substring(7));
     else return ruleError('"in": ' + place + " is not one of method, path, query, headers, header:<lower-case name>, body");
   }
   if (allHeaders || headerNames.length > 0) targets.push(Target.Headers);
@@ -101,7 +102,7 @@ function readRule(object: JsonObject): Rule | null {
   }
   if (patterns != 1 || pattern.length == 0) return ruleError('give exactly one of "contains", "prefix", "equals" (a non-empty string)');
   if (object.problem.length > 0) return ruleError(object.problem);
-  return new Rule(id, targets, allHeaders ? [] : headerNames, kind, pattern.toLowerCase());
+  return new Rule(id, targets, allHeaders ? [] : headerNames, kind, lowerAscii(pattern));
 }
 
 function ruleError(problem: string): Rule | null {

@@ -8,7 +8,7 @@ import {
   FilterDataStatus, FilterHeadersStatus, FilterTrailersStatus, Header, HttpContext, LogLevel, RootContext, log, registerRootContext,
 } from "as-proxy-wasm";
 import { WafConfig, readConfig } from "./config";
-import { normalizePath, percentDecode, percentDecodeText } from "./decode";
+import { lowerAscii, normalizePath, percentDecode, percentDecodeText } from "./decode";
 import { Rule, Target, targetName } from "./rules";
 export * from "as-proxy-wasm/exports";
 
@@ -39,7 +39,7 @@ class Waf extends HttpContext<WafRoot> {
     const mediaType = contentType == null ? "" : mediaTypeOf(contentType);
     if (contentType != null && !this.root.config.inspectsMediaType(mediaType)) return FilterHeadersStatus.Continue;
     const encoding = this.requestHeaders.get("content-encoding");
-    if (encoding != null && encoding.trim().toLowerCase() != "identity") {
+    if (encoding != null && lowerAscii(encoding.trim()) != "identity") {
       return this.uninspectable(415, "a content-encoded body", "waf_encoded_body") ? FilterHeadersStatus.StopIteration : FilterHeadersStatus.Continue;
     }
     const length = this.requestHeaders.get("content-length");
@@ -77,9 +77,9 @@ class Waf extends HttpContext<WafRoot> {
     const rawPath = pathHeader == null ? "/" : pathHeader;
     const q = rawPath.indexOf("?");
     // Backslashes as slashes: some upstreams (IIS, Windows file servers) read them so.
-    const path = percentDecodeText(q < 0 ? rawPath : rawPath.substring(0, q), false).replaceAll("\\", "/").toLowerCase();
+    const path = lowerAscii(percentDecodeText(q < 0 ? rawPath : rawPath.substring(0, q), false).replaceAll("\\", "/"));
     const normalized = normalizePath(path);
-    const query = q < 0 ? "" : percentDecodeText(rawPath.substring(q + 1), true).toLowerCase();
+    const query = q < 0 ? "" : lowerAscii(percentDecodeText(rawPath.substring(q + 1), true));
     const headers = this.requestHeaders.getAll();
     for (let i = 0; i < rules.length; i++) {
       const rule = rules[i];
@@ -98,7 +98,7 @@ class Waf extends HttpContext<WafRoot> {
     this.inspecting = false;
     const bytes = this.requestBody.get();
     if (bytes == null) return false;
-    const body = (this.formBody ? percentDecode(Uint8Array.wrap(bytes), true) : String.UTF8.decode(bytes)).toLowerCase();
+    const body = lowerAscii(this.formBody ? percentDecode(Uint8Array.wrap(bytes), true) : String.UTF8.decode(bytes));
     const rules = this.root.config.rules;
     for (let i = 0; i < rules.length; i++) {
       const rule = rules[i];
@@ -132,7 +132,7 @@ class Waf extends HttpContext<WafRoot> {
 }
 
 function lowerCase(value: string | null): string {
-  return value == null ? "" : value.toLowerCase();
+  return value == null ? "" : lowerAscii(value);
 }
 
 function matchesHeader(rule: Rule, headers: Header[]): bool {
@@ -141,7 +141,7 @@ function matchesHeader(rule: Rule, headers: Header[]): bool {
     if (header.name.startsWith(":")) continue;
     if (!rule.inspectsHeader(header.name)) continue;
     // Each occurrence of a repeated header on its own, so an early harmless copy hides nothing.
-    if (rule.matches(header.value.toLowerCase())) return true;
+    if (rule.matches(lowerAscii(header.value))) return true;
   }
   return false;
 }
@@ -149,7 +149,7 @@ function matchesHeader(rule: Rule, headers: Header[]): bool {
 /** "Text/HTML; charset=utf-8" → "text/html". */
 function mediaTypeOf(contentType: string): string {
   const semicolon = contentType.indexOf(";");
-  return (semicolon < 0 ? contentType : contentType.substring(0, semicolon)).trim().toLowerCase();
+  return lowerAscii((semicolon < 0 ? contentType : contentType.substring(0, semicolon)).trim());
 }
 
 /** Whether a content-length value says more than `cap` bytes (not a number: the body is measured as it comes). */
