@@ -1,7 +1,8 @@
 /**
  * `status --admin` against the real Envoy of the tests: a healthy filter (a local module, its metrics after
  * a request), and a broken one (a remote module pinned by a wrong sha256 with fail_open: Envoy starts, the
- * fetch fails, and the filter silently lets every request through).
+ * fetch fails, and the filter silently lets every request through), and a configuration delivered by ECDS, as
+ * Istio delivers a WasmPlugin, that the plugin refuses.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -27,6 +28,7 @@ test.after(() => rm(dir, { recursive: true, force: true }));
 const wasm = join(dir, "chunks.wasm");
 await writeFile(wasm, await compileCached({ entry: join(packageRoot, "test", "fixtures", "debug", "chunks", "index.ts") }));
 const sha256 = createHash("sha256").update(await readFile(wasm)).digest("hex");
+const wasmType = "type.googleapis.com/envoy.extensions.filters.http.wasm.v3.Wasm";
 
 async function withProxy(bootstrap: Record<string, unknown>, run: (proxy: EnvoyProcess) => Promise<void>): Promise<void> {
   const proxy = await startEnvoy({ binary: envoy.binary!, bootstrap });
@@ -103,6 +105,28 @@ test("a remote module pinned by a wrong sha256 with fail_open: not fetched, skip
   } finally {
     server.close();
   }
+});
+
+test("a plugin configuration delivered by ECDS (as Istio does) that the plugin refuses: rejected, no VM; exit 1", { skip: envoy.skip }, async () => {
+  const bootstrap = runBootstrap({ type: "HTTP", name: "chunks", wasmPath: wasm, configuration: "refuse", upstreamPort: 9, calloutClusters: {} }) as Record<string, any>;
+  const manager = bootstrap.static_resources.listeners[0].filter_chains[0].filters[0].typed_config;
+  const ecds = join(dir, "ecds.json");
+  const extension = { "@type": "type.googleapis.com/envoy.config.core.v3.TypedExtensionConfig", name: "chunks", typed_config: manager.http_filters[0].typed_config };
+  await writeFile(ecds, JSON.stringify({ resources: [extension] }));
+  manager.http_filters[0] = { name: "chunks", config_discovery: { config_source: { path_config_source: { path: ecds }, resource_api_version: "V3" }, type_urls: [wasmType] } };
+  bootstrap.node = { id: "status-test", cluster: "status-test" }; // ECDS subscriptions need a node
+  await withProxy(bootstrap, async (proxy) => {
+    assert.ok(await proxy.waitForLine((l) => l.message === "Plugin chunks failed to load", 10_000), "Envoy did not refuse the configuration");
+    const { code, stdout } = await cli(["status", "--admin", proxy.adminUrl, "--json"], dir);
+    assert.equal(code, 1);
+    const [filter] = JSON.parse(stdout).filters;
+    assert.equal(filter.where, "extension config chunks");
+    assert.equal(filter.vm, "failed");
+    assert.deepEqual(filter.problems, [
+      'Envoy rejected this configuration (extension_config_discovery.http_filter.chunks.update_rejected 1): the plugin refused it in onConfigure or the module did not load; the proxy\'s log says which ("Plugin chunks failed to load")',
+      "no Wasm VM is running (wasm.envoy.wasm.runtime.v8.active 0): the module failed to load or start",
+    ]);
+  });
 });
 
 test("status: an admin endpoint nobody answers, or not a URL: one line, non-zero", async () => {

@@ -14,7 +14,8 @@ export function registerStatus(program: Command, io: Io): void {
 Reads /config_dump and /stats. Per Wasm filter: plugin name, vm_id and root_id, where the module comes from
 (a file, or a url pinned by sha256), its sha256, the failure policy, and whether a VM runs; then the
 filters' metrics (wasmcustom.*). Exit 1 when a filter has a problem: the module not fetched (wrong sha256,
-unreachable url), no VM running, a fail-open filter skipped, a sha256 other than --wasm's.
+unreachable url), no VM running, a fail-open filter skipped, a configuration delivered by ECDS (Istio) that
+Envoy rejected, a sha256 other than --wasm's.
 
 Examples:
   $ kubectl port-forward deploy/my-app 15000 & as-proxy-wasm status --admin http://127.0.0.1:15000

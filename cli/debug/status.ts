@@ -103,6 +103,8 @@ function pick(stats: Map<string, string>, prefix: string): Record<string, string
 
 interface FoundFilter {
   where: string;
+  /** Set for a filter delivered by ECDS (Istio's WasmPlugin): its extension config name. */
+  ecdsName?: string;
   type: "HTTP" | "NETWORK";
   config: Record<string, any>;
 }
@@ -110,16 +112,19 @@ interface FoundFilter {
 /** Every Wasm filter config in a config dump: listeners' chains, and ECDS (Istio's WasmPlugin) extension configs. */
 function findWasmFilters(dump: unknown): FoundFilter[] {
   const found: FoundFilter[] = [];
-  const walk = (value: unknown, where: string): void => {
-    if (Array.isArray(value)) return value.forEach((item) => walk(item, where));
+  const walk = (value: unknown, where: string, ecdsName?: string): void => {
+    if (Array.isArray(value)) return value.forEach((item) => walk(item, where, ecdsName));
     if (typeof value !== "object" || value === null) return;
     const object = value as Record<string, any>;
     // The bootstrap repeats its static listeners, which the listeners dump shows as loaded.
     if (String(object["@type"]).endsWith(".BootstrapConfigDump")) return;
     const here = Array.isArray(object.filter_chains) && typeof object.name === "string" ? `listener ${object.name}` : where;
     const type = WASM_TYPES.get(object["@type"]);
-    if (type && object.config) found.push({ where, type, config: object.config });
-    for (const [key, child] of Object.entries(object)) walk(child, key === "ecds_filter" ? `extension config ${(child as { name?: string }).name ?? ""}` : here);
+    if (type && object.config) found.push({ where, type, config: object.config, ...(ecdsName !== undefined && { ecdsName }) });
+    for (const [key, child] of Object.entries(object)) {
+      if (key === "ecds_filter") walk(child, `extension config ${(child as { name?: string }).name ?? ""}`, (child as { name?: string }).name ?? "");
+      else walk(child, here, ecdsName);
+    }
   };
   walk(dump, "");
   return found;
@@ -135,8 +140,15 @@ async function filterStatus(found: FoundFilter, stats: Map<string, string>, expe
   const number = (name: string) => Number(stats.get(name) ?? 0);
   const active = number("wasm.envoy.wasm.runtime.v8.active");
   const fetchFailed = remote !== undefined && number("wasm.remote_load_fetch_failures") > 0 && number("wasm.remote_load_fetch_successes") === 0;
+  // ECDS (Istio's WasmPlugin) counts the configurations of the filter it refused: a module that did not
+  // load, or a plugin whose onConfigure refused its configuration.
+  const ecdsStat = found.ecdsName === undefined ? undefined : `extension_config_discovery.${found.type === "HTTP" ? "http_filter" : "network_filter"}.${found.ecdsName}.update_rejected`;
+  const rejected = ecdsStat === undefined ? 0 : number(ecdsStat);
   const vm = fetchFailed || active === 0 ? "failed" : "running";
   const problems: string[] = [];
+  if (rejected > 0) {
+    problems.push(`Envoy rejected this configuration (${ecdsStat} ${rejected}): the plugin refused it in onConfigure or the module did not load; the proxy's log says which ("Plugin ${config.name ?? ""} failed to load")`);
+  }
   if (fetchFailed) {
     problems.push(
       `the module was not fetched from ${"url" in source ? source.url : ""} (wasm.remote_load_fetch_failures ${stats.get("wasm.remote_load_fetch_failures")}): a wrong sha256, or the url unreachable from the proxy`,
