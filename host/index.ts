@@ -11,6 +11,7 @@ export { CalloutRequest, GrpcCall, type CalloutAnswer, type CalloutFailure, type
 export { HostError, WasmTrapError } from "./errors.js";
 export { serializeHeaders, parseHeaders, type HeaderList, type Bytes } from "./codec.js";
 export type { PropertyValue } from "./properties.js";
+export { checkModule, type ModuleCheck, type ModuleInterface } from "./module-check.js";
 export { readWasmInterface, type WasmInterface, type WasmImport, type WasmExport } from "./wasm-binary.js";
 export * from "./abi.js";
 export { checkLeaks, pluginServer, tcpServer, type LeakCheckOptions, type LeakReport, type StreamServer } from "./leak.js";
