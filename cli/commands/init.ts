@@ -1,6 +1,6 @@
 import { Option, type Command } from "commander";
 import type { Io } from "../io.js";
-import { TEMPLATES } from "../init/templates.js";
+import { readTemplateMeta, TEMPLATES } from "../init/templates.js";
 
 export function registerInit(program: Command, io: Io): void {
   program
@@ -12,24 +12,31 @@ export function registerInit(program: Command, io: Io): void {
       "--sdk <path>",
       "depend on this local copy of as-proxy-wasm (a file: path) instead of the npm version range; the default from a git checkout of as-proxy-wasm",
     )
-    .addHelpText(
-      "after",
-      `
-Templates:
-  add-header    add and remove request/response headers
-  auth          reject requests without a valid bearer token (local 401/403)
-  rate-limit    limit requests per second across workers (shared data with CAS, a timer)
-  http-callout  pause each request, ask an HTTP service, then resume or reject it
-  body-rewrite  rewrite text in response bodies
-  tcp           a network (TCP) filter that counts bytes and closes bad connections
-  minimal       only logs each request: the smallest filter, to start your own from
+    .addHelpText("after", () => `
+Templates (the examples gallery: a project gets the filter, its tests, config schema and envoy.yaml):
+${templateList()}
 
 Examples:
   $ as-proxy-wasm init my-filter
-  $ as-proxy-wasm init my-auth --template auth && cd my-auth && npm install && npm test`,
-    )
+  $ as-proxy-wasm init my-auth --template auth && cd my-auth && npm install && npm test`)
     .action(async (dir: string, options: import("../init/init.js").InitOptions) => {
       const { init } = await import("../init/init.js");
       await init(dir, options, io);
     });
+}
+
+/** Each template with its description, wrapped under its name. */
+function templateList(): string {
+  const width = Math.max(...TEMPLATES.map((name) => name.length)) + 2;
+  return TEMPLATES.map((name) => `  ${name.padEnd(width)}${wrap(readTemplateMeta(name).description, 100 - width - 2).join(`\n${" ".repeat(width + 2)}`)}`).join("\n");
+}
+
+function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  for (const word of text.split(" ")) {
+    const last = lines.at(-1);
+    if (last !== undefined && last.length + 1 + word.length <= width) lines[lines.length - 1] = `${last} ${word}`;
+    else lines.push(word);
+  }
+  return lines;
 }

@@ -1,35 +1,29 @@
 import { randomBytes } from "node:crypto";
 import { cp, mkdir, readdir, readFile, rename, stat, writeFile } from "node:fs/promises";
-import { basename, join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { UsageError } from "../errors.js";
 import type { Io } from "../io.js";
 import { packageRoot, packageVersion, runsFromCheckout } from "../package-root.js";
 import { displayPath } from "../compile/project.js";
-import { COMMON, TEMPLATES, templatesDir, type TemplateName } from "./templates.js";
+import { COMMON, META, TEMPLATES, readTemplateMeta, templateDir, templatesDir } from "./templates.js";
 
 export interface InitOptions {
-  template: TemplateName;
+  template: string;
   /** A local copy of as-proxy-wasm the project depends on by a `file:` path instead of the npm range. */
   sdk?: string;
 }
 
-/** A template's `template.json`: what it does, and the flags `run` and `manifest` need for it. */
-interface TemplateMeta {
-  description: string;
-  /** e.g. " --tcp" for a network filter. */
-  runFlags: string;
-  /** e.g. " --type NETWORK", " --phase AUTHN". */
-  manifestFlags: string;
-}
-
 /** Template files stored under another name, so npm packs them and they do not act in this repository. */
 const RENAMES: Record<string, string> = { gitignore: ".gitignore", _github: ".github", _vscode: ".vscode" };
-/** Files that describe a template and are not copied into the project. */
-const TEMPLATE_ONLY = new Set(["template.json", "ABOUT.md"]);
+/**
+ * Files of an example folder not copied as they are: its description, its README (embedded in the project's
+ * README instead), and what building or installing it in place left there.
+ */
+const EXAMPLE_ONLY = new Set([META, "README.md", "build", "node_modules"]);
 
 /** `init`: writes a new filter project from a template into an empty (or new) directory. */
 export async function init(dirArg: string, options: InitOptions, io: Io): Promise<void> {
-  if (!(TEMPLATES as readonly string[]).includes(options.template)) {
+  if (!TEMPLATES.includes(options.template)) {
     throw new UsageError(`unknown template "${options.template}" (choose one of ${TEMPLATES.join(", ")})`);
   }
   // An empty argument (an unset shell variable) would otherwise mean the working directory.
@@ -38,15 +32,15 @@ export async function init(dirArg: string, options: InitOptions, io: Io): Promis
   const sdkDependency = await sdkDependencyFor(options, io);
   await ensureEmptyDir(target, dirArg);
 
-  const template = join(templatesDir, options.template);
-  const meta = JSON.parse(await readFile(join(template, "template.json"), "utf8")) as TemplateMeta;
+  const template = templateDir(options.template);
+  const meta = readTemplateMeta(options.template);
   const values: Record<string, string> = {
     name: packageName(basename(target)),
     template: options.template,
     description: meta.description,
     runFlags: meta.runFlags,
     manifestFlags: meta.manifestFlags,
-    about: (await readFile(join(template, "ABOUT.md"), "utf8")).trim(),
+    about: withoutTitle(await readFile(join(template, "README.md"), "utf8")),
     sdkDependency,
     sdkNote: sdkDependency.startsWith("file:")
       ? "\n\nNote: `package.json` depends on as-proxy-wasm by a local `file:` path (`" + sdkDependency + "`), which exists only\n" +
@@ -55,10 +49,10 @@ export async function init(dirArg: string, options: InitOptions, io: Io): Promis
     // A secret of the project's own where a template needs one (auth): no two projects share a default.
     randomToken: randomBytes(24).toString("base64url"),
   };
-  for (const source of [join(templatesDir, COMMON), template]) {
-    await cp(source, target, { recursive: true, filter: (src) => !TEMPLATE_ONLY.has(basename(src)) });
-  }
+  await cp(join(templatesDir, COMMON), target, { recursive: true });
+  await cp(template, target, { recursive: true, filter: (src) => !(dirname(src) === template && EXAMPLE_ONLY.has(basename(src))) });
   await finishFiles(target, values);
+  if (meta.dependencies) await addDevDependencies(join(target, "package.json"), meta.dependencies);
 
   const where = displayPath(target, io.cwd);
   io.stdout.write(
@@ -115,6 +109,18 @@ async function finishFiles(dir: string, values: Record<string, string>): Promise
     const filled = text.replace(/\{\{(\w+)\}\}/g, (match, key: string) => values[key] ?? match);
     if (filled !== text) await writeFile(path, filled);
   }
+}
+
+/** An example's README without its `# <name>` title: the project's README has its own. */
+function withoutTitle(readme: string): string {
+  return readme.replace(/^# .*\n/, "").trim();
+}
+
+/** The example's own npm dependencies (e.g. as-proto), beside as-proxy-wasm. */
+async function addDevDependencies(packageJson: string, dependencies: Record<string, string>): Promise<void> {
+  const pkg = JSON.parse(await readFile(packageJson, "utf8")) as { devDependencies: Record<string, string> };
+  pkg.devDependencies = { ...pkg.devDependencies, ...dependencies };
+  await writeFile(packageJson, `${JSON.stringify(pkg, null, 2)}\n`);
 }
 
 /** npm package names are lowercase, without spaces or most punctuation. */

@@ -1,25 +1,44 @@
-// The add-header filter: every response gets `x-hello: world`. In a project of your own, import from
-// "as-proxy-wasm" and "as-proxy-wasm/exports" instead of these relative paths (see sdk/README.md). It reads
-// no configuration, to stay the smallest useful module (~6 KB); the add-header template (`init`) shows
-// typed configuration, which adds the SDK's JSON reader (see sdk/README.md, "Configuration").
-import { RootContext, HttpContext, FilterHeadersStatus, registerRootContext } from "../../../sdk/index";
-export * from "../../../sdk/exports";
+// Adds and removes headers: `name: value` on every response, `remove` taken off it, and the request's
+// x-request-id echoed on the response so a client can quote it when it reports a problem.
+import { FilterHeadersStatus, HttpContext, RootContext, registerRootContext } from "as-proxy-wasm";
+export * from "as-proxy-wasm/exports";
 
-class Root extends RootContext {
+class AddHeaderRoot extends RootContext {
   name: string = "x-hello";
   value: string = "world";
+  remove: string = "x-powered-by";
 
-  createHttpContext(id: u32): AddHeader {
-    return new AddHeader(id, this);
+  onConfigure(configurationSize: usize): bool {
+    const config = this.parseConfig();
+    if (!config) return false; // malformed JSON: parseConfig logged what and where
+    this.name = config.getString("name", this.name);
+    this.value = config.getString("value", this.value);
+    this.remove = config.getString("remove", this.remove);
+    return config.ok(); // false (and a log line) when a value has the wrong type
+  }
+
+  createHttpContext(contextId: u32): AddHeader {
+    return new AddHeader(contextId, this);
   }
 }
 
-// HttpContext<Root>: `this.root` is this filter's Root, no cast.
-class AddHeader extends HttpContext<Root> {
+class AddHeader extends HttpContext<AddHeaderRoot> {
+  requestId: string | null = null;
+
+  onRequestHeaders(numHeaders: u32, endOfStream: bool): FilterHeadersStatus {
+    // Envoy's connection manager gives every request an id before filters run (the client's, or a new one).
+    this.requestId = this.requestHeaders.get("x-request-id");
+    return FilterHeadersStatus.Continue;
+  }
+
   onResponseHeaders(numHeaders: u32, endOfStream: bool): FilterHeadersStatus {
-    this.responseHeaders.add(this.root.name, this.root.value);
+    const root = this.root;
+    this.responseHeaders.add(root.name, root.value);
+    if (root.remove.length > 0) this.responseHeaders.remove(root.remove);
+    const id = this.requestId;
+    if (id != null) this.responseHeaders.replace("x-request-id", id);
     return FilterHeadersStatus.Continue;
   }
 }
 
-registerRootContext((id: u32) => new Root(id));
+registerRootContext((contextId: u32): RootContext => new AddHeaderRoot(contextId));
