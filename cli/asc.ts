@@ -25,10 +25,17 @@ export interface CompileOptions {
   flags?: string[];
   /** Compiler transforms run besides the SDK's (`build`'s checks). */
   transforms?: object[];
+  /**
+   * Also produce a source map for a module written under this file name: asc references the map from the
+   * module as `<name>.map`, so a debugger finds it beside the module.
+   */
+  sourceMapFor?: string;
 }
 
 export interface CompileResult {
   binary: Uint8Array | null;
+  /** The source map, when asked for with `sourceMapFor`. */
+  sourceMap: string | null;
   /** Compiler diagnostics as asc prints them (file:line:column and message). */
   diagnostics: string;
   /** Absolute paths of every file the compiler read (sources and asconfig files), for up-to-date checks. */
@@ -39,12 +46,15 @@ export interface CompileResult {
 export async function compileAssemblyScript(options: CompileOptions): Promise<CompileResult> {
   const { default: asc } = await import("assemblyscript/asc");
   let binary: Uint8Array | null = null;
+  let sourceMap: string | null = null;
   let diagnostics = "";
+  const outFile = options.sourceMapFor ?? "module.wasm";
   const argv = [
     options.entry,
     "--config", options.config ?? sdkAsconfig,
     "--target", options.debug ? "debug" : "release",
-    "--outFile", "module.wasm",
+    "--outFile", outFile,
+    ...(options.sourceMapFor ? ["--sourceMap"] : []),
     "--transform", sdkTransform,
     // Diagnostics are captured as text and reformatted; asc would colour them whenever CI is set.
     "--noColors",
@@ -63,14 +73,15 @@ export async function compileAssemblyScript(options: CompileOptions): Promise<Co
       }
     },
     writeFile: (name, contents) => {
-      if (name.endsWith(".wasm")) binary = contents as Uint8Array;
+      if (name.endsWith(outFile)) binary = contents as Uint8Array;
+      else if (name.endsWith(`${outFile}.map`)) sourceMap = String(contents);
     },
     stdout: { write: (s: string | Uint8Array) => void (diagnostics += String(s)) } as never,
     stderr: { write: (s: string | Uint8Array) => void (diagnostics += String(s)) } as never,
     transforms: options.transforms as never,
   });
   if (error && !diagnostics) diagnostics = error.message;
-  return { binary: error ? null : binary, diagnostics, sources };
+  return { binary: error ? null : binary, sourceMap, diagnostics, sources };
 }
 
 /**

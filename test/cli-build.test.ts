@@ -75,6 +75,10 @@ test("-o and --debug: a module with names at the given path; --quiet prints noth
   assert.equal(await runCli(["inspect", "out/debug.wasm", "--json"], inspected.io), 0);
   const report = JSON.parse(inspected.stdout());
   assert.ok(report.customSections.some((s: { name: string }) => s.name === "name"), "debug build keeps the name section");
+  // The source map a debugger and `symbolize` read, beside the module and named by it.
+  const map = JSON.parse(await readFile(join(tmp, "out/debug.wasm.map"), "utf8"));
+  assert.ok(map.sources.includes("assembly/index.ts"), map.sources.join(", "));
+  assert.ok((await readFile(join(tmp, "out/debug.wasm"))).includes(Buffer.from("debug.wasm.map")), "the module names its map");
 });
 
 test("project errors are one-line usage errors", async () => {

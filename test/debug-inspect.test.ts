@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { Worker } from "node:worker_threads";
 import { packageRoot } from "../cli/package-root.js";
 import { debugBuild } from "./helpers/debug-build.js";
-import { cli } from "./helpers/filters.js";
+import { cli, templateProject } from "./helpers/filters.js";
 
 const dir = await mkdtemp(join(tmpdir(), "inspect-"));
 test.after(() => rm(dir, { recursive: true, force: true }));
@@ -124,5 +124,11 @@ test("init writes a VS Code launch configuration that runs the debug module with
   await access(join(packageRoot, "bin/as-proxy-wasm.js"));
   assert.deepEqual(config.args, ["run", "build/debug.wasm", "--inspect-brk", "--config", "@config.example.json"]);
   const build = tasks.tasks.find((t: { label: string }) => t.label === config.preLaunchTask);
-  assert.equal(build.command, "npx asc assembly/index.ts --target debug --sourceMap -o build/debug.wasm");
+  assert.equal(build.command, "npx as-proxy-wasm build --debug -o build/debug.wasm");
+  // The task as VS Code runs it, in a project with the SDK installed: the module and the map launch needs.
+  const installed = await templateProject("add-header");
+  const built = await cli(build.command.split(" ").slice(2), installed);
+  assert.equal(built.code, 0, built.stderr);
+  const map = JSON.parse(await readFile(join(installed, "build/debug.wasm.map"), "utf8"));
+  assert.ok(map.sources.includes("assembly/index.ts"), map.sources.join(", "));
 });

@@ -1,6 +1,6 @@
 import { mkdir, readFile, stat } from "node:fs/promises";
 import { createRequire } from "node:module";
-import { dirname, join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { compileAssemblyScript, sdkTransform } from "../asc.js";
 import { CliError, UsageError } from "../errors.js";
 import type { Io } from "../io.js";
@@ -49,10 +49,12 @@ export async function build(dirArg: string | undefined, options: BuildOptions, i
     return;
   }
 
-  const { binary, diagnostics, sources } = await compileAssemblyScript({
+  const { binary, sourceMap, diagnostics, sources } = await compileAssemblyScript({
     entry: project.entry,
     config: project.config,
     debug: options.debug,
+    // A debug build is for debuggers and `symbolize`, which read the source map beside the module.
+    sourceMapFor: options.debug ? basename(output) : undefined,
     flags: ["--baseDir", project.dir],
     // Loaded here: it pulls in the compiler, which no other command (nor an up-to-date build) needs.
     transforms: [(await import("./status-check.js")).statusCheck],
@@ -78,6 +80,7 @@ export async function build(dirArg: string | undefined, options: BuildOptions, i
   }
   await mkdir(dirname(output), { recursive: true });
   await writeAtomically(output, binary);
+  if (sourceMap) await writeAtomically(`${output}.map`, sourceMap);
   await writeAtomically(stampPath(output), JSON.stringify(await makeStamp(key, sources, binary), null, 2));
   report(output, binary, verdict, false, Date.now() - started, options, io);
 }
