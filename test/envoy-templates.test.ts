@@ -1,14 +1,16 @@
 /**
- * Every filter the project ships runs in a real Envoy: each `init` template, built as a user's project
- * (`init`, the SDK linked as node_modules/as-proxy-wasm, `build`), and examples/add-header, behind the
+ * Every filter the project ships runs in a real Envoy: each `init` template without a suite of its own
+ * (test/envoy-example-<name>.test.ts), built as a user's project (`init`, the SDK linked as
+ * node_modules/as-proxy-wasm, `build`), and the config-less add-header the size target measures, behind the
  * bootstrap `manifest envoy` writes for it, checked with `envoy --mode validate` first. Loopback servers
  * stand in for the upstream (and the http-callout template's authorization service) and record what they
- * received; the assertions are what each template's own emulator tests and ABOUT.md promise. A promise
+ * received; the assertions are what each template's own emulator tests and README.md promise. A promise
  * Envoy does not keep is a `todo` test whose reason says why: it runs and reports without failing the suite.
  * Each test starts its own servers and Envoy and stops them; each module is built once, in `before`.
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
 import { copyFile, mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -27,21 +29,21 @@ const skip = envoy.skip;
 const work = await mkdtemp(join(tmpdir(), "envoy-templates-"));
 after(() => rm(work, { recursive: true, force: true }));
 
-/** Project directory of each built filter: the template names, and `example/add-header`. */
+/** Project directory of each built filter: the template names, and `sdk/add-header-lean`. */
 const projects = new Map<string, string>();
 const covered = ["add-header", "auth", "rate-limit", "http-callout", "body-rewrite", "tcp", "minimal"];
 
 before(async () => {
   if (skip) return;
-  for (const template of TEMPLATES) {
+  for (const template of covered) {
     await filterModule(`template/${template}`);
     projects.set(template, await templateProject(template));
   }
-  // The example lives in the repository: its module goes to a project-like folder here, not beside its source.
-  const example = join(work, "example-add-header");
-  await mkdir(join(example, "build"), { recursive: true });
-  await copyFile(await filterModule("example/add-header"), join(example, "build", "plugin.wasm"));
-  projects.set("example/add-header", example);
+  // A fixture of the repository: its module goes to a project-like folder here.
+  const lean = join(work, "add-header-lean");
+  await mkdir(join(lean, "build"), { recursive: true });
+  await copyFile(await filterModule("sdk/add-header-lean"), join(lean, "build", "plugin.wasm"));
+  projects.set("sdk/add-header-lean", lean);
 });
 
 type Bootstrap = Record<string, unknown> & {
@@ -87,8 +89,9 @@ async function withUpstream(answer: HttpUpstream["answer"] | undefined, body: (u
 
 const names = (response: ClientResponse | { headers: [string, string][] }) => response.headers.map(([n]) => n);
 
-test("every init template has Envoy tests here", () => {
-  assert.deepEqual([...TEMPLATES].sort(), [...covered].sort());
+test("every init template has Envoy tests, here or in its own test/envoy-example-<name>.test.ts", () => {
+  const elsewhere = TEMPLATES.filter((name) => existsSync(join(import.meta.dirname, `envoy-example-${name}.test.ts`)));
+  assert.deepEqual([...TEMPLATES].sort(), [...covered, ...elsewhere].sort());
 });
 
 describe("add-header template", { skip }, () => {
@@ -162,12 +165,12 @@ describe("minimal template", { skip }, () => {
   });
 });
 
-describe("examples/add-header", { skip }, () => {
+describe("add-header without configuration (test/fixtures/sdk/add-header-lean: the SDK's size target, the bench's module)", { skip }, () => {
   test("adds x-hello: world to the response, forwards the request unchanged, logs nothing", async () => {
     await withUpstream(
       () => ({ body: "hi" }),
       async (upstream) => {
-        await withEnvoy(await bootstrapFor("example/add-header", upstream.port, { config: null }), async (proxy) => {
+        await withEnvoy(await bootstrapFor("sdk/add-header-lean", upstream.port, { config: null }), async (proxy) => {
           const response = await send(proxy.listenerPort("listener_http"), { method: "POST", path: "/x?y=1", headers: [["x-client", "c1"]], body: "payload" });
           assert.equal(response.status, 200);
           assert.equal(header(response.headers, "x-hello"), "world");
@@ -435,7 +438,7 @@ describe("http-callout template", { skip }, () => {
     assert.equal(reachedUpstream, 0);
   });
 
-  test("the service down, or slower than timeoutMs: local 503 'authorization service unavailable', as ABOUT.md promises", async () => {
+  test("the service down, or slower than timeoutMs: local 503 'authorization service unavailable', as its README promises", async () => {
     const { down, slow } = await failedChecks();
     assert.deepEqual([down.status, down.body], [503, "authorization service unavailable\n"], "service down");
     assert.deepEqual([slow.status, slow.body], [503, "authorization service unavailable\n"], "service slower than timeoutMs");

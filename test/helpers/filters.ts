@@ -1,16 +1,18 @@
 /**
  * Real filter modules for the Envoy suites, built once per process: the SDK's test fixtures
- * (`test/fixtures/sdk/<name>/index.ts`), and the `init` templates built as a user's project would be
- * (`init`, the SDK linked in as `node_modules/as-proxy-wasm`, `build` to the project's build/plugin.wasm).
+ * (`test/fixtures/sdk/<name>/index.ts`), the gallery's examples built where they are (`example/<name>`),
+ * and the `init` templates (every example, and `minimal`) built as a user's project would be (`init`, the
+ * SDK and the example's own dependencies linked into node_modules, `build` to the project's build/plugin.wasm).
  */
 import { rmSync } from "node:fs";
 import { mkdir, mkdtemp, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { compileCached } from "../../cli/asc.js";
 import { runCli } from "../../cli/index.js";
 import { memoryIo } from "../../cli/io.js";
 import { packageRoot } from "../../cli/package-root.js";
+import { readTemplateMeta } from "../../cli/init/templates.js";
 
 const built = new Map<string, Promise<string>>();
 let workDir: Promise<string> | undefined;
@@ -69,7 +71,13 @@ async function initTemplate(name: string): Promise<string> {
   const dir = await work();
   const init = await cli(["init", name, "--template", name], dir);
   if (init.code !== 0) throw new Error(`init --template ${name} failed:\n${init.stderr}`);
-  await mkdir(join(dir, name, "node_modules"), { recursive: true });
-  await symlink(packageRoot, join(dir, name, "node_modules", "as-proxy-wasm"));
+  const modules = join(dir, name, "node_modules");
+  await mkdir(modules, { recursive: true });
+  await symlink(packageRoot, join(modules, "as-proxy-wasm"));
+  // The example's own dependencies (e.g. as-proto), as this repository's devDependencies installed them.
+  for (const dependency of Object.keys(readTemplateMeta(name).dependencies ?? {})) {
+    await mkdir(dirname(join(modules, dependency)), { recursive: true }); // a scope's folder (@scope/name)
+    await symlink(join(packageRoot, "node_modules", dependency), join(modules, dependency));
+  }
   return join(dir, name);
 }
