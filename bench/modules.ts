@@ -39,11 +39,10 @@ const ours = (dir: string, entry: string, config?: string) => compileCached({ en
  * re-entrant). Each group's first module is its baseline: the hand-written raw-ABI filter.
  */
 export async function buildModules(): Promise<BenchModule[]> {
-  const addHeader = join(packageRoot, "examples/add-header");
   const specs: [string, BenchModule["group"], () => Promise<Uint8Array>, PluginSetup?][] = [
     ["raw ABI, no GC (baseline)", "add-header", () => raw("add-header")],
     ["raw ABI, minimal GC runtime", "add-header", () => raw("add-header", ["--runtime", "minimal"])],
-    ["as-proxy-wasm (examples/add-header)", "add-header", () => ours(addHeader, "assembly/index.ts", "asconfig.json")],
+    ["as-proxy-wasm (add-header without config)", "add-header", () => ours(join(packageRoot, "test/fixtures/sdk/add-header-lean"), "index.ts")],
     ["@solo-io/proxy-runtime 0.1.8 (asc 0.17)", "add-header", () => buildSoloAddHeader(soloSource), soloPlugin],
     ["raw ABI, no GC (baseline)", "heavy", () => raw("heavy")],
     ["as-proxy-wasm", "heavy", () => ours(join(fixtures, "heavy"), "index.ts")],

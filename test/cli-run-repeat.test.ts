@@ -52,7 +52,7 @@ test("checkLeaks (host helper): the leaky fixture grows, the same streams throug
   assert.equal(leaks.requests, 10_000);
   assert.equal(leaks.warmup, 500);
   assert.ok(leaks.growthPer1000 > 1024, JSON.stringify(leaks));
-  const clean = await measure(await readFile(await filterModule("example/add-header")));
+  const clean = await measure(await readFile(await filterModule("sdk/add-header-lean")));
   assert.deepEqual({ ...clean, startBytes: undefined }, { requests: 10_000, warmup: 500, startBytes: undefined, afterWarmupBytes: clean.startBytes, endBytes: clean.startBytes, growthPer1000: 0 });
 });
 

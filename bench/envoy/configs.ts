@@ -106,7 +106,7 @@ export async function buildConfigs(log: (line: string) => void): Promise<EnvoyCo
     { group: "none", name: "no filter (router only)", kind: "none", expect: {} },
     { group: "add-header", name: "Envoy Lua filter (native reference)", kind: "lua", bytes: LUA_ADD_HEADER.length, filter: luaFilter(LUA_ADD_HEADER), expect: ADD_HEADER },
     await wasmRow("add-header", "raw ABI, no GC (hand-written)", async () => pick("add-header", "raw ABI, no GC"), ADD_HEADER),
-    await wasmRow("add-header", "as-proxy-wasm (examples/add-header)", async () => pick("add-header", "as-proxy-wasm"), ADD_HEADER),
+    await wasmRow("add-header", "as-proxy-wasm (add-header without config)", async () => pick("add-header", "as-proxy-wasm"), ADD_HEADER),
     await wasmRow("add-header", "@solo-io/proxy-runtime 0.1.8", async () => pick("add-header", "@solo-io"), { header: ["hello", JSON.stringify("world")] }, solo),
     await goRow("add-header", "add-header", ADD_HEADER),
     { group: "heavy", name: "Envoy Lua filter (native reference)", kind: "lua", bytes: LUA_HEAVY.length, filter: luaFilter(LUA_HEAVY), expect: HEAVY },

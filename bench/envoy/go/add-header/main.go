@@ -1,5 +1,5 @@
 // The add-header filter written with the Go SDK (github.com/proxy-wasm/proxy-wasm-go-sdk, upstream Go ≥ 1.24):
-// every response gets `x-hello: world`, as examples/add-header does. Built by bench/envoy/go-build.ts.
+// every response gets `x-hello: world`, as test/fixtures/sdk/add-header-lean does. Built by bench/envoy/go-build.ts.
 package main
 
 import (
