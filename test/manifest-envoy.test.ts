@@ -273,6 +273,106 @@ test("Envoy bootstrap: --cluster mistakes are one line naming the flag", async (
   await refused("envoy", ["--image", "filter.wasm", "--cluster", "auth=127.0.0.1:70000"], "static_resources.clusters[0].load_assignment.endpoints[0].lb_endpoints[0].endpoint.address.socket_address.port_value: must be <= 65535 (got 70000)");
 });
 
+test("Envoy bootstrap: --grpc-cluster adds a cluster speaking HTTP/2 (gRPC), after the --cluster ones", async () => {
+  const bootstrap = await generate(
+    "envoy", "--image", "filter.wasm", "--upstream", "127.0.0.1:8080", "--cluster", "auth=127.0.0.1:9001", "--grpc-cluster", "authz=127.0.0.1:9000",
+  );
+  const [upstream, auth, authz] = bootstrap.static_resources.clusters;
+  assert.deepEqual([upstream.name, auth.name, authz.name], ["upstream", "auth", "authz"]);
+  assert.equal(auth.typed_extension_protocol_options, undefined, "an HTTP callout cluster stays HTTP/1.1");
+  assert.deepEqual(authz.typed_extension_protocol_options, {
+    "envoy.extensions.upstreams.http.v3.HttpProtocolOptions": {
+      "@type": "type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions",
+      explicit_http_config: { http2_protocol_options: {} },
+    },
+  });
+  assert.deepEqual(authz.load_assignment.endpoints[0].lb_endpoints[0].endpoint.address.socket_address, { address: "127.0.0.1", port_value: 9000 });
+});
+
+test("Envoy bootstrap: --grpc-cluster mistakes name the flag; its names and --cluster's are one namespace", async () => {
+  await refused("envoy", ["--image", "filter.wasm", "--grpc-cluster", "127.0.0.1:9000"], '--grpc-cluster: expected name=host:port (got "127.0.0.1:9000")');
+  await refused("envoy", ["--image", "filter.wasm", "--grpc-cluster", "authz=127.0.0.1"], '--grpc-cluster: expected host:port (got "127.0.0.1")');
+  await refused("envoy", ["--image", "filter.wasm", "--cluster", "authz=127.0.0.1:1", "--grpc-cluster", "authz=127.0.0.1:2"], '--grpc-cluster: "authz" is given twice');
+  await refused("envoy", ["--image", "filter.wasm", "--grpc-cluster", "upstream=127.0.0.1:1"], '--grpc-cluster: "upstream" is reserved for the --upstream cluster');
+});
+
+test("Envoy bootstrap: --service-vm-id runs the same module as a singleton wasm service in its own VM, configured by --service-config", async () => {
+  const bootstrap = await generate(
+    "envoy", "--image", "filter.wasm", "--name", "producer", "--config", '{"role":"producer"}', "--env", "MODE=strict", "--failure-policy", "FAIL_OPEN",
+    "--service-vm-id", "consumer", "--service-config", '{"role":"consumer"}',
+  );
+  assert.deepEqual(bootstrap.bootstrap_extensions, [
+    {
+      name: "envoy.bootstrap.wasm",
+      typed_config: {
+        "@type": "type.googleapis.com/envoy.extensions.wasm.v3.WasmService",
+        singleton: true,
+        config: {
+          name: "consumer",
+          vm_config: {
+            vm_id: "consumer",
+            runtime: "envoy.wasm.runtime.v8",
+            code: { local: { filename: wasmPath } },
+            environment_variables: { key_values: { MODE: "strict" } },
+          },
+          configuration: { "@type": stringValueType, value: '{"role":"consumer"}' },
+        },
+      },
+    },
+  ]);
+  // The filter keeps its own VM, configuration and failure policy.
+  const filter = bootstrap.static_resources.listeners[0].filter_chains[0].filters[0].typed_config.http_filters[0].typed_config.config;
+  assert.deepEqual([filter.vm_config.vm_id, filter.configuration.value, filter.failure_policy], ["producer", '{"role":"producer"}', "FAIL_OPEN"]);
+
+  const bare = await generate("envoy", "--image", "filter.wasm", "--service-vm-id", "consumer");
+  assert.equal(bare.bootstrap_extensions[0].typed_config.config.configuration, undefined, "no --service-config: no configuration");
+  assert.equal((await generate("envoy", "--image", "filter.wasm")).bootstrap_extensions, undefined, "no service unless asked for");
+});
+
+test("Envoy bootstrap: --service-config without a vm id, unreadable, or against the project's schema is refused naming the flag", async () => {
+  await refused("envoy", ["--image", "filter.wasm", "--service-config", "{}"], "--service-config: configures the wasm service, which needs --service-vm-id <id>");
+  await refused("envoy", ["--image", "filter.wasm", "--service-vm-id", "c", "--service-config", "{nope"], "--service-config: not valid JSON: " + jsonError("{nope"));
+  await refused("envoy", ["--image", "filter.wasm", "--service-vm-id", "c", "--service-config", "@missing.json"], `--service-config: cannot read ${join(dir, "missing.json")}`);
+  const schema = join(dir, "service.schema.json");
+  await writeFile(schema, JSON.stringify({ type: "object", required: ["role"], properties: { role: { enum: ["producer", "consumer"] } } }));
+  await refused(
+    "envoy", ["--image", "filter.wasm", "--config-schema", "service.schema.json", "--service-vm-id", "c", "--service-config", '{"role":"sink"}'],
+    'serviceConfig.role: must be one of producer, consumer (got "sink") (per service.schema.json)',
+  );
+});
+
+test("Envoy bootstrap: --module-path is the module's path as written (relative to envoy's working directory); local modules only", async () => {
+  const bootstrap = await generate("envoy", "--image", "filter.wasm", "--module-path", "build/plugin.wasm", "--service-vm-id", "svc");
+  const filter = bootstrap.static_resources.listeners[0].filter_chains[0].filters[0].typed_config.http_filters[0].typed_config.config;
+  assert.deepEqual(filter.vm_config.code, { local: { filename: "build/plugin.wasm" } });
+  assert.deepEqual(bootstrap.bootstrap_extensions[0].typed_config.config.vm_config.code, { local: { filename: "build/plugin.wasm" } });
+  await refused(
+    "envoy", ["--image", "http://127.0.0.1:9000/f.wasm", "--sha256", wasmSha256, "--module-path", "build/plugin.wasm"],
+    "--module-path: applies to a local module only",
+  );
+});
+
+test("Envoy bootstrap: --stats-tag writes stats_config.stats_tags in order; a tag without a name or regex is refused", async () => {
+  const route = String.raw`^wasmcustom\.m\.(route=([^.]+)\.)`;
+  const bootstrap = await generate("envoy", "--image", "filter.wasm", "--stats-tag", `route=${route}`, "--stats-tag", "code=^x=(c=(\\d))");
+  assert.deepEqual(bootstrap.stats_config, { stats_tags: [{ tag_name: "route", regex: route }, { tag_name: "code", regex: "^x=(c=(\\d))" }] });
+  assert.equal((await generate("envoy", "--image", "filter.wasm")).stats_config, undefined);
+  await refused("envoy", ["--image", "filter.wasm", "--stats-tag", "route"], '--stats-tag: expected name=regex (got "route")');
+  await refused("envoy", ["--image", "filter.wasm", "--stats-tag", "=^a(b)"], '--stats-tag: expected name=regex (got "=^a(b)")');
+  const tooLong = await manifest(["envoy", "--image", "filter.wasm", "--stats-tag", `r=${"a".repeat(1025)}`], dir);
+  assert.equal(tooLong.code, 2);
+  assert.match(tooLong.stderr, /^error: stats_config\.stats_tags\[0\]\.regex: must NOT have more than 1024 characters .*\nhint: set by --stats-tag/);
+});
+
+const jsonError = (text: string) => {
+  try {
+    JSON.parse(text);
+  } catch (error) {
+    return (error as Error).message;
+  }
+  throw new Error("valid JSON");
+};
+
 test("--failure-policy writes failure_policy alone, on the bootstrap and the EnvoyFilter alike", async () => {
   for (const kind of ["envoy", "envoyfilter"] as const) {
     for (const policy of ["FAIL_CLOSED", "FAIL_OPEN", "FAIL_RELOAD"]) {

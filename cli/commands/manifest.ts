@@ -81,6 +81,11 @@ interface EnvoyOptions extends CommonOptions {
   adminPort: string;
   upstream?: string;
   cluster?: string[];
+  grpcCluster?: string[];
+  serviceVmId?: string;
+  serviceConfig?: string;
+  modulePath?: string;
+  statsTag?: string[];
   fetchTimeout: string;
   failurePolicy?: string;
 }
@@ -239,7 +244,12 @@ Examples:
     .option("--address <ip>", "listener address", "0.0.0.0")
     .option("--admin-port <port>", "admin interface port (on 127.0.0.1)", "9901")
     .option("--upstream <host:port>", "route requests here (default: answer 200 directly); required for a NETWORK filter")
-    .option("--cluster <name=host:port>", "a cluster the filter's HTTP/gRPC callouts name (repeatable)", collect)
+    .option("--cluster <name=host:port>", "a cluster the filter's HTTP callouts name (repeatable)", collect)
+    .option("--grpc-cluster <name=host:port>", "a cluster the filter's gRPC calls name, speaking HTTP/2 (repeatable)", collect)
+    .option("--service-vm-id <id>", "also run the module as a singleton wasm service on the main thread, in its own VM with this vm_id")
+    .option("--service-config <json|@file>", "the wasm service's configuration: inline JSON, or @file (JSON or YAML); needs --service-vm-id")
+    .option("--module-path <path>", "the module's path as written into the bootstrap (default: --image made absolute); relative paths are read from envoy's working directory")
+    .option("--stats-tag <name=regex>", "an Envoy stats tag: the regex's first group is cut from the stat name, its second is the tag value (repeatable)", collect)
     .option("--fetch-timeout <duration>", "timeout of an http(s) module fetch", "10s")
     .option("--failure-policy <policy>", failurePolicyHelp);
   envoy.addHelpText(
@@ -254,6 +264,8 @@ Examples:
   $ as-proxy-wasm manifest envoy --image build/plugin.wasm --upstream 127.0.0.1:8080 -o envoy.yaml && envoy -c envoy.yaml
   $ as-proxy-wasm manifest envoy --image build/plugin.wasm --config '{"header":"x-hello"}' --port 8000
   $ as-proxy-wasm manifest envoy --image build/plugin.wasm --cluster auth-service=127.0.0.1:9000 --failure-policy FAIL_RELOAD
+  $ as-proxy-wasm manifest envoy --image build/plugin.wasm --grpc-cluster authz=127.0.0.1:9000 --module-path build/plugin.wasm -o envoy.yaml
+  $ as-proxy-wasm manifest envoy --image build/plugin.wasm --config @producer.json --service-vm-id consumer --service-config @consumer.json
   $ as-proxy-wasm manifest envoy --image build/tcp.wasm --type NETWORK --upstream 127.0.0.1:5432 --port 15432`,
   );
   envoy.action(async (options: EnvoyOptions) => emit(await envoyYaml(options, io), options, io));
@@ -438,6 +450,17 @@ async function envoyYaml(options: EnvoyOptions, io: Io): Promise<string> {
   if (source.kind === "file" && !isFile(source.path)) {
     io.stderr.write(`warning: ${source.path} does not exist yet: build it before running envoy -c with this bootstrap\n`);
   }
+  if (options.modulePath !== undefined) {
+    if (filter.code.kind !== "file") throw new UsageError("--module-path: applies to a local module only", "an http(s) module is fetched by its url");
+    filter.code = { kind: "file", path: options.modulePath };
+  }
+  if (options.serviceConfig !== undefined && options.serviceVmId === undefined) {
+    throw new UsageError("--service-config: configures the wasm service, which needs --service-vm-id <id>", "add --service-vm-id (the vm_id filters reach the service by)");
+  }
+  const service =
+    options.serviceVmId === undefined
+      ? undefined
+      : { vmId: options.serviceVmId, configuration: await checkedConfig(options, source, io, { value: options.serviceConfig, flag: "--service-config", field: "serviceConfig" }) };
   return m.toYaml(
     m.buildEnvoyBootstrap({
       filter,
@@ -445,7 +468,10 @@ async function envoyYaml(options: EnvoyOptions, io: Io): Promise<string> {
       address: options.address,
       adminPort: m.parseInteger(options.adminPort),
       upstream: options.upstream === undefined ? undefined : m.parseHostPort(options.upstream, "--upstream"),
-      clusters: (options.cluster ?? []).map(m.parseCluster),
+      clusters: (options.cluster ?? []).map((value) => m.parseCluster(value)),
+      grpcClusters: (options.grpcCluster ?? []).map((value) => m.parseCluster(value, "--grpc-cluster")),
+      service,
+      statsTags: (options.statsTag ?? []).map(m.parseStatsTag),
     }),
   );
 }
@@ -559,14 +585,19 @@ function localModule(source: WasmSource, options: CommonOptions, io: Io): string
   return options.wasm === undefined ? undefined : resolve(io.cwd, options.wasm);
 }
 
-/** The `--config` value, checked against the filter project's configuration schema when there is one. */
-async function checkedConfig(options: CommonOptions, source: WasmSource, io: Io): Promise<unknown> {
-  if (options.config === undefined) return undefined;
-  const config = await readConfig(options.config, io);
+/** The `--config` value (or another flag's configuration for the same module), checked against the filter project's configuration schema when there is one. */
+async function checkedConfig(
+  options: CommonOptions,
+  source: WasmSource,
+  io: Io,
+  { value, flag, field }: { value?: string; flag: string; field: string } = { value: options.config, flag: "--config", field: "pluginConfig" },
+): Promise<unknown> {
+  if (value === undefined) return undefined;
+  const config = await readConfig(value, io, flag);
   const schemaPath = options.configSchema ? resolve(io.cwd, options.configSchema) : projectConfigSchema(source, options, io);
   if (schemaPath) {
     const schema = parseJson(await readInput(schemaPath, "--config-schema"), schemaPath);
-    (await manifests()).validatePluginConfig(schema, config, "pluginConfig", basename(schemaPath));
+    (await manifests()).validatePluginConfig(schema, config, field, basename(schemaPath));
   }
   return config;
 }

@@ -1,7 +1,8 @@
 import { UsageError } from "../errors.js";
-import { envoyBootstrapSchema, envoyTcpProxySchema, envoyWasmFilterSchema, envoyWasmNetworkFilterSchema } from "./schemas/envoy.js";
+import { envoyBootstrapSchema, envoyTcpProxySchema, envoyWasmFilterSchema, envoyWasmNetworkFilterSchema, envoyWasmServiceSchema } from "./schemas/envoy.js";
 import {
-  fetchCluster, httpConnectionManagerName, routerHttpFilter, singleHostCluster, tcpProxyFilter, wasmFilter, type WasmFilterInput,
+  fetchCluster, httpConnectionManagerName, routerHttpFilter, singleHostCluster, tcpProxyFilter, wasmFilter, wasmService,
+  type WasmFilterInput, type WasmServiceInput,
 } from "./envoy-wasm.js";
 import type { NamedHost } from "./flags.js";
 import { flagHint } from "./hints.js";
@@ -16,8 +17,19 @@ export interface EnvoyBootstrapInput {
   adminPort?: number | string;
   /** Where requests go after the filter; without it, a direct response answers every request (HTTP only). */
   upstream?: { host: string; port: number | string };
-  /** Clusters the filter's HTTP/gRPC callouts name (`--cluster`). */
+  /** Clusters the filter's HTTP callouts name (`--cluster`). */
   clusters?: NamedHost[];
+  /** Clusters the filter's gRPC calls name (`--grpc-cluster`): they speak HTTP/2 upstream. */
+  grpcClusters?: NamedHost[];
+  /** The same module as a singleton wasm service in its own VM (`--service-vm-id`, `--service-config`). */
+  service?: WasmServiceInput;
+  /** Envoy stats tags (`--stats-tag`): a tag named `name` whose value `regex` extracts from a stat's name. */
+  statsTags?: StatsTag[];
+}
+
+export interface StatsTag {
+  name: string;
+  regex: string;
 }
 
 export const upstreamClusterName = "upstream";
@@ -28,7 +40,9 @@ export const upstreamClusterName = "upstream";
  * runs the wasm filter before the router, with a route to the upstream cluster (or a direct 200 answer);
  * for a network filter the listener's chain is the wasm filter then `tcp_proxy` to the upstream, which is
  * then required (a TCP connection has nowhere else to go). `--cluster` adds the clusters the filter's
- * callouts name, so `dispatch_http_call("auth-service", …)` finds one under `envoy -c`.
+ * callouts name, so `dispatch_http_call("auth-service", …)` finds one under `envoy -c`; `--grpc-cluster` one
+ * that speaks HTTP/2, as `proxy_grpc_call` needs. A wasm service runs the same module once on Envoy's main
+ * thread in a VM of its own, e.g. the consumer of a shared queue the filter's workers produce into.
  *
  * The filter's metrics need no stats configuration: Envoy 1.40 lists what `proxy_define_metric` defines on
  * admin `/stats` as `wasmcustom.<name>` (`<name>` on `/stats/prometheus`); counters and gauges at once,
@@ -41,10 +55,15 @@ export function buildEnvoyBootstrap(input: EnvoyBootstrapInput): Record<string, 
   }
   const code = input.filter.code;
   const callouts = input.clusters ?? [];
-  checkCalloutNames(callouts, code.kind === "http" ? code.cluster : undefined);
+  const grpc = input.grpcClusters ?? [];
+  checkCalloutNames(
+    [...callouts.map((c) => ({ name: c.name, flag: "--cluster" })), ...grpc.map((c) => ({ name: c.name, flag: "--grpc-cluster" }))],
+    code.kind === "http" ? code.cluster : undefined,
+  );
   const clusters = [
     ...(input.upstream ? [singleHostCluster(upstreamClusterName, input.upstream.host, input.upstream.port)] : []),
     ...callouts.map((c) => singleHostCluster(c.name, c.host, c.port)),
+    ...grpc.map((c) => http2Cluster(singleHostCluster(c.name, c.host, c.port))),
     ...(code.kind === "http" ? [fetchCluster(code.url, code.cluster)] : []),
   ];
   const filter = wasmFilter(input.filter);
@@ -60,8 +79,13 @@ export function buildEnvoyBootstrap(input: EnvoyBootstrapInput): Record<string, 
       ],
       clusters,
     },
+    ...(input.service ? { bootstrap_extensions: [wasmService(input.filter, input.service)] } : {}),
+    ...(input.statsTags?.length ? { stats_config: { stats_tags: input.statsTags.map((t) => ({ tag_name: t.name, regex: t.regex })) } } : {}),
   };
   validateManifest(envoyBootstrapSchema, bootstrap, { hint: flagHint });
+  if (bootstrap.bootstrap_extensions) {
+    validateManifest(envoyWasmServiceSchema, bootstrap.bootstrap_extensions[0], { root: "bootstrap_extensions[0]", hint: flagHint });
+  }
   const filters = "static_resources.listeners[0].filter_chains[0].filters";
   if (network) {
     validateManifest(envoyWasmNetworkFilterSchema, filter, { root: `${filters}[0]`, hint: flagHint });
@@ -72,15 +96,28 @@ export function buildEnvoyBootstrap(input: EnvoyBootstrapInput): Record<string, 
   return bootstrap;
 }
 
-/** Callout cluster names are unique and leave alone the names this bootstrap gives its own clusters. */
-function checkCalloutNames(callouts: NamedHost[], fetchCluster: string | undefined): void {
+/** The cluster speaking HTTP/2 to its endpoint (gRPC needs it; Envoy's default upstream protocol is HTTP/1.1). */
+function http2Cluster(cluster: Record<string, unknown>): Record<string, unknown> {
+  return {
+    ...cluster,
+    typed_extension_protocol_options: {
+      "envoy.extensions.upstreams.http.v3.HttpProtocolOptions": {
+        "@type": "type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions",
+        explicit_http_config: { http2_protocol_options: {} },
+      },
+    },
+  };
+}
+
+/** Callout cluster names (of `--cluster` and `--grpc-cluster` together) are unique and leave alone the names this bootstrap gives its own clusters. */
+function checkCalloutNames(callouts: { name: string; flag: string }[], fetchCluster: string | undefined): void {
   const seen = new Set<string>();
-  for (const { name } of callouts) {
+  for (const { name, flag } of callouts) {
     if (name === upstreamClusterName) {
-      throw new UsageError(`--cluster: "${name}" is reserved for the --upstream cluster`, "give the callout cluster another name (and the filter the same)");
+      throw new UsageError(`${flag}: "${name}" is reserved for the --upstream cluster`, "give the callout cluster another name (and the filter the same)");
     }
-    if (name === fetchCluster) throw new UsageError(`--cluster: "${name}" is the cluster the module is fetched through`, "give the callout cluster another name");
-    if (seen.has(name)) throw new UsageError(`--cluster: "${name}" is given twice`, "each --cluster needs its own name");
+    if (name === fetchCluster) throw new UsageError(`${flag}: "${name}" is the cluster the module is fetched through`, "give the callout cluster another name");
+    if (seen.has(name)) throw new UsageError(`${flag}: "${name}" is given twice`, "each --cluster and --grpc-cluster needs its own name");
     seen.add(name);
   }
 }

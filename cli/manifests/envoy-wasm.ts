@@ -55,6 +55,31 @@ export const tcpProxyName = "envoy.filters.network.tcp_proxy";
  */
 export function wasmFilter(input: WasmFilterInput): Record<string, unknown> {
   const type = input.type ?? "HTTP";
+  return { name: wasmFilterNames[type], typed_config: { "@type": wasmFilterTypeUrls[type], config: pluginConfig(input) } };
+}
+
+export const wasmServiceName = "envoy.bootstrap.wasm";
+export const wasmServiceTypeUrl = "type.googleapis.com/envoy.extensions.wasm.v3.WasmService";
+
+/** A wasm service: the same module in a VM of its own (`vmId`), with its own configuration. */
+export interface WasmServiceInput {
+  vmId: string;
+  configuration?: unknown;
+}
+
+/**
+ * The filter's module as a singleton `envoy.bootstrap.wasm` WasmService: one VM on Envoy's main thread,
+ * started with the bootstrap (no request needed), in the VM `service.vmId` names, so filters reach it by
+ * that vm_id (a shared queue resolved with `proxy_resolve_shared_queue(vm_id, name)`). Its plugin name is
+ * its vm_id; failure settings stay the filter's own (they decide what requests see).
+ */
+export function wasmService(filter: WasmFilterInput, service: WasmServiceInput): Record<string, unknown> {
+  const config = pluginConfig({ name: service.vmId, code: filter.code, configuration: service.configuration, env: filter.env });
+  return { name: wasmServiceName, typed_config: { "@type": wasmServiceTypeUrl, singleton: true, config } };
+}
+
+/** The PluginConfig (envoy.extensions.wasm.v3) every wasm filter and service carries: its VM on the V8 runtime and its configuration. */
+function pluginConfig(input: WasmFilterInput): Record<string, unknown> {
   const code =
     input.code.kind === "file"
       ? { local: { filename: input.code.path } }
@@ -76,20 +101,14 @@ export function wasmFilter(input: WasmFilterInput): Record<string, unknown> {
         }
       : {};
   return {
-    name: wasmFilterNames[type],
-    typed_config: {
-      "@type": wasmFilterTypeUrls[type],
-      config: {
-        name: input.name,
-        ...(input.rootId ? { root_id: input.rootId } : {}),
-        vm_config: { vm_id: input.name, runtime: "envoy.wasm.runtime.v8", code, ...environment },
-        ...(input.configuration !== undefined
-          ? { configuration: { "@type": "type.googleapis.com/google.protobuf.StringValue", value: JSON.stringify(input.configuration) } }
-          : {}),
-        ...(input.failOpen ? { fail_open: true } : {}),
-        ...(input.failurePolicy ? { failure_policy: input.failurePolicy } : {}),
-      },
-    },
+    name: input.name,
+    ...(input.rootId ? { root_id: input.rootId } : {}),
+    vm_config: { vm_id: input.name, runtime: "envoy.wasm.runtime.v8", code, ...environment },
+    ...(input.configuration !== undefined
+      ? { configuration: { "@type": "type.googleapis.com/google.protobuf.StringValue", value: JSON.stringify(input.configuration) } }
+      : {}),
+    ...(input.failOpen ? { fail_open: true } : {}),
+    ...(input.failurePolicy ? { failure_policy: input.failurePolicy } : {}),
   };
 }
 

@@ -85,12 +85,26 @@ export interface NamedHost {
   port: number | string;
 }
 
-/** `--cluster name=host:port`: a cluster the filter's HTTP/gRPC callouts name. */
-export function parseCluster(value: string): NamedHost {
+/** `--cluster name=host:port` (or `--grpc-cluster`): a cluster the filter's HTTP/gRPC callouts name. */
+export function parseCluster(value: string, flag = "--cluster"): NamedHost {
   const eq = value.indexOf("=");
   const name = eq < 0 ? "" : value.slice(0, eq).trim();
-  if (!name) throw new UsageError(`--cluster: expected name=host:port (got "${value}")`, "the name is what the filter passes to its http/grpc call");
-  return { name, ...parseHostPort(value.slice(eq + 1).trim(), "--cluster") };
+  if (!name) throw new UsageError(`${flag}: expected name=host:port (got "${value}")`, "the name is what the filter passes to its http/grpc call");
+  return { name, ...parseHostPort(value.slice(eq + 1).trim(), flag) };
+}
+
+/**
+ * `--stats-tag name=regex`: an Envoy stats tag. The regex (RE2) is matched against each stat's name: its
+ * first capture group is cut out of the name, the second (inside the first) is the tag's value.
+ */
+export function parseStatsTag(value: string): { name: string; regex: string } {
+  const eq = value.indexOf("=");
+  const name = eq < 0 ? "" : value.slice(0, eq).trim();
+  const regex = eq < 0 ? "" : value.slice(eq + 1);
+  if (!name || !regex) {
+    throw new UsageError(`--stats-tag: expected name=regex (got "${value}")`, String.raw`e.g. --stats-tag 'route=^wasmcustom\.my_filter\.(route=([^.]+)\.)'`);
+  }
+  return { name, regex };
 }
 
 /** The strategies the Envoy generators accept for `--fail-strategy` (Istio's names; FAIL_RELOAD needs `failure_policy`). */

@@ -20,7 +20,9 @@ const flags: [prefix: string, flag: string][] = [
   ["spec.configPatches", "--context / --image"],
   ["spec", "--selector or --target-ref, not both"],
   ["static_resources.listeners[0].address", "--port / --address"],
-  ["static_resources.clusters", "--upstream / --cluster"],
+  ["static_resources.clusters", "--upstream / --cluster / --grpc-cluster"],
+  ["bootstrap_extensions", "--service-vm-id / --service-config"],
+  ["stats_config.stats_tags", "--stats-tag"],
   ["admin", "--admin-port"],
 ];
 
@@ -37,6 +39,8 @@ const filterFields: [suffix: string, flag: string][] = [
 ];
 
 export function flagHint(field: string): string | undefined {
+  // The wasm service shares the filter's module and environment, not its configuration.
+  if (field.startsWith("bootstrap_extensions") && field.includes("configuration")) return "set by --service-config";
   const filterEntry = filterFields.find(([suffix]) => field.includes(suffix));
   if (filterEntry) return `set by ${filterEntry[1]}`;
   return prefixHint(flags, field);

@@ -168,6 +168,24 @@ export const envoyWasmNetworkFilterSchema = wasmFilterSchema(
   "type.googleapis.com/envoy.extensions.filters.network.wasm.v3.Wasm",
 );
 
+/** envoy.extensions.wasm.v3.WasmService under `bootstrap_extensions` (as `envoy.bootstrap.wasm`). */
+export const envoyWasmServiceSchema = {
+  type: "object",
+  required: ["name", "typed_config"],
+  properties: {
+    name: { type: "string", enum: ["envoy.bootstrap.wasm"] },
+    typed_config: {
+      type: "object",
+      required: ["@type", "config"],
+      properties: {
+        "@type": { type: "string", enum: ["type.googleapis.com/envoy.extensions.wasm.v3.WasmService"] },
+        singleton: { type: "boolean" },
+        config: wasmPluginConfigSchema,
+      },
+    },
+  },
+} as const;
+
 /** envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy: stat_prefix (min_len 1) and the cluster_specifier oneof, here `cluster`. */
 export const envoyTcpProxySchema = {
   type: "object",
@@ -243,6 +261,21 @@ export const envoyBootstrapSchema = {
           },
         },
         clusters: { type: "array", items: envoyClusterSchema },
+      },
+    },
+    bootstrap_extensions: { type: "array", items: { type: "object", required: ["name", "typed_config"] } },
+    stats_config: {
+      type: "object",
+      properties: {
+        // envoy.config.metrics.v3.TagSpecifier: tag_name, and its value extracted by an RE2 regex (at most 1024 bytes).
+        stats_tags: {
+          type: "array",
+          items: {
+            type: "object",
+            required: ["tag_name", "regex"],
+            properties: { tag_name: { type: "string", minLength: 1 }, regex: { type: "string", minLength: 1, maxLength: 1024 } },
+          },
+        },
       },
     },
   },
