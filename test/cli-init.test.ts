@@ -13,7 +13,7 @@ import { runCli } from "../cli/index.js";
 import { memoryIo } from "../cli/io.js";
 import { createProgram } from "../cli/program.js";
 import { packageRoot } from "../cli/package-root.js";
-import { TEMPLATES } from "../cli/init/templates.js";
+import { META, readTemplateMeta, TEMPLATES, templateDir } from "../cli/init/templates.js";
 
 const exec = promisify(execFile);
 const tmp = await mkdtemp(join(tmpdir(), "cli-init-"));
@@ -37,7 +37,7 @@ async function npm(dir: string, args: string[]) {
   }
 }
 
-test("init writes each template's project; a single npm install links this repository", async () => {
+test("init writes each template's project from its example; a single npm install links this repository", async () => {
   for (const template of TEMPLATES) {
     const { code, stdout, stderr } = await cli(["init", template, "--template", template]);
     assert.equal(code, 0, stderr);
@@ -47,25 +47,40 @@ test("init writes each template's project; a single npm install links this repos
     assert.equal(pkg.name, template);
     assert.equal(pkg.scripts.build, "as-proxy-wasm build");
     assert.match(pkg.scripts.test, /node --test/);
-    assert.equal(pkg.devDependencies["as-proxy-wasm"], `file:${packageRoot}`);
     assert.deepEqual(JSON.parse(await readFile(join(dir, "asconfig.json"), "utf8")), { extends: "./node_modules/as-proxy-wasm/asconfig.json" });
     for (const file of ["assembly/index.ts", "test/filter.test.mjs", "README.md", ".gitignore", ".github/workflows/ci.yml"]) {
       assert.ok(existsSync(join(dir, file)), `${template}: ${file}`);
     }
-    assert.ok(!existsSync(join(dir, "template.json")) && !existsSync(join(dir, "ABOUT.md")));
+    assert.ok(!existsSync(join(dir, META)), `${template}: ${META} describes the example, it is not the project's`);
+    // The project's README: its own title, then the example's README without the example's title.
     const readme = await readFile(join(dir, "README.md"), "utf8");
+    const exampleReadme = await readFile(join(templateDir(template), "README.md"), "utf8");
+    assert.ok(exampleReadme.startsWith(`# ${template}\n`), `${template}: README.md starts with # ${template}`);
+    assert.ok(readme.startsWith(`# ${template}\n`) && readme.includes(exampleReadme.slice(`# ${template}\n`.length).trim()), `${template}: README.md`);
+    assert.ok(!readme.includes(`\n# ${template}\n`), `${template}: the example's title is left out`);
     assert.doesNotMatch(readme, /\{\{\w+\}\}/);
+    // The example's own npm dependencies, beside the SDK.
+    assert.deepEqual(pkg.devDependencies, { "as-proxy-wasm": `file:${packageRoot}`, ...readTemplateMeta(template).dependencies });
+    // Its Envoy bootstrap, filled in, loading the project's module.
+    if (existsSync(join(templateDir(template), "envoy.yaml"))) {
+      const envoyYaml = await readFile(join(dir, "envoy.yaml"), "utf8");
+      assert.doesNotMatch(envoyYaml, /\{\{\w+\}\}/);
+      assert.match(envoyYaml, /filename: build\/plugin\.wasm$/m);
+    }
     // The example configuration satisfies the schema `manifest` checks pluginConfig against.
     const schema = JSON.parse(await readFile(join(dir, "config.schema.json"), "utf8"));
     const example = JSON.parse(await readFile(join(dir, "config.example.json"), "utf8"));
     const validate = new Ajv().compile(schema);
     assert.ok(validate(example), `${template}: ${JSON.stringify(validate.errors)}`);
   }
-  await npm(join(tmp, TEMPLATES[0]), ["install", "--offline", "--no-audit", "--no-fund"]);
+  const install = ["install", "--offline", "--no-audit", "--no-fund"];
+  await npm(join(tmp, TEMPLATES[0]), install);
   assert.ok(existsSync(join(tmp, TEMPLATES[0], "node_modules/.bin/as-proxy-wasm")));
-  // The same install serves the other projects (it is one symlink to this repository).
+  // The same install serves the other projects (it is one symlink to this repository), but an example with
+  // npm dependencies of its own (grpc-call: as-proto), installed as a user would.
   for (const template of TEMPLATES.slice(1)) {
-    await symlink(join(tmp, TEMPLATES[0], "node_modules"), join(tmp, template, "node_modules"));
+    if (readTemplateMeta(template).dependencies) await npm(join(tmp, template), install);
+    else await symlink(join(tmp, TEMPLATES[0], "node_modules"), join(tmp, template, "node_modules"));
   }
 });
 
@@ -191,7 +206,7 @@ test("init refuses a non-empty directory, a file, and an unknown template", asyn
   assert.equal(empty.stderr, "error: init needs the new project's directory\nhint: e.g. as-proxy-wasm init my-filter\n");
   const unknown = await cli(["init", "x", "--template", "nope"]);
   assert.notEqual(unknown.code, 0);
-  assert.match(unknown.stderr, /argument 'nope' is invalid\. Allowed choices are add-header, auth, rate-limit, http-callout, body-rewrite, tcp/);
+  assert.ok(unknown.stderr.includes(`argument 'nope' is invalid. Allowed choices are ${TEMPLATES.join(", ")}.`), unknown.stderr);
   assert.ok(!existsSync(join(tmp, "x")));
 });
 

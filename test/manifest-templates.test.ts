@@ -1,20 +1,18 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runCli } from "../cli/index.js";
 import { memoryIo } from "../cli/io.js";
-import { packageRoot } from "../cli/package-root.js";
+import { TEMPLATES } from "../cli/init/templates.js";
 import { manifest, tinyWasm } from "./fixtures/manifests/cli.js";
 
 // Agreement with `init`: each template's project declares config.schema.json at its root, and `manifest`
 // finds it from the project's built module and checks --config against it.
 
-const templates = readdirSync(join(packageRoot, "templates"), { withFileTypes: true })
-  .filter((entry) => entry.isDirectory() && !entry.name.startsWith("_"))
-  .map((entry) => entry.name);
+const templates = TEMPLATES;
 let dir: string;
 
 before(async () => {

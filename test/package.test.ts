@@ -9,10 +9,10 @@ import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { promisify } from "node:util";
 import { packageRoot, packageVersion } from "../cli/package-root.js";
-import { TEMPLATES } from "../cli/init/templates.js";
+import { META, readTemplateMeta, TEMPLATES, templateDir } from "../cli/init/templates.js";
 
 const exec = promisify(execFile);
 const tmp = await mkdtemp(join(tmpdir(), "package-"));
@@ -49,6 +49,7 @@ async function pack(args: string[]): Promise<Packed & { tarball: string }> {
   return { ...packed, tarball: join(tmp, packed.filename) };
 }
 
+const fromRoot = (path: string) => relative(packageRoot, path);
 const sdk = await pack([]);
 const create = await pack(["--workspace", "create-as-proxy-wasm"]);
 const rootManifest = JSON.parse(await readFile(join(packageRoot, "package.json"), "utf8"));
@@ -73,11 +74,11 @@ test("the tarball holds what exports, bin, ascMain and the templates need, and n
     "templates/_common/package.json",
     "templates/_common/gitignore",
     "templates/_common/_github/workflows/ci.yml",
-    ...TEMPLATES.flatMap((name) => [`templates/${name}/template.json`, `templates/${name}/assembly/index.ts`]),
+    ...TEMPLATES.flatMap((name) => [META, "README.md", "assembly/index.ts"].map((file) => `${fromRoot(templateDir(name))}/${file}`)),
   ].map((path) => path.replace(/^\.\//, ""));
   for (const path of needed) assert.ok(files.has(path), `missing from the tarball: ${path}`);
-  const forbidden = /^(test|examples|bench|scripts|host|cli|packages|node_modules|\.test-cache|\.venv|\.scratch|\.git|\.github|\.changeset|\.ci)\/|(^|\/)fixtures\/|\.test\.(ts|mjs|js)$|\.map$|\.tsbuildinfo$|^tsconfig\.json$/;
-  const templateTests = /^templates\/[^/]+\/test\//; // the scaffolded projects' own tests are template files
+  const forbidden = /^(test|bench|scripts|host|cli|packages|node_modules|\.test-cache|\.venv|\.scratch|\.git|\.github|\.changeset|\.ci)\/|(^|\/)fixtures\/|\.test\.(ts|mjs|js)$|\.map$|\.tsbuildinfo$|^tsconfig\.json$/;
+  const templateTests = /^(templates|examples)\/[^/]+\/test\//; // the scaffolded projects' own tests are template files
   const unwanted = [...files].filter((path) => forbidden.test(path) && !templateTests.test(path));
   assert.deepEqual(unwanted, []);
   assert.deepEqual(create.files.map((f) => f.path).sort(), ["README.md", "bin/create-as-proxy-wasm.js", "package.json"]);
@@ -85,11 +86,9 @@ test("the tarball holds what exports, bin, ascMain and the templates need, and n
 
 const cliPrefix = join(tmp, "cli");
 const work = join(tmp, "work");
-const metaOf = async (name: string) =>
-  JSON.parse(await readFile(join(packageRoot, "templates", name, "template.json"), "utf8")) as { runFlags: string; manifestFlags: string };
 const flags = (text: string) => text.split(" ").filter(Boolean);
 
-test("installed from the tarball alone: npx as-proxy-wasm init writes every template depending on ^version; one npm install serves them", async () => {
+test("installed from the tarball alone: npx as-proxy-wasm init writes every template depending on ^version; one npm install serves them (but an example's own dependencies)", async () => {
   await mkdir(cliPrefix, { recursive: true });
   await mkdir(work, { recursive: true });
   await writeFile(join(cliPrefix, "package.json"), '{ "name": "tools", "private": true }\n');
@@ -110,13 +109,17 @@ test("installed from the tarball alone: npx as-proxy-wasm init writes every temp
   const installed = JSON.parse(await readFile(join(first, "node_modules/as-proxy-wasm/package.json"), "utf8"));
   assert.equal(installed.version, packageVersion);
   assert.ok(!existsSync(join(first, "node_modules/as-proxy-wasm/test")));
-  for (const name of TEMPLATES.slice(1)) await symlink(join(first, "node_modules"), join(work, name, "node_modules"));
+  for (const name of TEMPLATES.slice(1)) {
+    // An example with npm dependencies of its own (grpc-call: as-proto) gets its own install, as a user's would.
+    if (readTemplateMeta(name).dependencies) await sh(join(work, name), "npm", [...install, "--save-dev", sdk.tarball]);
+    else await symlink(join(first, "node_modules"), join(work, name, "node_modules"));
+  }
 });
 
 for (const name of TEMPLATES) {
   test(`${name}: npm test, then build, inspect, run, push --oci-layout and manifest wasmplugin with the installed CLI`, async () => {
     const dir = join(work, name);
-    const meta = await metaOf(name);
+    const meta = readTemplateMeta(name);
     const tested = await sh(dir, "npm", ["test"]);
     assert.match(tested.stdout, /# fail 0/);
     assert.doesNotMatch(tested.stdout, /# pass 0\b/);
