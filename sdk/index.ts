@@ -44,6 +44,7 @@ export {
   grpcInitialMetadata, grpcTrailingMetadata, grpcMessage, vmConfiguration, pluginConfiguration, foreignFunctionArguments,
 } from "./accessors";
 export { registerRootContext } from "./dispatcher";
+export { Route, RouteMatcher } from "./routes";
 export { Metric, Counter, Gauge, Histogram } from "./metrics";
 export {
   log, getLogLevel, getCurrentTimeNanoseconds, getStatus, CallStatus,
