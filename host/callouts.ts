@@ -66,11 +66,14 @@ export class CalloutRequest {
 }
 
 export interface GrpcAnswer {
+  /** Delivered on a stream only: Envoy's client for a unary call drops the metadata. */
   initialMetadata?: HeaderList;
   message?: Bytes;
+  /** Delivered on a stream only, as `initialMetadata`. */
   trailingMetadata?: HeaderList;
   /** gRPC status code (default 0, OK). */
   status?: number;
+  /** The status details the server's application gives; the module reads them as Envoy words them (`envoyGrpcMessage`). */
   statusMessage?: string;
 }
 export type GrpcHandler =
@@ -85,6 +88,32 @@ export interface GrpcDelivery {
   close(call: GrpcCall, status: number, message: string): void;
 }
 
+/** gRPC's INTERNAL: what Envoy closes a unary call with when the server said OK but sent no message. */
+const GRPC_INTERNAL = 13;
+/** gRPC's UNAVAILABLE: the status of Envoy's local reply to a timed-out call (HTTP 504 mapped to gRPC). */
+const GRPC_UNAVAILABLE = 14;
+
+/**
+ * The status message the module reads (`proxy_get_status`) when a call closes: the `grpc-message` as it came,
+ * not decoded, then the stream's response code details in braces, or the details alone when there was no
+ * message (`enhancedGrpcMessage` in Envoy's source/common/grpc/async_client_impl.cc).
+ */
+export function envoyGrpcMessage(grpcMessage: string, details: string): string {
+  if (grpcMessage === "") return details;
+  return details === "" ? grpcMessage : `${grpcMessage}{${details}}`;
+}
+
+/**
+ * The `grpc-message` a server sends for its status details: percent-encoded as @grpc/grpc-js encodes it
+ * (`encodeURI`, spaces included; grpc-go and grpc-java leave printable ASCII but `%` as it is).
+ */
+export function serverGrpcMessage(details: string): string {
+  return encodeURI(details);
+}
+
+/** How Envoy closes a call past its timeout: its router's 504 local reply, seen through the gRPC client. */
+export const envoyGrpcTimeout = { status: GRPC_UNAVAILABLE, message: envoyGrpcMessage("upstream request timeout", "response_timeout") };
+
 /** One `proxy_grpc_call` or `proxy_grpc_stream`. */
 export class GrpcCall {
   /** Messages the module sent on a stream (`proxy_grpc_send`). */
@@ -92,7 +121,7 @@ export class GrpcCall {
   /** The module half-closed its side (`end_stream` on send, or `proxy_grpc_close`). */
   closedByModule = false;
   cancelled = false;
-  /** The call is over: closed by the test (status delivered) or cancelled by the module. */
+  /** The call is over: answered or closed by the test, timed out, or cancelled by the module. */
   finished = false;
 
   constructor(
@@ -106,6 +135,8 @@ export class GrpcCall {
     readonly timeoutMs: number,
     readonly stream: boolean,
     readonly contextId: number,
+    /** Host time (ms since start) when Envoy times the call out; undefined for none (a stream, or timeout 0). */
+    readonly deadline: number | undefined,
     private readonly delivery: GrpcDelivery,
   ) {}
 
@@ -113,9 +144,14 @@ export class GrpcCall {
     return this.finished;
   }
 
-  /** Answers a unary call (or finishes a stream): initial metadata, message, trailing metadata, close. */
+  /**
+   * Answers the call as a server would. A unary call gets one callback, as Envoy's client gives it: the
+   * message (`proxy_on_grpc_receive`) when the status is OK, else the close. A stream gets initial metadata,
+   * message, trailing metadata and the close.
+   */
   respond(answer: GrpcAnswer): void {
     this.ensureOpen();
+    if (!this.stream) return this.finishUnary(answer.status ?? 0, answer.message, answer.statusMessage ?? "");
     if (answer.initialMetadata) this.delivery.initialMetadata(this, answer.initialMetadata);
     if (answer.message !== undefined) this.receive(answer.message);
     if (answer.trailingMetadata) this.delivery.trailingMetadata(this, answer.trailingMetadata);
@@ -128,15 +164,34 @@ export class GrpcCall {
     this.delivery.initialMetadata(this, metadata);
   }
 
-  /** Delivers one message to the module (`proxy_on_grpc_receive`). */
+  /** Delivers one message to the module (`proxy_on_grpc_receive`); on a unary call it is the OK answer. */
   receive(message: Bytes): void {
     this.ensureOpen();
+    if (!this.stream) this.finished = true;
     this.delivery.message(this, typeof message === "string" ? new TextEncoder().encode(message) : message);
   }
 
-  /** Ends the call with a status (`proxy_on_grpc_close`). */
-  close(status = 0, message = ""): void {
+  /** The server ends the call with a status and its details (`proxy_on_grpc_close`). */
+  close(status = 0, details = ""): void {
     this.ensureOpen();
+    if (!this.stream) return this.finishUnary(status, undefined, details);
+    this.closeWith(status, envoyGrpcMessage(serverGrpcMessage(details), "via_upstream"));
+  }
+
+  /** Envoy's own close of a call past its deadline. */
+  timeOut(): void {
+    this.ensureOpen();
+    this.closeWith(envoyGrpcTimeout.status, envoyGrpcTimeout.message);
+  }
+
+  /** Envoy's unary client (`AsyncRequestImpl::onRemoteClose`): OK with a message, OK without one, or failed. */
+  private finishUnary(status: number, message: Bytes | undefined, details: string): void {
+    if (status !== 0) this.closeWith(status, envoyGrpcMessage(serverGrpcMessage(details), "via_upstream"));
+    else if (message !== undefined) this.receive(message);
+    else this.closeWith(GRPC_INTERNAL, "");
+  }
+
+  private closeWith(status: number, message: string): void {
     this.finished = true;
     this.delivery.close(this, status, message);
   }

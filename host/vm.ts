@@ -25,6 +25,20 @@ type Pending =
   | { kind: "http"; request: CalloutRequest; handler: CalloutHandler }
   | { kind: "grpc"; call: GrpcCall; handler: GrpcHandler };
 
+/** When Envoy's async client answers a pending HTTP callout itself: at its timeout, with a 504 (`envoyFailureAnswer`). */
+function calloutTimeout(pending: Pending): Timer | undefined {
+  if (pending.kind !== "http" || pending.request.answered || pending.request.deadline === undefined) return undefined;
+  const { request } = pending;
+  return { at: request.deadline!, fire: () => request.respond({ failure: "timeout" }) };
+}
+
+/** When Envoy closes an open gRPC call itself: at its timeout, with UNAVAILABLE (`envoyGrpcTimeout`). */
+function grpcTimeout(call: GrpcCall): Timer | undefined {
+  return call.finished || call.cancelled || call.deadline === undefined ? undefined : { at: call.deadline, fire: () => call.timeOut() };
+}
+
+type Timer = { at: number; fire: () => void };
+
 type GuestFunction = (...args: (number | bigint)[]) => number | bigint | undefined;
 
 /** One instance of a module (a Wasm VM in Envoy's words) with its contexts. */
@@ -173,24 +187,15 @@ export class Vm {
     return this.current;
   }
 
-  /** The next timer due in this VM: a root context's tick, or an HTTP callout reaching its timeout. */
-  nextTimer(): { at: number; fire: () => void } | undefined {
+  /** The next timer due in this VM: a root context's tick, or an HTTP callout or gRPC call reaching its timeout. */
+  nextTimer(): Timer | undefined {
     if (this.failed) return undefined;
-    let next: { at: number; fire: () => void } | undefined;
-    for (const plugin of this.plugins) {
-      const due = plugin.dueTick();
+    let next: Timer | undefined;
+    // gRPC calls from the open ones: a call whose handler said "pending" has left `pending` but still times out.
+    for (const due of [...this.plugins.map((p) => p.dueTick()), ...this.pending.map(calloutTimeout), ...[...this.grpcCalls.values()].map(grpcTimeout)]) {
       if (due && (!next || due.at < next.at)) next = due;
     }
-    for (const { request } of this.pendingCallouts()) {
-      const at = request.deadline;
-      // Envoy's async client answers a timed-out call itself, with a 504 (see `envoyFailureAnswer`).
-      if (at !== undefined && (!next || at < next.at)) next = { at, fire: () => request.respond({ failure: "timeout" }) };
-    }
     return next;
-  }
-
-  private *pendingCallouts(): Iterable<{ request: CalloutRequest }> {
-    for (const pending of this.pending) if (pending.kind === "http" && !pending.request.answered) yield pending;
   }
 
   private exportedFunction(name: string): GuestFunction | undefined {
@@ -304,7 +309,9 @@ export class Vm {
     // Envoy answers PARSE_FAILURE when the service is neither a GrpcService proto nor a known cluster.
     if (!handler) return { status: Status.ParseFailure, id: 0 };
     const id = call.stream ? (this.nextGrpcStreamId += 2) - 2 : (this.nextGrpcCallId += 2) - 2;
-    const grpc = new GrpcCall(id, call.cluster, call.service, call.method, lowercaseNames(call.initialMetadata), call.message, call.timeoutMs, call.stream, context.id, this.grpcDelivery(context.plugin));
+    // A timeout of 0 means none, as for HTTP callouts.
+    const deadline = call.timeoutMs > 0 ? this.host.elapsed() + call.timeoutMs : undefined;
+    const grpc = new GrpcCall(id, call.cluster, call.service, call.method, lowercaseNames(call.initialMetadata), call.message, call.timeoutMs, call.stream, context.id, deadline, this.grpcDelivery(context.plugin));
     this.grpcCalls.set(id, grpc);
     this.host.grpcCalls.push(grpc);
     this.pending.push({ kind: "grpc", call: grpc, handler });
@@ -332,8 +339,12 @@ export class Vm {
     return {
       initialMetadata: (call, md) =>
         deliver("proxy_on_grpc_receive_initial_metadata", [call.id, md.length], () => void (root.grpcInitialMetadata = lowercaseNames(md)), () => void (root.grpcInitialMetadata = null)),
+      // Envoy forgets a unary call once its answer is delivered (after the callback, so it may still cancel it).
       message: (call, message) =>
-        deliver("proxy_on_grpc_receive", [call.id, message.length], () => void (root.grpcReceiveBuffer = message), () => void (root.grpcReceiveBuffer = null)),
+        deliver("proxy_on_grpc_receive", [call.id, message.length], () => void (root.grpcReceiveBuffer = message), () => {
+          root.grpcReceiveBuffer = null;
+          if (!call.stream) this.grpcCalls.delete(call.id);
+        }),
       trailingMetadata: (call, md) =>
         deliver("proxy_on_grpc_receive_trailing_metadata", [call.id, md.length], () => void (root.grpcTrailingMetadata = lowercaseNames(md)), () => void (root.grpcTrailingMetadata = null)),
       close: (call, status, message) => {
@@ -370,6 +381,13 @@ export class Vm {
   cancelPending(contextId: number): void {
     const owned = (p: Pending) => (p.kind === "http" ? p.request.contextId : p.call.contextId) === contextId;
     for (let i = this.pending.length - 1; i >= 0; i--) if (owned(this.pending[i]!)) this.pending.splice(i, 1);
+    // Its gRPC calls are over too: no answer and no timeout reaches the module.
+    for (const call of this.grpcCalls.values()) {
+      if (call.contextId === contextId) {
+        call.cancelled = true;
+        this.grpcCalls.delete(call.id);
+      }
+    }
   }
 
   /** `proxy_done`: a root context whose `proxy_on_done` returned false is now deleted. */

@@ -72,7 +72,7 @@ test("root context callout on a timer tick; the answer reaches the root", async 
   assert.ok(host.logs.some((l) => l.message === "root got stats: 42 requests"));
 });
 
-test("unary gRPC call: service, method, metadata, message; metadata, message and close delivered", async () => {
+test("unary gRPC call: service, method, metadata, message; the OK answer is one proxy_on_grpc_receive, no metadata and no close (as in Envoy)", async () => {
   const { host, plugin } = await startPlugin(wasm, {
     grpc: {
       grpc: {
@@ -90,10 +90,30 @@ test("unary gRPC call: service, method, metadata, message; metadata, message and
   assert.equal(text(call.message), "ping");
   assert.equal(call.timeoutMs, 1000);
   assert.ok(r.request);
-  assert.equal(header(r.request.headers, "x-grpc-initial"), "i");
   assert.equal(header(r.request.headers, "x-grpc-message"), "pong");
-  assert.equal(header(r.request.headers, "x-grpc-trailing"), "t");
-  assert.equal(header(r.request.headers, "x-grpc-status"), "0 fine");
+  for (const name of ["x-grpc-initial", "x-grpc-trailing", "x-grpc-status"]) assert.equal(header(r.request.headers, name), undefined, name);
+});
+
+test("unary gRPC call failed: the close carries the grpc-message as the server encoded it, then {via_upstream}", async () => {
+  const { plugin } = await startPlugin(wasm, { grpc: { grpc: { status: 14, statusMessage: "authz store down", message: "ignored" } } });
+  const r = await plugin.httpStream({ request: { headers: get("/g", [["x-mode", "grpc"]]) } });
+  assert.equal(header(r.request!.headers, "x-grpc-message"), undefined);
+  assert.equal(header(r.request!.headers, "x-grpc-status"), "14 authz%20store%20down{via_upstream}");
+});
+
+test("unary gRPC call answered OK with no message: Envoy closes it INTERNAL (13) with no message", async () => {
+  const { plugin } = await startPlugin(wasm, { grpc: { grpc: { status: 0 } } });
+  const r = await plugin.httpStream({ request: { headers: get("/g", [["x-mode", "grpc"]]) } });
+  assert.equal(header(r.request!.headers, "x-grpc-status"), "13 ");
+});
+
+test("unary gRPC call never answered: closed at its timeout (1000 ms) with UNAVAILABLE, as Envoy's router times it out", async () => {
+  const { host, plugin } = await startPlugin(wasm, { grpc: { grpc: () => "pending" } });
+  const started = host.elapsed();
+  const r = await plugin.httpStream({ request: { headers: get("/g", [["x-mode", "grpc"]]) } });
+  assert.equal(header(r.request!.headers, "x-grpc-status"), "14 upstream request timeout{response_timeout}");
+  assert.equal(host.elapsed() - started, 1000);
+  assert.equal(host.grpcCalls[0].finished, true);
 });
 
 test("gRPC stream: messages sent, answers received, closed by the server", async () => {
@@ -107,7 +127,7 @@ test("gRPC stream: messages sent, answers received, closed by the server", async
   call.receive("m1");
   call.close(14, "unavailable");
   assert.equal(header(ctx.requestHeaders, "x-grpc-message"), "m1");
-  assert.equal(header(ctx.requestHeaders, "x-grpc-status"), "14 unavailable");
+  assert.equal(header(ctx.requestHeaders, "x-grpc-status"), "14 unavailable{via_upstream}");
   assert.deepEqual(ctx.continued, [0]);
 });
 
