@@ -46,6 +46,7 @@ export {
 export { registerRootContext } from "./dispatcher";
 export { Route, RouteMatcher } from "./routes";
 export { Metric, Counter, Gauge, Histogram } from "./metrics";
+export { metricName, tagSafe, MetricFamily, CounterFamily, GaugeFamily, HistogramFamily } from "./metric-tags";
 export {
   log, getLogLevel, getCurrentTimeNanoseconds, getStatus, CallStatus,
   getProperty, setProperty, getSharedData, setSharedData, SharedData,

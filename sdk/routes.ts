@@ -4,6 +4,7 @@
 import { JsonArray, JsonKind, JsonObject } from "./json/index";
 import { log } from "./hostcalls";
 import { LogLevel } from "./types";
+import { mapChars } from "./internal/chars";
 
 /** One configured route: a host (exact, `*.suffix` or `*`) and an exact path or a path prefix. */
 export class Route {
@@ -116,17 +117,5 @@ function stripPort(host: string): string {
 
 /** ASCII-only lower case (host names are ASCII; String#toLowerCase brings Unicode tables). */
 function asciiLower(s: string): string {
-  let out = s;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 0x41 && c <= 0x5a) {
-      out = "";
-      for (let j = 0; j < s.length; j++) {
-        const d = s.charCodeAt(j);
-        out += String.fromCharCode(d >= 0x41 && d <= 0x5a ? d + 32 : d);
-      }
-      break;
-    }
-  }
-  return out;
+  return mapChars(s, (c: i32): i32 => (c >= 0x41 && c <= 0x5a ? c + 32 : c));
 }
