@@ -9,8 +9,8 @@ import { createProgram } from "./program.js";
  */
 export async function runCli(argv: string[], io: Io = processIo()): Promise<number> {
   const verbose = argv.includes("--verbose");
-  const program = createProgram(io);
   try {
+    const program = await createProgram(io, argv);
     await program.parseAsync(argv, { from: "user" });
     return 0;
   } catch (error) {
