@@ -30,3 +30,10 @@ test("uses another header when configured", async () => {
   assert.equal(header(result.response.headers, "x-team"), "edge");
   assert.equal(header(result.response.headers, "x-powered-by"), "php");
 });
+
+test("leaves the request alone: forwarded as sent, with only what the proxy adds to every request", async () => {
+  const { plugin } = await startPlugin();
+  const result = await plugin.httpStream({ request: { headers: [...request.headers, ["x-request-id", "42"]] }, response });
+  assert.deepEqual(result.request.headers, [...request.headers, ["x-request-id", "42"], ["x-forwarded-proto", "http"]]);
+  assert.deepEqual(result.response.headers, [[":status", "200"], ["content-type", "text/plain"], ["x-hello", "world"], ["x-request-id", "42"]]);
+});
