@@ -1,5 +1,6 @@
 // The benchmark report: sizes, then per-request cost through the host emulator and guest-only, each module
 // beside its group's baseline (the hand-written raw-ABI filter). Prints figures; never fails on a time.
+import { exampleSizes, exampleSizesTable, type ExampleSize } from "./example-sizes.js";
 import { guestBatch } from "./guest-cost.js";
 import { hostBatch } from "./host-cost.js";
 import { medianNsPerOp } from "./measure.js";
@@ -21,6 +22,12 @@ export interface ModuleFigures {
   guestNs: number;
 }
 
+/** What `--json` prints: the benchmarked modules, and the release size of every gallery example. */
+export interface BenchFigures {
+  modules: ModuleFigures[];
+  examples: ExampleSize[];
+}
+
 const FULL = { host: { iterations: 1000, rounds: 15 }, guest: { iterations: 20_000, rounds: 15 } };
 const QUICK = { host: { iterations: 20, rounds: 2 }, guest: { iterations: 200, rounds: 2 } };
 
@@ -30,7 +37,7 @@ const COST_TARGET = 1.2;
 const TINYGO_ADD_HEADER_BYTES = 21_528;
 
 /** Builds the modules, measures them and writes the report with `write`; returns the figures. */
-export async function runBench(options: BenchOptions, write: (text: string) => void): Promise<ModuleFigures[]> {
+export async function runBench(options: BenchOptions, write: (text: string) => void): Promise<BenchFigures> {
   const settings = options.quick ? QUICK : FULL;
   const modules = await buildModules();
   const hostNs = await medianNsPerOp(await Promise.all(modules.map(hostBatch)), settings.host.iterations, settings.host.rounds);
@@ -43,12 +50,14 @@ export async function runBench(options: BenchOptions, write: (text: string) => v
   write(`as-proxy-wasm benchmarks${options.quick ? " (quick mode: figures are noisy)" : ""}, Node ${process.version}\n\n`);
   write(`Module size (release builds)\n${table(figures, "bytes", (f) => f.bytes, true)}\n`);
   write(`  not built here: TinyGo Go-SDK add-header, ${integer(TINYGO_ADD_HEADER_BYTES)} bytes (measured before)\n\n`);
+  const examples = await exampleSizes();
+  write(`Example sizes (release builds of examples/*, beside the ${integer(SIZE_TARGET)}-byte target)\n${exampleSizesTable(examples, SIZE_TARGET)}\n\n`);
   write(`Per request through the host emulator (${integer(host.iterations)} streams × ${host.rounds} rounds, median)\n`);
   write(`${table(figures, "ns/request", (f) => f.hostNs)}\n\n`);
   write(`Per request, guest only: minimal imports (${integer(guest.iterations)} requests × ${guest.rounds} rounds, median)\n`);
   write(`${table(figures, "ns/request", (f) => f.guestNs)}\n\n`);
   write(`${targets(figures)}\n`);
-  return figures;
+  return { modules: figures, examples };
 }
 
 /** One row per module: group, name, (ABI version,) the figure, its ratio to the group's baseline. */

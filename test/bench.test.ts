@@ -1,8 +1,10 @@
 // Smoke test of `npm run bench`: the quick mode builds every module, checks each does the benchmark's work,
-// and prints a row per module in each table with numeric figures. No assertion on a time.
+// and prints a row per module in each table with numeric figures, and the size of every example. No assertion on a time.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
+import { existsSync, readdirSync } from "node:fs";
+import { join } from "node:path";
 import { promisify } from "node:util";
 import { packageRoot } from "../cli/package-root.js";
 
@@ -14,6 +16,9 @@ const modules: [group: string, name: string][] = [
   ["heavy", "raw ABI, no GC (baseline)"],
   ["heavy", "as-proxy-wasm"],
 ];
+
+// Every gallery example, as the bench finds them.
+const examples = readdirSync(join(packageRoot, "examples")).filter((name) => existsSync(join(packageRoot, "examples", name, "example.json"))).sort();
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
@@ -41,11 +46,27 @@ test("bench --quick prints sizes, host and guest-only costs with ratios for ever
   assert.match(stdout, /^Targets \(DESIGN\.md\)/m);
 });
 
-test("bench --json prints the figures of every module", async () => {
-  const figures = JSON.parse(await bench("--json")) as Record<string, unknown>[];
-  assert.deepEqual(figures.map((f) => [f.group, f.name]), modules);
-  for (const f of figures) {
+test("bench --quick prints the release size of every example beside the 6,144-byte target", async () => {
+  const stdout = await bench();
+  const table = stdout.split("\n\n").find((block) => block.startsWith("Example sizes"));
+  assert.ok(table, stdout);
+  assert.ok(examples.length >= 11, examples.join(", "));
+  for (const name of examples) {
+    const match = new RegExp(`^  ${escape(name)}\\s+(\\d[\\d,]*)\\s+(\\d+\\.\\d\\d)×$`, "m").exec(table);
+    assert.ok(match, `no row for ${name} in:\n${table}`);
+    const bytes = Number(match[1]!.replaceAll(",", ""));
+    assert.ok(bytes > 0, match[0]);
+    assert.equal(match[2], (bytes / 6144).toFixed(2), `${name}: its ratio to 6,144 bytes`);
+  }
+});
+
+test("bench --json prints the figures of every module and the size of every example", async () => {
+  const figures = JSON.parse(await bench("--json")) as { modules: Record<string, unknown>[]; examples: { name: string; bytes: number }[] };
+  assert.deepEqual(figures.modules.map((f) => [f.group, f.name]), modules);
+  for (const f of figures.modules) {
     assert.match(String(f.abiVersion), /^0\.2\.[01]$/);
     for (const key of ["bytes", "hostNs", "guestNs"]) assert.ok(typeof f[key] === "number" && f[key] > 0, `${key} of ${f.name}`);
   }
+  assert.deepEqual(figures.examples.map((e) => e.name), examples);
+  for (const e of figures.examples) assert.ok(Number.isInteger(e.bytes) && e.bytes > 0, `bytes of ${e.name}`);
 });
