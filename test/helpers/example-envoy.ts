@@ -33,14 +33,15 @@ export async function exampleBootstrap(project: string, upstreamPort: number, co
 }
 
 /**
- * What the README's `manifest envoy --image build/plugin.wasm --config <config> --upstream 127.0.0.1:8080`
- * writes in examples/<name>, with the module path relative to the project, as the checked-in envoy.yaml has it.
+ * What the README's `manifest envoy --image build/plugin.wasm --module-path build/plugin.wasm --config <config>
+ * --upstream 127.0.0.1:8080 [extra]` writes in examples/<name>, as the checked-in envoy.yaml has it.
  */
-export async function readmeBootstrap(name: string, config = "@config.example.json"): Promise<Bootstrap> {
+export async function readmeBootstrap(name: string, config = "@config.example.json", extra: string[] = []): Promise<Bootstrap> {
   const example = join(packageRoot, "examples", name);
-  const result = await cli(["manifest", "envoy", "--image", "build/plugin.wasm", "--config", config, "--upstream", "127.0.0.1:8080"], example);
+  const args = ["manifest", "envoy", "--image", "build/plugin.wasm", "--module-path", "build/plugin.wasm", "--config", config, "--upstream", "127.0.0.1:8080"];
+  const result = await cli([...args, ...extra], example);
   assert.equal(result.code, 0, result.stderr);
-  return parseYaml(result.stdout.replaceAll(`${example}/`, "")) as Bootstrap;
+  return parseYaml(result.stdout) as Bootstrap;
 }
 
 /** examples/<name>/envoy.yaml as checked in (`replace` edits its text first, e.g. to fill a placeholder). */

@@ -1,10 +1,15 @@
-// The metrics of one route, named so that Envoy's `stats_config.stats_tags` (see envoy.yaml) turns the
-// route and the response code class into tags: `route_metrics.route=<route>.code=<class>.requests` becomes
+// The metrics of one route, with the route and the response code class as tags in their names (the SDK's
+// tag encoding, `.key=value` segments) so that Envoy's `stats_config.stats_tags` (see envoy.yaml) turns
+// `route_metrics.requests.route=<route>.code=<class>` into
 // `route_metrics_requests{route="<route>",code="<class>"}` on /stats/prometheus.
-import { Counter, Gauge, Histogram } from "as-proxy-wasm";
+import { CounterFamily, GaugeFamily, HistogramFamily, Metric } from "as-proxy-wasm";
 
 /** Response code classes, by first digit of the status; index 0 when there was no (valid) status. */
 const CODE_CLASSES: StaticArray<string> = ["none", "1xx", "2xx", "3xx", "4xx", "5xx"];
+
+const requests = new CounterFamily("route_metrics.requests", ["route", "code"]);
+const durations = new HistogramFamily("route_metrics.duration_ms", ["route", "code"]);
+const inFlight = new GaugeFamily("route_metrics.in_flight", ["route"]);
 
 /** The index in CODE_CLASSES of a `:status` value. */
 export function codeClass(status: string | null): i32 {
@@ -13,34 +18,30 @@ export function codeClass(status: string | null): i32 {
   return first >= 1 && first <= 5 ? first : 0;
 }
 
-/** The one place tags go into a metric name: `route_metrics.route=<route>[.code=<class>].<metric>`. */
-export function metricName(route: string, codeClass: string | null, metric: string): string {
-  return "route_metrics.route=" + route + (codeClass == null ? "" : ".code=" + codeClass) + "." + metric;
-}
-
 export class RouteMetrics {
-  readonly inFlight: Gauge;
-  // Defined on first use: a route that never answers 1xx gets no 1xx series.
-  private readonly requests: StaticArray<Counter | null> = new StaticArray<Counter | null>(6);
-  private readonly durations: StaticArray<Histogram | null> = new StaticArray<Histogram | null>(6);
+  readonly inFlight: Metric;
+  // Per code class, defined on first use (a route that never answers 1xx gets no 1xx series) and kept here,
+  // so a request costs no name building.
+  private readonly requests: StaticArray<Metric | null> = new StaticArray<Metric | null>(6);
+  private readonly durations: StaticArray<Metric | null> = new StaticArray<Metric | null>(6);
 
   constructor(public readonly route: string) {
-    this.inFlight = new Gauge(metricName(route, null, "in_flight"));
+    this.inFlight = inFlight.get([route]);
   }
 
   /** Counts a finished request and records how long it took. */
   finished(code: i32, durationMs: u64): void {
-    let requests = this.requests[code];
-    if (requests == null) {
-      requests = new Counter(metricName(this.route, CODE_CLASSES[code], "requests"));
-      this.requests[code] = requests;
+    let counter = this.requests[code];
+    if (counter == null) {
+      counter = requests.get([this.route, CODE_CLASSES[code]]);
+      this.requests[code] = counter;
     }
-    let durations = this.durations[code];
-    if (durations == null) {
-      durations = new Histogram(metricName(this.route, CODE_CLASSES[code], "duration_ms"));
-      this.durations[code] = durations;
+    let histogram = this.durations[code];
+    if (histogram == null) {
+      histogram = durations.get([this.route, CODE_CLASSES[code]]);
+      this.durations[code] = histogram;
     }
-    requests.increment(1);
-    durations.record(durationMs);
+    counter.increment(1);
+    histogram.record(durationMs);
   }
 }

@@ -19,25 +19,25 @@ test("requests are counted by route (longest prefix) and response code class; in
   ];
   for (const [path, status] of traffic) await plugin.httpStream({ request: get(path), response: answer(status) });
   assert.deepEqual(routeMetrics(host), {
-    "route_metrics.route=api.in_flight": 0,
-    "route_metrics.route=static.in_flight": 0,
-    "route_metrics.route=other.in_flight": 0,
-    "route_metrics.route=api.code=2xx.requests": 2,
-    "route_metrics.route=api.code=2xx.duration_ms": 0,
-    "route_metrics.route=api.code=4xx.requests": 1,
-    "route_metrics.route=api.code=4xx.duration_ms": 0,
-    "route_metrics.route=static.code=2xx.requests": 1,
-    "route_metrics.route=static.code=2xx.duration_ms": 0,
-    "route_metrics.route=static.code=3xx.requests": 1,
-    "route_metrics.route=static.code=3xx.duration_ms": 0,
-    "route_metrics.route=other.code=2xx.requests": 2,
-    "route_metrics.route=other.code=2xx.duration_ms": 0,
-    "route_metrics.route=other.code=5xx.requests": 1,
-    "route_metrics.route=other.code=5xx.duration_ms": 0,
+    "route_metrics.in_flight.route=api": 0,
+    "route_metrics.in_flight.route=static": 0,
+    "route_metrics.in_flight.route=other": 0,
+    "route_metrics.requests.route=api.code=2xx": 2,
+    "route_metrics.duration_ms.route=api.code=2xx": 0,
+    "route_metrics.requests.route=api.code=4xx": 1,
+    "route_metrics.duration_ms.route=api.code=4xx": 0,
+    "route_metrics.requests.route=static.code=2xx": 1,
+    "route_metrics.duration_ms.route=static.code=2xx": 0,
+    "route_metrics.requests.route=static.code=3xx": 1,
+    "route_metrics.duration_ms.route=static.code=3xx": 0,
+    "route_metrics.requests.route=other.code=2xx": 2,
+    "route_metrics.duration_ms.route=other.code=2xx": 0,
+    "route_metrics.requests.route=other.code=5xx": 1,
+    "route_metrics.duration_ms.route=other.code=5xx": 0,
   });
   for (const name of Object.keys(routeMetrics(host))) {
     const type = host.metric(name).type;
-    assert.equal(type, name.endsWith(".requests") ? "counter" : name.endsWith(".in_flight") ? "gauge" : "histogram", name);
+    assert.equal(type, name.startsWith("route_metrics.requests.") ? "counter" : name.startsWith("route_metrics.in_flight.") ? "gauge" : "histogram", name);
   }
 });
 
@@ -47,20 +47,20 @@ test("in flight while the request is open; the duration is the host clock from r
   const second = plugin.newHttpContext();
   first.onRequestHeaders(get("/api/slow").headers, true);
   second.onRequestHeaders(get("/api/fast").headers, true);
-  assert.equal(routeMetrics(host)["route_metrics.route=api.in_flight"], 2);
+  assert.equal(routeMetrics(host)["route_metrics.in_flight.route=api"], 2);
   host.advanceTime(40);
   second.onResponseHeaders([[":status", "200"]], true);
   second.onLog();
-  assert.equal(routeMetrics(host)["route_metrics.route=api.code=2xx.duration_ms"], 40);
+  assert.equal(routeMetrics(host)["route_metrics.duration_ms.route=api.code=2xx"], 40);
   host.advanceTime(210);
   first.onResponseHeaders([[":status", "500"]], true);
-  assert.equal(routeMetrics(host)["route_metrics.route=api.in_flight"], 1, "still in flight until the stream ends");
+  assert.equal(routeMetrics(host)["route_metrics.in_flight.route=api"], 1, "still in flight until the stream ends");
   first.onLog();
   const metrics = routeMetrics(host);
-  assert.equal(metrics["route_metrics.route=api.code=5xx.duration_ms"], 250);
-  assert.equal(metrics["route_metrics.route=api.in_flight"], 0);
-  assert.equal(metrics["route_metrics.route=api.code=2xx.requests"], 1);
-  assert.equal(metrics["route_metrics.route=api.code=5xx.requests"], 1);
+  assert.equal(metrics["route_metrics.duration_ms.route=api.code=5xx"], 250);
+  assert.equal(metrics["route_metrics.in_flight.route=api"], 0);
+  assert.equal(metrics["route_metrics.requests.route=api.code=2xx"], 1);
+  assert.equal(metrics["route_metrics.requests.route=api.code=5xx"], 1);
 });
 
 test("a stream reset before any response is counted with code none, and leaves in-flight once", async () => {
@@ -70,8 +70,8 @@ test("a stream reset before any response is counted with code none, and leaves i
   ctx.onLog();
   ctx.onDone();
   const metrics = routeMetrics(host);
-  assert.equal(metrics["route_metrics.route=api.code=none.requests"], 1);
-  assert.equal(metrics["route_metrics.route=api.in_flight"], 0);
+  assert.equal(metrics["route_metrics.requests.route=api.code=none"], 1);
+  assert.equal(metrics["route_metrics.in_flight.route=api"], 0);
 });
 
 test("a stream that ends before its request headers (e.g. a connection reset) touches no metric", async () => {
@@ -85,13 +85,13 @@ test("a stream that ends before its request headers (e.g. a connection reset) to
 test("clients cannot create series: a thousand distinct paths are all 'other'", async () => {
   const { host, plugin } = await startPlugin();
   for (let i = 0; i < 1000; i++) await plugin.httpStream({ request: get(`/probe/${i}/${"x".repeat(i % 50)}`), response: answer(200 + (i % 2) * 200) });
-  const names = Object.keys(routeMetrics(host)).filter((n) => n.includes("route=other"));
+  const names = Object.keys(routeMetrics(host)).filter((n) => n.includes(".route=other"));
   assert.deepEqual(names.sort(), [
-    "route_metrics.route=other.code=2xx.duration_ms", "route_metrics.route=other.code=2xx.requests",
-    "route_metrics.route=other.code=4xx.duration_ms", "route_metrics.route=other.code=4xx.requests",
-    "route_metrics.route=other.in_flight",
+    "route_metrics.duration_ms.route=other.code=2xx", "route_metrics.duration_ms.route=other.code=4xx",
+    "route_metrics.in_flight.route=other",
+    "route_metrics.requests.route=other.code=2xx", "route_metrics.requests.route=other.code=4xx",
   ]);
-  assert.equal(routeMetrics(host)["route_metrics.route=other.code=2xx.requests"], 500);
+  assert.equal(routeMetrics(host)["route_metrics.requests.route=other.code=2xx"], 500);
 });
 
 test("two VMs of one proxy (worker threads) add to the same metrics", async () => {
@@ -101,21 +101,21 @@ test("two VMs of one proxy (worker threads) add to the same metrics", async () =
   const open = a.newHttpContext();
   open.onRequestHeaders(get("/api/a").headers, true);
   await b.httpStream({ request: get("/api/b"), response: answer(200) });
-  assert.equal(routeMetrics(host)["route_metrics.route=api.in_flight"], 1);
+  assert.equal(routeMetrics(host)["route_metrics.in_flight.route=api"], 1);
   open.onResponseHeaders([[":status", "200"]], true);
   open.onLog();
-  assert.equal(routeMetrics(host)["route_metrics.route=api.code=2xx.requests"], 2);
-  assert.equal(routeMetrics(host)["route_metrics.route=api.in_flight"], 0);
+  assert.equal(routeMetrics(host)["route_metrics.requests.route=api.code=2xx"], 2);
+  assert.equal(routeMetrics(host)["route_metrics.in_flight.route=api"], 0);
 });
 
 test("a configured default route; no configuration at all counts everything as 'other'", async () => {
   const { host, plugin } = await startPlugin(JSON.stringify({ defaultRoute: "unrouted" }));
   await plugin.httpStream({ request: get("/api/x"), response: answer(200) });
-  assert.equal(routeMetrics(host)["route_metrics.route=unrouted.code=2xx.requests"], 1);
+  assert.equal(routeMetrics(host)["route_metrics.requests.route=unrouted.code=2xx"], 1);
   for (const empty of ["", "{}"]) {
     const { host: h, plugin: p } = await startPlugin(empty);
     await p.httpStream({ request: get("/api/x"), response: answer(200) });
-    assert.equal(routeMetrics(h)["route_metrics.route=other.code=2xx.requests"], 1, JSON.stringify(empty));
+    assert.equal(routeMetrics(h)["route_metrics.requests.route=other.code=2xx"], 1, JSON.stringify(empty));
   }
 });
 
