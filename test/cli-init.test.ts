@@ -1,4 +1,4 @@
-import { test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -84,16 +84,19 @@ test("init writes each template's project from its example; a single npm install
   }
 });
 
-for (const template of TEMPLATES) {
-  test(`${template}: npm run build, then npm test passes`, async () => {
-    const dir = join(tmp, template);
-    const built = await npm(dir, ["run", "build"]);
-    assert.match(built.stdout, /build\/plugin\.wasm: [\d,]+ bytes, ABI 0\.2\.1 \(built in/);
-    const tested = await npm(dir, ["test"]);
-    assert.match(tested.stdout, /# fail 0/);
-    assert.doesNotMatch(tested.stdout, /# pass 0\b/);
-  });
-}
+// The slowest tests here (a compile each): two projects at a time, as separate processes.
+describe("each template's project: npm run build, then npm test passes", { concurrency: 2 }, () => {
+  for (const template of TEMPLATES) {
+    test(template, async () => {
+      const dir = join(tmp, template);
+      const built = await npm(dir, ["run", "build"]);
+      assert.match(built.stdout, /build\/plugin\.wasm: [\d,]+ bytes, ABI 0\.2\.1 \(built in/);
+      const tested = await npm(dir, ["test"]);
+      assert.match(tested.stdout, /# fail 0/);
+      assert.doesNotMatch(tested.stdout, /# pass 0\b/);
+    });
+  }
+});
 
 test("run --json: add-header adds its header to the response", async () => {
   const { code, stdout, stderr } = await cli(["run", "add-header/build/plugin.wasm", "--json"]);
@@ -175,7 +178,7 @@ async function checkWorkflow(file: string): Promise<string[][]> {
   for (const expected of ["npm ci", "npm run build", "npm test"]) assert.ok(runs.includes(expected), expected);
   const calls = runs.filter((l) => l.includes("as-proxy-wasm ")).map((l) => l.slice(l.indexOf("as-proxy-wasm ") + 14).split(/\s+/));
   assert.deepEqual(calls.map((c) => c[0]).sort(), ["inspect", "login", "manifest", "push", "run"]);
-  const program = createProgram(memoryIo().io);
+  const program = await createProgram(memoryIo().io);
   for (const [name, ...args] of calls) {
     let command = program.commands.find((c) => c.name() === name) as Command;
     if (command.commands.length > 0) command = command.commands.find((c) => c.name() === args[0]) as Command;
