@@ -25,19 +25,19 @@ type Pending =
   | { kind: "http"; request: CalloutRequest; handler: CalloutHandler }
   | { kind: "grpc"; call: GrpcCall; handler: GrpcHandler };
 
+type Timer = { at: number; fire: () => void };
+
 /** When Envoy's async client answers a pending HTTP callout itself: at its timeout, with a 504 (`envoyFailureAnswer`). */
 function calloutTimeout(pending: Pending): Timer | undefined {
-  if (pending.kind !== "http" || pending.request.answered || pending.request.deadline === undefined) return undefined;
+  if (pending.kind !== "http") return undefined;
   const { request } = pending;
-  return { at: request.deadline!, fire: () => request.respond({ failure: "timeout" }) };
+  return request.answered || request.deadline === undefined ? undefined : { at: request.deadline, fire: () => request.respond({ failure: "timeout" }) };
 }
 
 /** When Envoy closes an open gRPC call itself: at its timeout, with UNAVAILABLE (`envoyGrpcTimeout`). */
 function grpcTimeout(call: GrpcCall): Timer | undefined {
   return call.finished || call.cancelled || call.deadline === undefined ? undefined : { at: call.deadline, fire: () => call.timeOut() };
 }
-
-type Timer = { at: number; fire: () => void };
 
 type GuestFunction = (...args: (number | bigint)[]) => number | bigint | undefined;
 
