@@ -31,7 +31,8 @@
 // relative path instead.
 //
 // Layout: types.ts (wire enums), abi/ (raw imports and exports), hostcalls.ts (safe wrappers, usable
-// directly for anything the classes below do not cover), context.ts, accessors.ts, metrics.ts, json/ (configuration).
+// directly for anything the classes below do not cover), context.ts, accessors.ts, metrics.ts, metric-tags.ts
+// (tags in metric names, per-tuple families), json/ (configuration), routes.ts (rules per host and path).
 
 export * from "./types";
 export { Header } from "./internal/headers";
