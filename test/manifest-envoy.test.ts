@@ -329,8 +329,10 @@ test("Envoy bootstrap: --service-vm-id runs the same module as a singleton wasm 
   assert.equal((await generate("envoy", "--image", "filter.wasm")).bootstrap_extensions, undefined, "no service unless asked for");
 });
 
-test("Envoy bootstrap: --service-config without a vm id, unreadable, or against the project's schema is refused naming the flag", async () => {
+test("Envoy bootstrap: --service-vm-id empty or the filter's own, --service-config without a vm id, unreadable, or against the project's schema is refused naming the flag", async () => {
   await refused("envoy", ["--image", "filter.wasm", "--service-config", "{}"], "--service-config: configures the wasm service, which needs --service-vm-id <id>");
+  await refused("envoy", ["--image", "filter.wasm", "--service-vm-id", ""], '--service-vm-id: "" is empty');
+  await refused("envoy", ["--image", "filter.wasm", "--name", "queue", "--service-vm-id", "queue"], '--service-vm-id: "queue" is the filter\'s vm_id (--name)');
   await refused("envoy", ["--image", "filter.wasm", "--service-vm-id", "c", "--service-config", "{nope"], "--service-config: not valid JSON: " + jsonError("{nope"));
   await refused("envoy", ["--image", "filter.wasm", "--service-vm-id", "c", "--service-config", "@missing.json"], `--service-config: cannot read ${join(dir, "missing.json")}`);
   const schema = join(dir, "service.schema.json");
@@ -403,6 +405,9 @@ test("help: where the filter's metrics are, and how the failure flags combine", 
   await runCli(["manifest", "envoy", "--help"], io);
   assert.match(stdout(), /--cluster <name=host:port>/);
   assert.match(stdout(), /--failure-policy <policy>/);
+  for (const flag of ["--grpc-cluster <name=host:port>", "--service-vm-id <id>", "--service-config <json|@file>", "--module-path <path>", "--stats-tag <name=regex>"]) {
+    assert.ok(stdout().includes(flag), flag);
+  }
   assert.match(stdout(), /wasmcustom\.<name>/);
   assert.match(stdout(), /Envoy refuses both\s+fields together/);
 });

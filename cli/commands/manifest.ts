@@ -457,6 +457,10 @@ async function envoyYaml(options: EnvoyOptions, io: Io): Promise<string> {
   if (options.serviceConfig !== undefined && options.serviceVmId === undefined) {
     throw new UsageError("--service-config: configures the wasm service, which needs --service-vm-id <id>", "add --service-vm-id (the vm_id filters reach the service by)");
   }
+  if (options.serviceVmId !== undefined && (options.serviceVmId.trim() === "" || options.serviceVmId === filter.name)) {
+    // A VM of its own: sharing the filter's vm_id would put both plugins' root contexts in one VM.
+    throw new UsageError(`--service-vm-id: "${options.serviceVmId}" ${options.serviceVmId.trim() === "" ? "is empty" : "is the filter's vm_id (--name)"}`, "give the wasm service a vm_id of its own");
+  }
   const service =
     options.serviceVmId === undefined
       ? undefined
