@@ -1,6 +1,6 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtemp, readFile, rm, writeFile, access } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile, access } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startRegistry, type TestRegistry } from "./helpers/registry.js";
@@ -64,18 +64,51 @@ test("pull draws download progress on a terminal for a large blob", async () => 
   assert.ok((await readFile(join(out, "plugin.wasm"))).equals(large));
 });
 
-test("a blob altered in the registry's storage fails digest verification and writes nothing", async () => {
-  await cliOk(["push", wasmPath, `${registry.host}/pull/tampered:v1`, "--variant", "oci"]);
-  const hex = describeBlob(MediaType.WasmLayer, wasm).digest.slice(7);
+/** Flips the last byte of the module layer `bytes` in the registry's storage; `restore` puts it back. */
+async function tamper(bytes: Uint8Array): Promise<{ hex: string; restore: () => Promise<void> }> {
+  const hex = describeBlob(MediaType.WasmLayer, bytes).digest.slice(7);
   const data = join(registry.storageDir, "docker/registry/v2/blobs/sha256", hex.slice(0, 2), hex, "data");
-  const altered = Buffer.from(wasm);
+  const altered = Buffer.from(bytes);
   altered[altered.length - 1] ^= 0xff;
   await writeFile(data, altered);
+  return { hex, restore: () => writeFile(data, bytes) };
+}
+
+test("a blob altered in the registry's storage fails digest verification and writes nothing", async () => {
+  await cliOk(["push", wasmPath, `${registry.host}/pull/tampered:v1`, "--variant", "oci"]);
+  const { hex } = await tamper(wasm);
   const out = join(dir, "tampered");
   const run = await cli(["pull", `${registry.host}/pull/tampered:v1`, "-o", out]);
   assert.equal(run.code, 1);
   assert.match(run.stderr, new RegExp(`^error: pull .*tampered:v1: sha256:${hex}: digest mismatch, content hashes to sha256:[0-9a-f]{64}$`, "m"));
   await assert.rejects(access(join(out, "plugin.wasm")));
+});
+
+test("a large module is received to disk: a tampered one leaves no file, no temporary file and no directory made for it", async () => {
+  const large = largeWasm(2);
+  const path = join(dir, "spooled.wasm");
+  await writeFile(path, large);
+  await cliOk(["push", path, `${registry.host}/pull/spooled:v1`, "--variant", "oci"]);
+  const { hex, restore } = await tamper(large);
+
+  const fresh = join(dir, "spooled-fresh", "nested");
+  const run = await cli(["pull", `${registry.host}/pull/spooled:v1`, "-o", fresh]);
+  assert.equal(run.code, 1);
+  assert.match(run.stderr, new RegExp(`^error: pull .*spooled:v1: sha256:${hex}: digest mismatch`, "m"));
+  await assert.rejects(access(join(dir, "spooled-fresh")));
+
+  // Into a directory holding an earlier pull: that file stays as it was, nothing else appears.
+  const existing = join(dir, "spooled-existing");
+  await mkdir(existing);
+  await writeFile(join(existing, "plugin.wasm"), wasm);
+  assert.equal((await cli(["pull", `${registry.host}/pull/spooled:v1`, "-o", existing])).code, 1);
+  assert.deepEqual(await readdir(existing), ["plugin.wasm"]);
+  assert.ok((await readFile(join(existing, "plugin.wasm"))).equals(wasm));
+
+  await restore();
+  await cliOk(["pull", `${registry.host}/pull/spooled:v1`, "-o", existing]);
+  assert.deepEqual(await readdir(existing), ["plugin.wasm"]);
+  assert.ok((await readFile(join(existing, "plugin.wasm"))).equals(large));
 });
 
 test("pull errors: a missing tag, an image that holds no Wasm", async () => {

@@ -1,6 +1,6 @@
 import { isManifestMediaType, MediaType, type Descriptor, type ImageManifest } from "./descriptor.js";
 import { ContentError } from "./errors.js";
-import type { ReferenceFetcher, Target } from "./content/storage.js";
+import type { ChunkFetcher, ChunkPusher, ReferenceFetcher, Target } from "./content/storage.js";
 
 export interface CopyOptions {
   /** Before a blob is copied; `onProgress` calls follow (bytes fetched from `src`, then bytes pushed to `dst`). */
@@ -31,11 +31,21 @@ export async function copy(src: Target, srcRef: string, dst: Target, dstRef: str
     // Only when someone watches: reporting makes an upload go out in slices.
     const report = options.onProgress;
     const transfer = report ? { onProgress: (bytes: number) => report(blob, bytes) } : {};
-    await dst.push(blob, await src.fetch(blob, transfer), transfer);
+    // A store that verifies as it receives gets the blob as it arrives (to disk), never whole in memory.
+    if (fetchesChunks(src) && pushesChunks(dst)) await dst.pushChunks(blob, await src.fetchChunks(blob), transfer);
+    else await dst.push(blob, await src.fetch(blob, transfer), transfer);
     options.onCopied?.(blob);
   });
   await dst.pushReference(descriptor, bytes, dstRef);
   return { descriptor, manifest };
+}
+
+function fetchesChunks(target: Target): target is Target & ChunkFetcher {
+  return "fetchChunks" in target;
+}
+
+function pushesChunks(target: Target): target is Target & ChunkPusher {
+  return "pushChunks" in target;
 }
 
 function fetchesReferences(target: Target): target is Target & ReferenceFetcher {

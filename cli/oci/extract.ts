@@ -20,8 +20,8 @@ export async function extractWasm(manifest: ImageManifest, fetcher: Fetcher): Pr
     return { wasm: await pluginFromTarGz(last, fetcher), layout: "docker" };
   }
   if (last?.mediaType === MediaType.ImageLayerGzip) return { wasm: await pluginFromTarGz(last, fetcher), layout: "compat" };
-  const wasmLayer = layers.find((l) => l.mediaType === MediaType.WasmLayer);
-  if (layers.length === 2 && wasmLayer) return { wasm: await fetcher.fetch(wasmLayer), layout: "oci" };
+  const wasmLayer = ociModuleLayer(manifest);
+  if (wasmLayer) return { wasm: await fetcher.fetch(wasmLayer), layout: "oci" };
   if (layers.length === 1) {
     const bytes = await fetcher.fetch(layers[0]);
     if (wasmMagic.every((b, i) => bytes[i] === b)) return { wasm: bytes, layout: "artifact" };
@@ -29,6 +29,13 @@ export async function extractWasm(manifest: ImageManifest, fetcher: Fetcher): Pr
   throw new ContentError(
     `not a Wasm image: expected a last layer ${MediaType.ImageLayerGzip} holding ${pluginFileName}, two layers with one ${MediaType.WasmLayer}, or a single .wasm layer; found ${layers.length} layer(s) ${layers.map((l) => l.mediaType).join(", ")}`,
   );
+}
+
+/** The layer that is the module itself when `extractWasm` finds the oci layout, so a store can move it into place unread. */
+export function ociModuleLayer(manifest: ImageManifest): Descriptor | undefined {
+  const layers = manifest.layers ?? [];
+  if (manifest.mediaType === MediaType.DockerManifest || layers.at(-1)?.mediaType === MediaType.ImageLayerGzip || layers.length !== 2) return undefined;
+  return layers.find((l) => l.mediaType === MediaType.WasmLayer);
 }
 
 async function pluginFromTarGz(layer: Descriptor, fetcher: Fetcher): Promise<Uint8Array> {

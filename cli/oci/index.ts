@@ -9,7 +9,7 @@ import { describeFailure, openTarget } from "./target.js";
 export { copy, parseManifest, type CopyOptions } from "./copy.js";
 export { Annotation, MediaType, sha256, type Descriptor, type ImageManifest } from "./descriptor.js";
 export { ContentError, NotFoundError, RegistryError } from "./errors.js";
-export { extractWasm } from "./extract.js";
+export { extractWasm, ociModuleLayer } from "./extract.js";
 export { createdFromEnv, packageWasm, pluginFileName, readImageMetadata, variantAnnotation, variants, type ImageMetadata, type Variant, type WasmRuntimeConfig } from "./package.js";
 export { parseLayoutReference, parseReference, formatReference, type Reference } from "./reference.js";
 export { login, logout } from "./login.js";

@@ -15,6 +15,19 @@ export interface Pusher {
   push(descriptor: Descriptor, bytes: Uint8Array, options?: TransferOptions): Promise<void>;
 }
 
+/**
+ * A store that hands a blob over as it arrives, unverified (a registry's download): the receiver hashes and
+ * checks it on the way (`receiveVerified`), so a large blob can go to disk without a whole copy in memory.
+ */
+export interface ChunkFetcher {
+  fetchChunks(descriptor: Descriptor): Promise<AsyncIterable<Uint8Array>>;
+}
+
+/** A store that takes a blob as it arrives and verifies it itself (`copy` streams from a `ChunkFetcher` into it). */
+export interface ChunkPusher {
+  pushChunks(descriptor: Descriptor, chunks: AsyncIterable<Uint8Array>, options?: TransferOptions): Promise<void>;
+}
+
 export interface TransferOptions {
   /** Reports bytes moved so far, for progress bars; stores that move bytes at once may never call it. */
   onProgress?: (bytes: number) => void;

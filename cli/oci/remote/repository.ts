@@ -1,8 +1,7 @@
-import { createHash } from "node:crypto";
 import { isManifestMediaType, manifestMediaTypes, rememberDigest, sha256, type Descriptor } from "../descriptor.js";
 import { ContentError, NotFoundError, registryError } from "../errors.js";
-import { verifyContent } from "../content/reader.js";
-import type { ReferenceFetcher, TransferOptions, Target } from "../content/storage.js";
+import { receiveVerified } from "../content/reader.js";
+import type { ChunkFetcher, ReferenceFetcher, TransferOptions, Target } from "../content/storage.js";
 import { apiHost, isLoopback, type Reference } from "../reference.js";
 import type { AuthClient } from "./auth/client.js";
 import { asBody, type HttpRequestInit, type HttpResponse } from "./fetch.js";
@@ -24,7 +23,7 @@ export interface RepositoryOptions {
  * One repository of a registry, speaking the OCI distribution spec. Implements `Target`, so `copy` pushes to
  * it and pulls from it like any other store.
  */
-export class Repository implements Target, ReferenceFetcher {
+export class Repository implements Target, ReferenceFetcher, ChunkFetcher {
   readonly base: string;
   private readonly pullScope: string;
   private readonly pushScope: string;
@@ -44,12 +43,22 @@ export class Repository implements Target, ReferenceFetcher {
     return true;
   }
 
+  /** Reads the blob into one buffer of the descriptor's size, hashing it as it arrives. */
   async fetch(descriptor: Descriptor, options: TransferOptions = {}): Promise<Uint8Array> {
+    const chunks = await this.fetchChunks(descriptor);
+    const buffer = Buffer.allocUnsafe(descriptor.size);
+    await receiveVerified(descriptor, chunks, (chunk, at) => void buffer.set(chunk, at), options.onProgress);
+    rememberDigest(buffer, descriptor.digest);
+    return buffer;
+  }
+
+  /** The blob's body as it arrives, unverified (see `receiveVerified`). */
+  async fetchChunks(descriptor: Descriptor): Promise<AsyncIterable<Uint8Array>> {
     const url = this.contentUrl(descriptor);
     const response = await this.request("GET", url, { headers: { accept: descriptor.mediaType } }, this.pullScope);
     if (response.status === 404) throw new NotFoundError(`${this.ref.registry}/${this.ref.repository}@${descriptor.digest}`);
     if (!response.ok) throw await registryError("GET", url, response);
-    return readBody(response, descriptor, options.onProgress);
+    return response.chunks?.() ?? response.body ?? noChunks();
   }
 
   async push(descriptor: Descriptor, bytes: Uint8Array, options: TransferOptions = {}): Promise<void> {
@@ -157,29 +166,4 @@ export class Repository implements Target, ReferenceFetcher {
   }
 }
 
-/**
- * Reads a blob body into one buffer of the expected size, hashing it as it arrives, and stops one byte past
- * that size: a server sending more than the descriptor says gets a "trailing data" error, not our memory.
- */
-async function readBody(response: HttpResponse, descriptor: Descriptor, onProgress?: (bytes: number) => void): Promise<Uint8Array> {
-  const source = response.chunks?.() ?? response.body;
-  if (!source) return verifyContent(descriptor, new Uint8Array(0));
-  const expected = descriptor.size;
-  const buffer = Buffer.allocUnsafe(expected);
-  const hash = createHash("sha256");
-  let received = 0;
-  // Leaving the loop early (too much data) closes the stream and its connection.
-  for await (const value of source) {
-    if (received + value.byteLength > expected) {
-      received += value.byteLength;
-      break;
-    }
-    buffer.set(value, received);
-    hash.update(value);
-    received += value.byteLength;
-    onProgress?.(received);
-  }
-  if (received !== expected) return verifyContent(descriptor, new Uint8Array(received));
-  rememberDigest(buffer, `sha256:${hash.digest("hex")}`);
-  return verifyContent(descriptor, buffer);
-}
+async function* noChunks(): AsyncIterable<Uint8Array> {}

@@ -1,0 +1,66 @@
+import { open, readFile, rename, rm } from "node:fs/promises";
+import { join } from "node:path";
+import { rememberDigest, type Descriptor } from "../descriptor.js";
+import { MemoryStore } from "./memory.js";
+import { receiveVerified } from "./reader.js";
+import type { ChunkPusher, TransferOptions } from "./storage.js";
+
+/**
+ * Where `pull` receives an image: small blobs (manifest, configs) in memory, large ones written to a temporary
+ * file in `dir` as they arrive, hashed on the way (oras's file store does the same). The module then reaches
+ * its place by a rename, without a copy in memory and with the write overlapping the download; a file is
+ * kept only once its size and digest check out, and `discard` removes whatever was not moved.
+ */
+export class SpoolStore extends MemoryStore implements ChunkPusher {
+  private readonly files = new Map<string, string>();
+  private readonly pending = new Set<string>();
+
+  constructor(private readonly dir: string, private readonly threshold = 1024 * 1024) {
+    super();
+  }
+
+  override async exists(descriptor: Descriptor): Promise<boolean> {
+    return this.files.has(descriptor.digest) || super.exists(descriptor);
+  }
+
+  /** A spooled blob is read back from its file (a compat layer to unpack); it was verified on the way in. */
+  override async fetch(descriptor: Descriptor): Promise<Uint8Array> {
+    const file = this.files.get(descriptor.digest);
+    return file === undefined ? super.fetch(descriptor) : readFile(file);
+  }
+
+  async pushChunks(descriptor: Descriptor, chunks: AsyncIterable<Uint8Array>, options: TransferOptions = {}): Promise<void> {
+    if (descriptor.size < this.threshold) {
+      const buffer = Buffer.allocUnsafe(descriptor.size);
+      await receiveVerified(descriptor, chunks, (chunk, at) => void buffer.set(chunk, at), options.onProgress);
+      rememberDigest(buffer, descriptor.digest);
+      return this.push(descriptor, buffer);
+    }
+    const file = join(this.dir, `.${descriptor.digest.replace(/^sha256:/, "").slice(0, 16)}.${process.pid}.tmp`);
+    this.pending.add(file);
+    const handle = await open(file, "w");
+    try {
+      await receiveVerified(descriptor, chunks, async (chunk) => void (await handle.write(chunk)), options.onProgress);
+    } finally {
+      await handle.close();
+    }
+    this.files.set(descriptor.digest, file);
+  }
+
+  /** Moves a spooled blob to `path` (atomically: a rename in the same directory tree); false when it is in memory. */
+  async moveTo(descriptor: Descriptor, path: string): Promise<boolean> {
+    const file = this.files.get(descriptor.digest);
+    if (file === undefined) return false;
+    await rename(file, path);
+    this.files.delete(descriptor.digest);
+    this.pending.delete(file);
+    return true;
+  }
+
+  /** Removes every temporary file not moved into place (a failed or refused pull leaves nothing behind). */
+  async discard(): Promise<void> {
+    await Promise.all([...this.pending].map((file) => rm(file, { force: true })));
+    this.pending.clear();
+    this.files.clear();
+  }
+}
