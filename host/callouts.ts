@@ -175,7 +175,7 @@ export class GrpcCall {
   close(status = 0, details = ""): void {
     this.ensureOpen();
     if (!this.stream) return this.finishUnary(status, undefined, details);
-    this.closeWith(status, envoyGrpcMessage(serverGrpcMessage(details), "via_upstream"));
+    this.closeFromServer(status, details);
   }
 
   /** Envoy's own close of a call past its deadline. */
@@ -186,9 +186,14 @@ export class GrpcCall {
 
   /** Envoy's unary client (`AsyncRequestImpl::onRemoteClose`): OK with a message, OK without one, or failed. */
   private finishUnary(status: number, message: Bytes | undefined, details: string): void {
-    if (status !== 0) this.closeWith(status, envoyGrpcMessage(serverGrpcMessage(details), "via_upstream"));
+    if (status !== 0) this.closeFromServer(status, details);
     else if (message !== undefined) this.receive(message);
     else this.closeWith(GRPC_INTERNAL, "");
+  }
+
+  /** A close the server sent: its status, and its details as they reach the module through Envoy. */
+  private closeFromServer(status: number, details: string): void {
+    this.closeWith(status, envoyGrpcMessage(serverGrpcMessage(details), "via_upstream"));
   }
 
   private closeWith(status: number, message: string): void {
