@@ -1,4 +1,5 @@
-import { readFile } from "node:fs/promises";
+import { createHash } from "node:crypto";
+import { open, readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { Option, type Command } from "commander";
 import { UsageError } from "../errors.js";
@@ -50,7 +51,7 @@ export function registerPush(program: Command, io: Io): void {
     .addHelpText("after", examples);
   addRegistryOptions(command, { layout: true }).action(async (file: string, ref: string, flags: PushFlags) => {
     const oci = await import("../oci/index.js");
-    const wasm = await readWasm(resolve(io.cwd, file), file);
+    const wasm = await readWasm(resolve(io.cwd, file), file, flags.variant === "oci" ? oci.rememberDigest : undefined);
     if (flags.rootId?.length && flags.variant !== "oci") {
       throw new UsageError("--root-id: root ids are recorded in the oci variant's runtime config", "add --variant oci");
     }
@@ -91,11 +92,20 @@ export function registerPush(program: Command, io: Io): void {
   });
 }
 
-async function readWasm(path: string, shown: string): Promise<Uint8Array> {
+/**
+ * Reads the module. With `remember` (the oci variant, whose layer is the module itself), its digest is computed
+ * slice by slice while the next slice is read, and handed over so packaging does not hash it again.
+ */
+async function readWasm(path: string, shown: string, remember?: (bytes: Uint8Array, digest: string) => void): Promise<Uint8Array> {
   let bytes: Uint8Array;
   try {
-    const file = await readFile(path);
-    bytes = new Uint8Array(file.buffer, file.byteOffset, file.byteLength); // a view: no second copy of the module
+    if (remember) {
+      const { bytes: read, digest } = await readHashing(path);
+      remember((bytes = read), digest);
+    } else {
+      const file = await readFile(path);
+      bytes = new Uint8Array(file.buffer, file.byteOffset, file.byteLength); // a view: no second copy of the module
+    }
   } catch (error) {
     throw new UsageError(`cannot read ${shown}: ${(error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (error as Error).message}`);
   }
@@ -103,6 +113,31 @@ async function readWasm(path: string, shown: string): Promise<Uint8Array> {
     throw new UsageError(`${shown} is not a WebAssembly module (no \\0asm header)`, "build one first: as-proxy-wasm build");
   }
   return bytes;
+}
+
+/** Reads of this size go to libuv's pool while the main thread hashes the slice before. */
+const readSlice = 4 * 1024 * 1024;
+
+async function readHashing(path: string): Promise<{ bytes: Uint8Array; digest: string }> {
+  const handle = await open(path, "r");
+  try {
+    const { size } = await handle.stat();
+    const buffer = Buffer.allocUnsafe(size);
+    const hash = createHash("sha256");
+    let read = 0;
+    let next = size > 0 ? handle.read(buffer, 0, Math.min(readSlice, size), 0) : undefined;
+    while (next) {
+      const { bytesRead } = await next;
+      const start = read;
+      read += bytesRead;
+      // A file that shrank while being read ends at its last byte.
+      next = bytesRead > 0 && read < size ? handle.read(buffer, read, Math.min(readSlice, size - read), read) : undefined;
+      hash.update(buffer.subarray(start, read));
+    }
+    return { bytes: new Uint8Array(buffer.buffer, buffer.byteOffset, read), digest: `sha256:${hash.digest("hex")}` };
+  } finally {
+    await handle.close();
+  }
 }
 
 function imageAnnotations(flags: PushFlags, env: NodeJS.ProcessEnv, keys: { Source: string; Revision: string; Version: string }): Record<string, string> {

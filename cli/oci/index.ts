@@ -7,7 +7,7 @@ import type { Io } from "../io.js";
 import { describeFailure, openTarget } from "./target.js";
 
 export { copy, parseManifest, type CopyOptions } from "./copy.js";
-export { Annotation, MediaType, sha256, type Descriptor, type ImageManifest } from "./descriptor.js";
+export { Annotation, MediaType, rememberDigest, sha256, type Descriptor, type ImageManifest } from "./descriptor.js";
 export { ContentError, NotFoundError, RegistryError } from "./errors.js";
 export { extractWasm, ociModuleLayer } from "./extract.js";
 export { createdFromEnv, packageWasm, pluginFileName, readImageMetadata, variantAnnotation, variants, type ImageMetadata, type Variant, type WasmRuntimeConfig } from "./package.js";
