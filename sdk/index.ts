@@ -46,6 +46,7 @@ export {
 } from "./accessors";
 export { registerRootContext } from "./dispatcher";
 export { Route, RouteMatcher } from "./routes";
+export { percentDecode, percentDecodeText, normalizePath, lowerAscii } from "./url";
 export { Metric, Counter, Gauge, Histogram } from "./metrics";
 export { metricName, tagSafe, MetricFamily, CounterFamily, GaugeFamily, HistogramFamily } from "./metric-tags";
 export {

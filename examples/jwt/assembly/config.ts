@@ -1,8 +1,8 @@
 // The filter's configuration, read with the SDK's JSON reader once per plugin in onConfigure and checked
 // whole: a configuration without a usable secret, or with anything the filter could not apply exactly as
 // written, refuses the plugin with one critical log line saying what to fix (never the secret itself).
-import { JsonArray, JsonObject, LogLevel, log } from "as-proxy-wasm";
-import { lowerAscii, rulePath } from "./path";
+import { JsonArray, JsonObject, LogLevel, log, lowerAscii } from "as-proxy-wasm";
+import { rulePath } from "./path";
 
 /** RFC 7518 §3.2: an HS256 key is at least as long as the hash, 256 bits. */
 const MIN_SECRET_BYTES = 32;

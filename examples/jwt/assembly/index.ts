@@ -7,10 +7,9 @@
 //
 // There is no built-in secret: a configuration without one (or with one shorter than 32 bytes, the
 // minimum RFC 7518 sets for HS256) is refused, so the plugin does not start and Envoy fails closed.
-import { FilterHeadersStatus, Header, HttpContext, LogLevel, RootContext, getCurrentTimeNanoseconds, log, registerRootContext } from "as-proxy-wasm";
+import { FilterHeadersStatus, Header, HttpContext, LogLevel, RootContext, getCurrentTimeNanoseconds, log, lowerAscii, registerRootContext } from "as-proxy-wasm";
 import { Claims } from "./claims";
 import { ClaimRequirement, JwtConfig, readConfig } from "./config";
-import { lowerAscii } from "./path";
 import { verifyToken } from "./token";
 export * from "as-proxy-wasm/exports";
 

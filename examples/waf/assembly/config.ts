@@ -1,8 +1,7 @@
 // The filter's configuration, read with the SDK's JSON reader once per plugin in onConfigure and checked
 // whole: anything the filter could not apply exactly as written refuses the plugin, with one critical log
 // line saying what to fix (Envoy then fails closed rather than running a WAF with a rule missing).
-import { JsonObject, LogLevel, log } from "as-proxy-wasm";
-import { lowerAscii } from "./decode";
+import { JsonObject, LogLevel, log, lowerAscii } from "as-proxy-wasm";
 import { MatchKind, Rule, Target } from "./rules";
 
 const MAX_BODY_CAP: i64 = 1 << 20;

@@ -6,9 +6,9 @@
 // refused by default (413/415) or, with `uninspectableBody: "pass"`, let through uninspected.
 import {
   FilterDataStatus, FilterHeadersStatus, FilterTrailersStatus, Header, HttpContext, LogLevel, RootContext, log, registerRootContext,
+  lowerAscii, normalizePath, percentDecode, percentDecodeText,
 } from "as-proxy-wasm";
 import { WafConfig, readConfig } from "./config";
-import { lowerAscii, normalizePath, percentDecode, percentDecodeText } from "./decode";
 import { Rule, Target, targetName } from "./rules";
 export * from "as-proxy-wasm/exports";
 
