@@ -116,6 +116,17 @@ test("unary gRPC call never answered: closed at its timeout (1000 ms) with UNAVA
   assert.equal(host.grpcCalls[0].finished, true);
 });
 
+test("a unary gRPC call times out on the host's clock (advanceTime), not before", async () => {
+  const { host, plugin } = await startPlugin(wasm, { grpc: { grpc: () => "pending" } });
+  const ctx = plugin.newHttpContext();
+  ctx.onRequestHeaders(get("/g", [["x-mode", "grpc"]]), true);
+  host.advanceTime(999);
+  assert.equal(header(ctx.requestHeaders, "x-grpc-status"), undefined);
+  host.advanceTime(1);
+  assert.equal(header(ctx.requestHeaders, "x-grpc-status"), "14 upstream request timeout{response_timeout}");
+  assert.deepEqual(ctx.continued, [0]);
+});
+
 test("gRPC stream: messages sent, answers received, closed by the server", async () => {
   const { host, plugin } = await startPlugin(wasm, { grpc: { grpc: () => "pending" } });
   const ctx = plugin.newHttpContext();
