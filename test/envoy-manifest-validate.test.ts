@@ -4,13 +4,16 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
+import { setTimeout as sleep } from "node:timers/promises";
 import { join } from "node:path";
 import { runCli } from "../cli/index.js";
 import { memoryIo } from "../cli/io.js";
 import { packageRoot } from "../cli/package-root.js";
 import { buildFixture } from "./fixtures/host/build.js";
 import { manifest } from "./fixtures/manifests/cli.js";
-import { envoyForTests, startEnvoy, validateEnvoyConfig, type EnvoyProcess } from "./helpers/envoy.js";
+import { envoyForTests, startEnvoy, validateEnvoyConfig, withValidatedEnvoy, type EnvoyProcess } from "./helpers/envoy.js";
+import { send, startHttpUpstream } from "./helpers/envoy-upstream.js";
+import { filterModule } from "./helpers/filters.js";
 
 // What `manifest envoy` and `manifest envoyfilter` print, proven on real Envoy: `envoy --mode validate` loads
 // and configures each real module, and a bootstrap run answers requests and shows the filter's metrics.
@@ -79,6 +82,30 @@ test("--grpc-cluster (HTTP/2 protocol options), --service-vm-id/--service-config
   ]);
   assert.equal(bootstrap.bootstrap_extensions[0].typed_config.config.vm_config.vm_id, "add-header-service");
   await assertAccepted(bootstrap);
+});
+
+test("--service-vm-id/--service-config under envoy -c: the singleton service runs in its own VM and receives what the filter's workers send it", { skip }, async () => {
+  // examples/shared-queue: the HTTP filter (producer) enqueues a record per request into the queue the service (consumer) registered.
+  const module = await filterModule("example/shared-queue");
+  const upstream = await startHttpUpstream();
+  try {
+    const bootstrap = await generate("envoy", [
+      "--image", module, "--upstream", `127.0.0.1:${upstream.port}`,
+      "--config", JSON.stringify({ role: "producer", queue: "records", consumerVmId: "queue-consumer" }),
+      "--service-vm-id", "queue-consumer", "--service-config", JSON.stringify({ role: "consumer", queue: "records" }),
+    ]);
+    await withValidatedEnvoy(envoy.binary!, bootstrap, async (proxy) => {
+      const port = proxy.listenerPort("listener_http");
+      for (const path of ["/a", "/b", "/c"]) assert.equal((await send(port, { path })).status, 200);
+      let received = 0;
+      for (const deadline = Date.now() + 10_000; received < 3 && Date.now() < deadline; await sleep(50)) {
+        received = Number((await proxy.stats("shared_queue")).get("wasmcustom.shared_queue.received") ?? 0);
+      }
+      assert.equal(received, 3, "the consumer counted every record");
+    }, 2);
+  } finally {
+    await upstream.close();
+  }
 });
 
 test("each --failure-policy and --fail-strategy is accepted; both fields at once Envoy refuses, as the CLI does", { skip }, async () => {
