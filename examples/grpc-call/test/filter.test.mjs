@@ -89,16 +89,22 @@ test("an empty answer is a denial (allowed defaults to false in proto3)", async 
 });
 
 test("gRPC errors and timeouts fail closed with statusOnError, or open with failOpen", async () => {
-  // As Envoy closes them: a call past timeoutMs with UNAVAILABLE and "upstream request timeout{response_timeout}".
-  const failures = [[14, "upstream request timeout{response_timeout}"], [14, "authz%20store%20down{via_upstream}"], [12, "unknown service authz.v1.Check"]];
-  for (const [status, statusMessage] of failures) {
-    const closed = await authz({ status, statusMessage });
+  // The server's status and message, and what the filter reads as Envoy words it: the message as the server
+  // sent it in grpc-message (grpc-js percent-encodes spaces) with Envoy's {details}. A call past timeoutMs
+  // (the handler never answers) is closed by Envoy with UNAVAILABLE.
+  const failures = [
+    [{ status: 14, statusMessage: "authz store down" }, 14, "authz%20store%20down{via_upstream}"],
+    [{ status: 12, statusMessage: "unknown service authz.v1.Check" }, 12, "unknown%20service%20authz.v1.Check{via_upstream}"],
+    [() => "pending", 14, "upstream request timeout{response_timeout}"],
+  ];
+  for (const [handler, status, seen] of failures) {
+    const closed = await authz(handler);
     const denied = await closed.plugin.httpStream(request());
     assert.equal(denied.localResponse.status, 503, `status ${status}`);
     assert.equal(denied.response.body, "authorization unavailable\n");
-    assert.ok(denied.logs.some((l) => l.level === "warn" && l.message === `grpc-call: check failed, denying: gRPC status ${status} ${statusMessage}`), JSON.stringify(denied.logs));
+    assert.ok(denied.logs.some((l) => l.level === "warn" && l.message === `grpc-call: check failed, denying: gRPC status ${status} ${seen}`), JSON.stringify(denied.logs));
 
-    const open = await authz({ status, statusMessage }, withConfig({ failOpen: true }));
+    const open = await authz(handler, withConfig({ failOpen: true }));
     const allowed = await open.plugin.httpStream(request());
     assert.equal(allowed.localResponse, null);
     assert.equal(allowed.response.headers[0][1], "200");
@@ -135,7 +141,7 @@ test("unknown fields of a newer CheckResponse are skipped", async () => {
   assert.equal((await plugin.httpStream(request())).localResponse, null);
 });
 
-test("as in Envoy, a unary answer may come without a close; a close after it changes nothing", async () => {
+test("as in Envoy, a unary answer is the message alone: no close follows it", async () => {
   const { host, plugin } = await authz(() => "pending");
   const ctx = plugin.newHttpContext();
   ctx.onRequestHeaders(request().request.headers, true);
@@ -143,7 +149,7 @@ test("as in Envoy, a unary answer may come without a close; a close after it cha
   call.receive(CheckResponse.encode(CheckResponse.create({ allowed: true })).finish());
   assert.equal(ctx.localResponse, null);
   assert.equal(ctx.continued.length, 1, "continued on the message alone");
-  call.close(0);
+  assert.throws(() => call.close(0), /already finished/);
   assert.equal(ctx.continued.length, 1);
   assert.equal(ctx.localResponse, null);
 });
