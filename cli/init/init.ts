@@ -46,7 +46,7 @@ export async function init(dirArg: string, options: InitOptions, io: Io): Promis
       ? "\n\nNote: `package.json` depends on as-proxy-wasm by a local `file:` path (`" + sdkDependency + "`), which exists only\n" +
         "on this machine; point it at a published version (`npm install -D as-proxy-wasm@latest`) before running CI elsewhere."
       : "",
-    // A secret of the project's own where a template needs one (auth): no two projects share a default.
+    // A secret of the project's own where an example needs one (auth, jwt): no two projects share a default.
     randomToken: randomBytes(24).toString("base64url"),
   };
   await cp(join(templatesDir, COMMON), target, { recursive: true });
