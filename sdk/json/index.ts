@@ -239,7 +239,11 @@ export class JsonArray extends JsonValue {
  * value is `Invalid` and its `error` says what was wrong and at which byte.
  */
 export function parseJson(data: ArrayBuffer | null): JsonValue {
-  const bytes = data && data.byteLength > 0 ? data : String.UTF8.encode("{}");
+  let bytes = data;
+  if (!bytes || bytes.byteLength == 0) {
+    bytes = new ArrayBuffer(2);
+    store<u16>(changetype<usize>(bytes), 0x7d7b); // "{}" without String.UTF8.encode and a string constant
+  }
   const end = bytes.byteLength;
   const start = skipSpace(bytes, 0, end);
   parseError = "";
@@ -310,11 +314,13 @@ function hex4(data: ArrayBuffer, i: i32): i32 {
   return code;
 }
 
-function expectWord(data: ArrayBuffer, i: i32, end: i32, word: string): i32 {
-  for (let k = 0; k < word.length; k++) {
-    if (byteAt(data, i + k, end) != <u8>word.charCodeAt(k)) return failAt(data, i + k, end, "'" + word + "'");
+/** Matches `quoted` (a word in single quotes, as the error names it) without its quotes. */
+function expectWord(data: ArrayBuffer, i: i32, end: i32, quoted: string): i32 {
+  const n = quoted.length - 2;
+  for (let k = 0; k < n; k++) {
+    if (byteAt(data, i + k, end) != <u8>quoted.charCodeAt(k + 1)) return failAt(data, i + k, end, quoted);
   }
-  return i + word.length;
+  return i + n;
 }
 
 function checkDigits(data: ArrayBuffer, i: i32, end: i32): i32 {
@@ -368,9 +374,9 @@ function checkValue(data: ArrayBuffer, i: i32, end: i32, depth: i32): i32 {
       i = skipSpace(data, i + 1, end);
     }
   }
-  if (c == 0x74) return expectWord(data, i, end, "true");
-  if (c == 0x66) return expectWord(data, i, end, "false");
-  if (c == 0x6e) return expectWord(data, i, end, "null");
+  if (c == 0x74) return expectWord(data, i, end, "'true'");
+  if (c == 0x66) return expectWord(data, i, end, "'false'");
+  if (c == 0x6e) return expectWord(data, i, end, "'null'");
   if (c == 0x2d || isDigit(c)) {
     if (c == 0x2d) i++;
     if (byteAt(data, i, end) == 0x30) i++;
