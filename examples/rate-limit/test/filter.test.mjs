@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { Host } from "as-proxy-wasm/host";
+import { readFile } from "node:fs/promises";
+import { Host, Workers } from "as-proxy-wasm/host";
 import { header, startPlugin } from "./plugin.mjs";
 
 const request = { headers: [[":method", "GET"], [":path", "/"], [":authority", "example.com"]] };
@@ -100,10 +101,78 @@ test("the wall clock going back does not stop the refills", async () => {
   assert.equal(statusOf(await plugin.httpStream({ request })), 200);
 });
 
+const withKey = (key) => (key === undefined ? request : { headers: [...request.headers, ["x-api-key", key]] });
+
+test('"key": {"header": …} gives each key its own budget; requests without the key share one more', async () => {
+  const { plugin } = await startPlugin(JSON.stringify({ requestsPerSecond: 2, key: { header: "X-Api-Key" } }));
+  const statuses = async (key, n) => {
+    const out = [];
+    for (let i = 0; i < n; i++) out.push(statusOf(await plugin.httpStream({ request: withKey(key) })));
+    return out;
+  };
+  assert.deepEqual(await statuses("alice", 3), [200, 200, 429]);
+  const bob = await plugin.httpStream({ request: withKey("bob") });
+  assert.equal(statusOf(bob), 200, "alice's budget is spent, not bob's");
+  assert.equal(header(bob.response.headers, "x-ratelimit-remaining"), "1");
+  // No header, or an empty one: one budget for all of them, apart from every key's.
+  assert.deepEqual([...(await statuses(undefined, 2)), ...(await statuses("", 1))], [200, 200, 429]);
+  assert.deepEqual(await statuses("bob", 2), [200, 429]);
+});
+
+test('"key": "remote-address" limits each client address (without its port) on its own', async () => {
+  const { host, plugin } = await startPlugin(JSON.stringify({ requestsPerSecond: 1, key: "remote-address" }));
+  const from = async (address) => statusOf(await plugin.httpStream({ request, properties: { "source.address": address } }));
+  assert.equal(await from("10.0.0.1:40000"), 200);
+  assert.equal(await from("10.0.0.1:40001"), 429, "another port of the same client");
+  assert.equal(await from("10.0.0.2:40000"), 200);
+  assert.equal(await from("[2001:db8::1]:443"), 200);
+  assert.equal(await from("[2001:db8::1]:444"), 429);
+  host.advanceTime(1000);
+  assert.equal(await from("10.0.0.1:40002"), 200);
+});
+
+test("20,000 distinct keys write at most `buckets` shared-data entries (plus the one for no key)", async () => {
+  // Counts every key the module writes, through the host's own shared-data store.
+  class CountingHost extends Host {
+    written = new Set();
+    setSharedData(key, ...rest) {
+      this.written.add(key);
+      return super.setSharedData(key, ...rest);
+    }
+  }
+  const host = new CountingHost();
+  const { plugin } = await startPlugin(JSON.stringify({ requestsPerSecond: 5, key: { header: "x-api-key" }, buckets: 64 }), { host });
+  for (let i = 0; i < 20_000; i++) await plugin.httpStream({ request: withKey(`attacker-${i}`) });
+  await plugin.httpStream({ request });
+  assert.equal(host.written.size, 65, [...host.written].slice(0, 5).join(", "));
+  // Colliding keys share a budget: every one of the 64 buckets spent its 5 tokens, the no-key bucket 1.
+  const tokensLeft = (key) => {
+    const { value } = host.getSharedData(key);
+    return new DataView(value.buffer, value.byteOffset).getUint32(8, true);
+  };
+  const spent = [...host.written].reduce((sum, key) => sum + 5 - tokensLeft(key), 0);
+  assert.equal(spent, 64 * 5 + 1);
+});
+
+test("per-key budgets hold across four workers overlapping", async () => {
+  const wasm = await readFile(new URL("../build/plugin.wasm", import.meta.url));
+  const configuration = JSON.stringify({ requestsPerSecond: 3, key: { header: "x-api-key" } });
+  const workers = await Workers.start(wasm, { workers: 4, vmId: "edge", configuration, seed: 1, stepMs: 0 });
+  const allowed = new Map();
+  for (let i = 0; i < 400; i++) {
+    const key = ["a", "b", "c", "d"][i % 4];
+    if ((await workers.serve({ request: withKey(key) })).localResponse === null) allowed.set(key, (allowed.get(key) ?? 0) + 1);
+  }
+  assert.deepEqual([...allowed].sort(), [["a", 3], ["b", 3], ["c", 3], ["d", 3]]);
+});
+
 test("refuses a configuration without one positive integer limit (there is no default)", async () => {
   for (const configuration of [
     "{}", "", '{"requestsPerSecond": 0}', '{"requestsPerSecond": -5}', '{"requestsPerSecond": 2.5}', '{"requestsPerSecond": "10"}',
     '{"requestsPerSecond": 1e3}', '{"requestsPerSecond": null}', '{"requestsPerSecond": 10, "requestsPerMinute": 100}', '{"requestPerSecond": 10}',
+    '{"requestsPerSecond": 10, "key": "x-api-key"}', '{"requestsPerSecond": 10, "key": {"header": ""}}', '{"requestsPerSecond": 10, "key": {"headr": "x"}}',
+    '{"requestsPerSecond": 10, "key": null}', '{"requestsPerSecond": 10, "key": "remote-address", "buckets": 0}',
+    '{"requestsPerSecond": 10, "key": "remote-address", "buckets": 65537}', '{"requestsPerSecond": 10, "key": "remote-address", "buckets": "64"}',
   ]) {
     const host = new Host();
     await assert.rejects(startPlugin(configuration, { host }), (error) => error.operation === "proxy_on_configure", configuration);
