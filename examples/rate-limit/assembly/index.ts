@@ -67,6 +67,16 @@ function clientAddress(): string | null {
   return address;
 }
 
+/** Header names are ASCII and Envoy hands them over lower-case (String#toLowerCase pulls in Unicode tables). */
+function asciiLower(name: string): string {
+  let out = "";
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    out += String.fromCharCode(c >= 65 && c <= 90 ? c + 32 : c);
+  }
+  return out;
+}
+
 const KEY_ERROR =
   'rate-limit: configuration refused: "key" must be "remote-address" or {"header": "<name>"}, e.g. {"requestsPerSecond": 10, "key": {"header": "x-api-key"}}';
 
@@ -118,7 +128,7 @@ class RateLimitRoot extends RootContext {
           log(LogLevel.Critical, KEY_ERROR);
           return false;
         }
-        this.keyHeader = header.toLowerCase();
+        this.keyHeader = asciiLower(header);
       } else if (key.asString() != "remote-address") {
         log(LogLevel.Critical, KEY_ERROR);
         return false;
