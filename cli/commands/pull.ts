@@ -48,7 +48,7 @@ export function registerPull(program: Command, io: Io): void {
     // The module is received into the output directory, so it reaches plugin.wasm by a rename.
     const dir = resolve(io.cwd, flags.output);
     const created = await mkdir(dir, { recursive: true });
-    const local = new SpoolStore(dir);
+    const local = new SpoolStore(dir, [oci.MediaType.WasmLayer]);
     const file = join(dir, oci.pluginFileName);
     let pulled: { digest: string; metadata: ImageMetadata } & PulledModule;
     let written = false;
@@ -95,7 +95,7 @@ interface PulledModule {
 
 /**
  * The module of a pulled image: an oci layer received to disk moves into place by a rename; anything else
- * (a layer kept in memory, a compat or docker layer to unpack) is written through a temporary file.
+ * (a small layer, a compat or docker layer unpacked in memory) is written through a temporary file.
  */
 async function pulledModule(manifest: ImageManifest, local: SpoolStore, oci: typeof import("../oci/index.js")): Promise<PulledModule> {
   const layer = oci.ociModuleLayer(manifest);

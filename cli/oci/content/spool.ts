@@ -6,16 +6,17 @@ import { receiveVerified } from "./reader.js";
 import type { ChunkPusher, TransferOptions } from "./storage.js";
 
 /**
- * Where `pull` receives an image: small blobs (manifest, configs) in memory, large ones written to a temporary
- * file in `dir` as they arrive, hashed on the way (oras's file store does the same). The module then reaches
- * its place by a rename, without a copy in memory and with the write overlapping the download; a file is
- * kept only once its size and digest check out, and `discard` removes whatever was not moved.
+ * Where `pull` receives an image: blobs of `mediaTypes` of 1 MiB or more (the module layer) are written to a
+ * temporary file in `dir` as they arrive, hashed on the way (oras's file store does the same), the rest (manifest,
+ * configs, a compat layer to unpack) stays in memory. The module then reaches its place by a rename, without a
+ * copy in memory and with the write overlapping the download; a file is kept only once its size and digest
+ * check out, and `discard` removes whatever was not moved.
  */
 export class SpoolStore extends MemoryStore implements ChunkPusher {
   private readonly files = new Map<string, string>();
   private readonly pending = new Set<string>();
 
-  constructor(private readonly dir: string, private readonly threshold = 1024 * 1024) {
+  constructor(private readonly dir: string, private readonly mediaTypes: readonly string[], private readonly threshold = 1024 * 1024) {
     super();
   }
 
@@ -23,14 +24,14 @@ export class SpoolStore extends MemoryStore implements ChunkPusher {
     return this.files.has(descriptor.digest) || super.exists(descriptor);
   }
 
-  /** A spooled blob is read back from its file (a compat layer to unpack); it was verified on the way in. */
+  /** A spooled blob is read back from its file; it was verified on the way in. */
   override async fetch(descriptor: Descriptor): Promise<Uint8Array> {
     const file = this.files.get(descriptor.digest);
     return file === undefined ? super.fetch(descriptor) : readFile(file);
   }
 
   async pushChunks(descriptor: Descriptor, chunks: AsyncIterable<Uint8Array>, options: TransferOptions = {}): Promise<void> {
-    if (descriptor.size < this.threshold) {
+    if (descriptor.size < this.threshold || !this.mediaTypes.includes(descriptor.mediaType)) {
       const buffer = Buffer.allocUnsafe(descriptor.size);
       await receiveVerified(descriptor, chunks, (chunk, at) => void buffer.set(chunk, at), options.onProgress);
       rememberDigest(buffer, descriptor.digest);
