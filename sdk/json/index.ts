@@ -248,7 +248,8 @@ export function parseJson(data: ArrayBuffer | null): JsonValue {
   const start = skipSpace(bytes, 0, end);
   parseError = "";
   const valueEnd = checkValue(bytes, start, end, 0);
-  if (parseError.length == 0 && skipSpace(bytes, valueEnd, end) < end) failAt(bytes, skipSpace(bytes, valueEnd, end), end, "end");
+  const rest = skipSpace(bytes, valueEnd, end);
+  if (rest < end) failAt(rest, end, "end"); // failAt keeps an earlier error
   if (parseError.length > 0) return new JsonValue(bytes, 0, 0, parseError);
   return new JsonValue(bytes, start, valueEnd);
 }
@@ -266,7 +267,7 @@ export function parseJsonObject(data: ArrayBuffer | null, what: string): JsonObj
 let parseError = "";
 
 // Messages stay short: every character is two bytes of the module.
-function failAt(data: ArrayBuffer, at: i32, end: i32, expected: string): i32 {
+function failAt(at: i32, end: i32, expected: string): i32 {
   if (parseError.length == 0) parseError = "bad JSON at byte " + decimalText(at) + ": expected " + expected;
   return end;
 }
@@ -319,36 +320,36 @@ function hex4(data: ArrayBuffer, i: i32): i32 {
 function expectWord(data: ArrayBuffer, i: i32, end: i32, quoted: string): i32 {
   const n = quoted.length - 2;
   for (let k = 0; k < n; k++) {
-    if (byteAt(data, i + k, end) != <u8>quoted.charCodeAt(k + 1)) return failAt(data, i + k, end, quoted);
+    if (byteAt(data, i + k, end) != <u8>quoted.charCodeAt(k + 1)) return failAt(i + k, end, quoted);
   }
   return i + n;
 }
 
 function checkDigits(data: ArrayBuffer, i: i32, end: i32): i32 {
-  if (!isDigit(byteAt(data, i, end))) return failAt(data, i, end, "a digit");
+  if (!isDigit(byteAt(data, i, end))) return failAt(i, end, "a digit");
   while (isDigit(byteAt(data, i, end))) i++;
   return i;
 }
 
 /** Checks the value at `i` and returns its end (or `end` after recording an error). */
 function checkValue(data: ArrayBuffer, i: i32, end: i32, depth: i32): i32 {
-  if (depth > 64) return failAt(data, i, end, "<65 levels");
+  if (depth > 64) return failAt(i, end, "<65 levels");
   const c = byteAt(data, i, end);
   if (c == QUOTE) {
     i++;
     while (true) {
       const s = byteAt(data, i, end);
-      if (i >= end || s < 0x20) return failAt(data, i, end, "'\"'");
+      if (i >= end || s < 0x20) return failAt(i, end, "'\"'");
       if (s == QUOTE) return i + 1;
       if (s == BACKSLASH) {
         const e = byteAt(data, i + 1, end);
         if (e == 0x75) {
-          if (hex4(data, i + 2) < 0 || i + 6 > end) return failAt(data, i + 2, end, "\\uXXXX");
+          if (hex4(data, i + 2) < 0 || i + 6 > end) return failAt(i + 2, end, "\\uXXXX");
           i += 6;
           continue;
         }
         if (e != QUOTE && e != BACKSLASH && e != 0x2f && e != 0x62 && e != 0x66 && e != 0x6e && e != 0x72 && e != 0x74) {
-          return failAt(data, i + 1, end, "an escape");
+          return failAt(i + 1, end, "an escape");
         }
         i += 2;
         continue;
@@ -362,16 +363,16 @@ function checkValue(data: ArrayBuffer, i: i32, end: i32, depth: i32): i32 {
     if (byteAt(data, i, end) == close) return i + 1;
     while (true) {
       if (c == 0x7b) {
-        if (byteAt(data, i, end) != QUOTE) return failAt(data, i, end, "a key");
+        if (byteAt(data, i, end) != QUOTE) return failAt(i, end, "a key");
         i = skipSpace(data, checkValue(data, i, end, depth + 1), end);
-        if (byteAt(data, i, end) != COLON) return failAt(data, i, end, "':'");
+        if (byteAt(data, i, end) != COLON) return failAt(i, end, "':'");
         i = skipSpace(data, i + 1, end);
       }
       i = skipSpace(data, checkValue(data, i, end, depth + 1), end);
       if (parseError.length > 0) return end;
       const s = byteAt(data, i, end);
       if (s == close) return i + 1;
-      if (s != COMMA) return failAt(data, i, end, c == 0x7b ? "',' or '}'" : "',' or ']'");
+      if (s != COMMA) return failAt(i, end, c == 0x7b ? "',' or '}'" : "',' or ']'");
       i = skipSpace(data, i + 1, end);
     }
   }
@@ -392,5 +393,5 @@ function checkValue(data: ArrayBuffer, i: i32, end: i32, depth: i32): i32 {
     }
     return i;
   }
-  return failAt(data, i, end, "a value");
+  return failAt(i, end, "a value");
 }
