@@ -338,7 +338,8 @@ describe("rate-limit template", { skip }, () => {
 });
 
 describe("http-callout template", { skip }, () => {
-  // config.example.json: { "cluster": "auth-service", "authority": "auth.internal", "path": "/check", "timeoutMs": 1000 }
+  // config.example.json: { "cluster": "auth-service", "authority": "auth.internal", "path": "/check", "timeoutMs": 1000,
+  // "failOpen": false, "headers": ["authorization", "cookie"], "upstreamHeaders": ["x-user-id"] }
   async function withCallout(
     decide: HttpUpstream["answer"] | "down",
     body: (proxy: EnvoyProcess, upstream: HttpUpstream, service: HttpUpstream | undefined) => Promise<void>,
@@ -363,11 +364,12 @@ describe("http-callout template", { skip }, () => {
 
   const request = { path: "/orders", headers: [["authorization", "Bearer abc"]] as [string, string][] };
 
-  test("asks the service with the client's credentials; 200 → the request goes on marked x-auth-checked", async () => {
+  test("asks the service with the client's credentials and the original method, path and host; 2xx → the request goes on marked x-auth-checked, with the service's x-user-id", async () => {
     await withCallout(
-      () => ({ status: 200, body: "" }),
+      () => ({ status: 200, headers: [["x-user-id", "alice"]], body: "" }),
       async (proxy, upstream, service) => {
-        const response = await send(proxy.listenerPort("listener_http"), request);
+        const spoofed = { ...request, method: "POST", headers: [...request.headers, ["x-user-id", "admin"]] as [string, string][] };
+        const response = await send(proxy.listenerPort("listener_http"), spoofed);
         assert.equal(response.status, 200);
         assert.equal(response.body, "orders");
         assert.equal(service!.requests.length, 1);
@@ -376,9 +378,13 @@ describe("http-callout template", { skip }, () => {
         assert.equal(call!.path, "/check");
         assert.equal(header(call!.headers, "host"), "auth.internal");
         assert.equal(header(call!.headers, "authorization"), "Bearer abc");
+        assert.equal(header(call!.headers, "x-forwarded-method"), "POST");
+        assert.equal(header(call!.headers, "x-forwarded-uri"), "/orders");
+        assert.equal(header(call!.headers, "x-forwarded-host"), "example.com");
         assert.equal(upstream.requests.length, 1);
         assert.equal(upstream.requests[0]!.path, "/orders");
         assert.equal(header(upstream.requests[0]!.headers, "x-auth-checked"), "true");
+        assert.deepEqual(upstream.requests[0]!.headers.filter(([n]) => n === "x-user-id"), [["x-user-id", "alice"]]);
         assert.equal(header(upstream.requests[0]!.headers, "authorization"), "Bearer abc");
 
         // Without credentials the check carries none.
@@ -388,13 +394,13 @@ describe("http-callout template", { skip }, () => {
     );
   });
 
-  test("another answer from the service → local 403; nothing reaches the upstream", async () => {
+  test("another answer from the service → its status and body reach the client; nothing reaches the upstream", async () => {
     await withCallout(
       () => ({ status: 401, body: "no" }),
       async (proxy, upstream, service) => {
         const response = await send(proxy.listenerPort("listener_http"), request);
-        assert.equal(response.status, 403);
-        assert.equal(response.body, "denied\n");
+        assert.equal(response.status, 401);
+        assert.equal(response.body, "no");
         assert.equal(service!.requests.length, 1);
         assert.equal(upstream.requests.length, 0);
       },
@@ -442,6 +448,22 @@ describe("http-callout template", { skip }, () => {
     const { down, slow } = await failedChecks();
     assert.deepEqual([down.status, down.body], [503, "authorization service unavailable\n"], "service down");
     assert.deepEqual([slow.status, slow.body], [503, "authorization service unavailable\n"], "service slower than timeoutMs");
+  });
+
+  test("failOpen with the service down: the request reaches the upstream, without the client's x-user-id", async () => {
+    const config = JSON.stringify({ cluster: "auth-service", failOpen: true, upstreamHeaders: ["x-user-id"] });
+    await withCallout(
+      "down",
+      async (proxy, upstream) => {
+        const spoofed = { ...request, headers: [...request.headers, ["x-user-id", "admin"]] as [string, string][] };
+        const response = await send(proxy.listenerPort("listener_http"), spoofed);
+        assert.deepEqual([response.status, response.body], [200, "orders"]);
+        assert.equal(upstream.requests.length, 1);
+        assert.equal(header(upstream.requests[0]!.headers, "x-user-id"), undefined);
+        assert.equal(header(upstream.requests[0]!.headers, "x-auth-checked"), undefined);
+      },
+      config,
+    );
   });
 
   test("a cluster Envoy does not know → local 503", async () => {
