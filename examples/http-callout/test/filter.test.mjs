@@ -109,3 +109,12 @@ test("the call's timeout is timeoutMs; Envoy's 504 at that deadline gives 503, o
   assert.equal(open.localResponse, null);
   assert.equal(open.response.body, "orders");
 });
+
+test("configured header names match whatever their case", async () => {
+  const config = JSON.stringify({ headers: ["Cookie"], upstreamHeaders: ["X-User-Id"] });
+  const { host, plugin } = await startPlugin(config);
+  const headers = [...request.headers, ["cookie", "a=1"], ["x-user-id", "admin"]];
+  const result = await plugin.httpStream({ request: { headers }, response, callouts: { "auth-service": { status: 200, headers: [["x-user-id", "alice"]] } } });
+  assert.deepEqual(values(host.callouts[0].headers, "cookie"), ["a=1"]);
+  assert.deepEqual(values(result.request.headers, "x-user-id"), ["alice"]);
+});
