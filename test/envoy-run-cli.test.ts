@@ -70,7 +70,7 @@ test("run --envoy: a configuration the filter refuses stops Envoy, and the filte
   const { code, stdout, stderr } = await cli(["run", auth, "--envoy", "--config", "{}"], dir);
   assert.equal(code, 1);
   assert.equal(stdout, "");
-  assert.equal(stderr, 'error: envoy did not start: the filter logged: auth: configuration refused: it needs a non-empty "token" string, e.g. {"token": "<a long random secret>"}\n');
+  assert.equal(stderr, 'error: envoy did not start: the filter logged: auth: configuration refused: it needs a non-empty "token" string (or "tokens" array), e.g. {"token": "<a long random secret>"}\n');
 });
 
 test("run --envoy: an Envoy that is not there is one line naming ways to get one", async () => {
