@@ -511,7 +511,7 @@ describe("body-rewrite template", { skip }, () => {
           assert.equal(head.status, 200);
           assert.equal(header(head.headers, "content-length"), String(big.length));
 
-          // Past the template's cap (maxBodyBytes, 512 KiB by default, under Envoy's 1 MiB buffer limit, which
+          // Past the template's cap (maxBodyBytes, 256 KiB by default, well under Envoy's 1 MiB buffer limit, which
           // would reset the stream) the body is released unchanged instead of held to its end.
           const huge = await send(port, { path: "/huge" });
           assert.equal(huge.status, 200);

@@ -8,11 +8,12 @@ import { FilterDataStatus, FilterHeadersStatus, HttpContext, LogLevel, RootConte
 export * from "as-proxy-wasm/exports";
 
 /**
- * Bodies up to this size are held and rewritten; larger ones pass unchanged. Half of Envoy's default buffer
- * limit (1 MiB, per_connection_buffer_limit_bytes): Envoy resets a response whose held body passes that
- * limit, and the next chunk arrives on top of what is held.
+ * Bodies up to this size are held and rewritten; larger ones pass unchanged. A quarter of Envoy's default
+ * buffer limit (1 MiB, per_connection_buffer_limit_bytes): Envoy resets a response whose held body passes that
+ * limit, and the next chunk arrives on top of what is held; under load one read brings several hundred KB
+ * (half the limit as the cap let a real Envoy reset the stream now and then).
  */
-const DEFAULT_MAX_BODY_BYTES: i64 = 512 * 1024;
+const DEFAULT_MAX_BODY_BYTES: i64 = 256 * 1024;
 
 class RewriteRoot extends RootContext {
   from: ArrayBuffer = new ArrayBuffer(0);

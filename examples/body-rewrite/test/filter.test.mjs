@@ -90,7 +90,7 @@ test("a body over maxBodyBytes passes unchanged: announced by content-length, ne
   assert.equal(ctx.onResponseBody(body.slice(40), true), 0);
   assert.equal(text.decode(ctx.forwardedResponseBody), body);
 
-  // The default cap (512 KiB) lets a 600 KB body through unchanged.
+  // The default cap (256 KiB) lets a 600 KB body through unchanged.
   const { plugin: defaults } = await startPlugin();
   const large = "http://".repeat(90_000);
   const result = await defaults.httpStream({ request, response: { headers: [[":status", "200"], ["content-type", "text/plain"]], bodyChunks: [large.slice(0, 300_000), large.slice(300_000)] } });
