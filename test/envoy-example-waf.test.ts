@@ -6,13 +6,12 @@
 import { before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
-import { createServer, type IncomingMessage } from "node:http";
-import { connect, type AddressInfo, type Socket } from "node:net";
+import { connect } from "node:net";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { packageRoot } from "../cli/package-root.js";
 import { envoyForTests, validateEnvoyConfig, withValidatedEnvoy, type EnvoyProcess } from "./helpers/envoy.js";
-import { header, send } from "./helpers/envoy-upstream.js";
+import { header, send, startRawUpstream } from "./helpers/envoy-upstream.js";
 import { atProject, checkedInBootstrap, exampleBootstrap, exampleProject, readmeBootstrap } from "./helpers/example-envoy.js";
 
 const envoy = envoyForTests();
@@ -38,8 +37,7 @@ interface Seen {
 /** An upstream that records requests as they arrive (a request reset mid-body is seen too) and answers 200 "ok". */
 async function startRecordingUpstream(): Promise<{ port: number; seen: Seen[]; close(): Promise<void> }> {
   const seen: Seen[] = [];
-  const sockets = new Set<Socket>();
-  const server = createServer((req: IncomingMessage, res) => {
+  const upstream = await startRawUpstream((req, res) => {
     const entry: Seen = { method: req.method ?? "", path: req.url ?? "", headers: [], body: "", complete: false };
     for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) entry.headers.push([req.rawHeaders[i]!.toLowerCase(), req.rawHeaders[i + 1]!]);
     seen.push(entry);
@@ -50,19 +48,7 @@ async function startRecordingUpstream(): Promise<{ port: number; seen: Seen[]; c
       res.end("ok");
     });
   });
-  server.on("connection", (socket) => {
-    sockets.add(socket);
-    socket.on("close", () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
-  return {
-    port: (server.address() as AddressInfo).port,
-    seen,
-    close: async () => {
-      for (const socket of sockets) socket.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
+  return { ...upstream, seen };
 }
 
 /**

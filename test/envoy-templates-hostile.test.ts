@@ -9,13 +9,12 @@
 import { before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
-import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo, Socket } from "node:net";
+import { request as httpRequest } from "node:http";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { parse as parseYaml } from "yaml";
 import { envoyForTests, withValidatedEnvoy, type EnvoyProcess } from "./helpers/envoy.js";
-import { header, send, startHttpUpstream, type HttpUpstream } from "./helpers/envoy-upstream.js";
+import { header, send, startHttpUpstream, startRawUpstream, type HttpUpstream } from "./helpers/envoy-upstream.js";
 import { cli, filterModule, templateProject } from "./helpers/filters.js";
 
 const envoy = envoyForTests();
@@ -84,24 +83,6 @@ describe("rate-limit template, two workers", { skip }, () => {
     }
   });
 });
-
-/** An upstream whose handler writes the answer itself (bytes, held streams). */
-async function startRawUpstream(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<{ port: number; close(): Promise<void> }> {
-  const sockets = new Set<Socket>();
-  const server = createServer(handler);
-  server.on("connection", (socket) => {
-    sockets.add(socket);
-    socket.on("close", () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
-  return {
-    port: (server.address() as AddressInfo).port,
-    close: async () => {
-      for (const socket of sockets) socket.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
-}
 
 interface RawResponse {
   status: number;
