@@ -114,6 +114,20 @@ export class EnvoyProcess {
     }
   }
 
+  /**
+   * Waits (up to `timeoutMs`) until the counter `name` reaches `value`, e.g. the bytes Envoy has read from a
+   * connection: Envoy counts them as it reads, before its filters see the data. Stops early once `until`
+   * says the wait is moot (e.g. that connection closed).
+   */
+  async untilAtLeast(name: string, value: number, timeoutMs: number, until: () => boolean = () => false): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline && !this.exited && !until()) {
+      const stats = await this.stats(`^${name.replace(/[.]/g, "\\.")}$`);
+      if (Number(stats.get(name) ?? 0) >= value) return;
+      await sleep(5);
+    }
+  }
+
   async admin(path: string, method = "GET"): Promise<string> {
     const response = await fetch(`${this.adminUrl}${path}`, { method });
     return response.text();

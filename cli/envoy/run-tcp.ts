@@ -1,5 +1,7 @@
 import { createConnection, createServer, type AddressInfo, type Socket } from "node:net";
 import type { TcpResult } from "../../host/index.js";
+import { upstreamClusterName } from "../manifests/envoy-bootstrap.js";
+import type { EnvoyProcess } from "./process.js";
 import { withEnvoy, type EnvoyRunOptions } from "./run-http.js";
 
 export interface TcpRunInput {
@@ -17,17 +19,20 @@ export interface TcpRunInput {
 export async function envoyTcpConnection(options: EnvoyRunOptions, scenario: TcpRunInput): Promise<TcpResult> {
   const atUpstream = new Receiver();
   const atClient = new Receiver();
+  let readFromUpstream: EnvoyRead = async () => undefined;
   const upstream = createServer((socket) => {
     socket.on("data", (chunk) => atUpstream.push(chunk));
     socket.on("error", () => undefined);
-    socket.on("end", () => void sendChunks(socket, scenario.upstream, atClient));
+    socket.on("end", () => void sendChunks(socket, scenario.upstream, readFromUpstream, atClient));
   });
   await new Promise<void>((resolve) => upstream.listen(0, "127.0.0.1", resolve));
   try {
     const upstreamPort = (upstream.address() as AddressInfo).port;
     return await withEnvoy(options, { type: "NETWORK", upstreamPort, calloutClusters: {} }, async (envoy) => {
       const from = envoy.lines.length;
-      await tcpClient(envoy.listenerPort("listener_tcp"), scenario.downstream, atClient, atUpstream, options.timeoutMs ?? 30_000);
+      readFromUpstream = envoyRead(envoy, `cluster.${upstreamClusterName}.upstream_cx_rx_bytes_total`);
+      const readFromClient = envoyRead(envoy, "tcp.ingress_tcp.downstream_cx_rx_bytes_total");
+      await tcpClient(envoy.listenerPort("listener_tcp"), scenario.downstream, readFromClient, atClient, atUpstream, options.timeoutMs ?? 30_000);
       await envoy.untilZero("^listener\\.127\\.0\\.0\\.1_\\d+\\.downstream_cx_active$");
       return {
         upstream: Buffer.concat(atUpstream.chunks).toString("utf8"),
@@ -42,11 +47,21 @@ export async function envoyTcpConnection(options: EnvoyRunOptions, scenario: Tcp
 }
 
 /**
- * Each chunk goes out only once the previous one came through Envoy to the other side (or, when the filter
- * holds data, after this long), and each side half-closes only after its data arrived: so Envoy reads every
- * chunk, and each end of stream, on its own, as the emulator delivers them.
+ * Each chunk goes out only once Envoy has read the previous one (its byte counter for that side says so) and
+ * the previous one came through Envoy to the other side (or, when the filter holds data, after this long), and
+ * each side half-closes only after that too: so Envoy reads every chunk, and each end of stream, on its own,
+ * as the emulator delivers them, however slow the machine (a timer alone let a loaded Envoy read the
+ * upstream's last chunk and its close together).
  */
 const holdMs = 500;
+const readTimeoutMs = 10_000;
+
+/** Resolves once Envoy has read `total` bytes from one side of the connection. */
+type EnvoyRead = (total: number, socket: Socket) => Promise<void>;
+
+function envoyRead(envoy: EnvoyProcess, counter: string): EnvoyRead {
+  return (total, socket) => envoy.untilAtLeast(counter, total, readTimeoutMs, () => socket.destroyed);
+}
 
 /** Bytes a side has received so far, and a way to wait until more arrive. */
 class Receiver {
@@ -75,21 +90,24 @@ class Receiver {
   }
 }
 
-/** Writes the chunks one by one, each after the other side saw the previous one, then half-closes. */
-async function sendChunks(socket: Socket, chunks: string[], otherSide: Receiver): Promise<void> {
+/** Writes the chunks one by one, each after Envoy read the previous one and the other side saw it, then half-closes. */
+async function sendChunks(socket: Socket, chunks: string[], readByEnvoy: EnvoyRead, otherSide: Receiver): Promise<void> {
+  let sent = 0;
   for (const chunk of chunks) {
     if (socket.destroyed) return;
     const before = otherSide.size;
     socket.write(chunk);
+    sent += Buffer.byteLength(chunk);
+    await readByEnvoy(sent, socket);
     await otherSide.progress(before);
   }
   if (!socket.destroyed) socket.end();
 }
 
 /** Connects, sends the chunks, and resolves once the connection closed (or after `timeoutMs`). */
-function tcpClient(port: number, chunks: string[], received: Receiver, atUpstream: Receiver, timeoutMs: number): Promise<void> {
+function tcpClient(port: number, chunks: string[], readByEnvoy: EnvoyRead, received: Receiver, atUpstream: Receiver, timeoutMs: number): Promise<void> {
   return new Promise((resolve) => {
-    const socket: Socket = createConnection({ port, host: "127.0.0.1" }, () => void sendChunks(socket, chunks, atUpstream));
+    const socket: Socket = createConnection({ port, host: "127.0.0.1" }, () => void sendChunks(socket, chunks, readByEnvoy, atUpstream));
     const timer = setTimeout(() => socket.destroy(), timeoutMs);
     socket.on("data", (chunk) => received.push(chunk));
     socket.on("error", () => undefined);
