@@ -74,11 +74,11 @@ test("manifest envoy → envoy --mode validate: an HTTP filter answering directl
   await assertAccepted(await generate("envoy", ["--image", modules.addHeader, "--upstream", "127.0.0.1:8080", "--env", "MODE=strict", "--plugin-name", "add_header"]));
 });
 
-test("--grpc-cluster (HTTP/2 protocol options), --service-vm-id/--service-config (a singleton WasmService) and --stats-tag → envoy --mode validate", { skip }, async () => {
+test("--grpc-cluster (HTTP/2 protocol options), --service-vm-id/--service-config (a singleton WasmService) --stats-tag and --buffer-limit → envoy --mode validate", { skip }, async () => {
   const bootstrap = await generate("envoy", [
     "--image", modules.addHeader, "--upstream", "127.0.0.1:8080", "--grpc-cluster", "authz=127.0.0.1:9000",
     "--service-vm-id", "add-header-service", "--service-config", '{"header":"x-service"}',
-    "--stats-tag", String.raw`route=^wasmcustom\.add_header\.(route=([^.]+)\.)`,
+    "--stats-tag", String.raw`route=^wasmcustom\.add_header\.(route=([^.]+)\.)`, "--buffer-limit", "2097152",
   ]);
   assert.equal(bootstrap.bootstrap_extensions[0].typed_config.config.vm_config.vm_id, "add-header-service");
   await assertAccepted(bootstrap);

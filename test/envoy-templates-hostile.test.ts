@@ -16,6 +16,7 @@ import { parse as parseYaml } from "yaml";
 import { envoyForTests, withValidatedEnvoy, type EnvoyProcess } from "./helpers/envoy.js";
 import { header, send, startHttpUpstream, startRawUpstream, type HttpUpstream } from "./helpers/envoy-upstream.js";
 import { cli, filterModule, templateProject } from "./helpers/filters.js";
+import { bodyRewriteEnvoyFlags } from "./helpers/example-envoy.js";
 
 const envoy = envoyForTests();
 const skip = envoy.skip;
@@ -32,7 +33,7 @@ before(async () => {
 /** The bootstrap `manifest envoy` writes for a template's module, routed to `upstream`, configured with `config`. */
 async function bootstrapFor(name: string, upstream: number, config: string): Promise<Record<string, unknown>> {
   const project = projects.get(name)!;
-  const args = ["manifest", "envoy", "--image", "build/plugin.wasm", "--config", config];
+  const args = ["manifest", "envoy", "--image", "build/plugin.wasm", "--config", config, ...(name === "body-rewrite" ? bodyRewriteEnvoyFlags : [])];
   args.push("--port", "0", "--admin-port", "0", "--address", "127.0.0.1", "--upstream", `127.0.0.1:${upstream}`, "-o", "envoy-hostile.yaml");
   const result = await cli(args, project);
   assert.equal(result.code, 0, result.stderr);

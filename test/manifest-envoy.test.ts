@@ -366,6 +366,17 @@ test("Envoy bootstrap: --stats-tag writes stats_config.stats_tags in order; a ta
   assert.match(tooLong.stderr, /^error: stats_config\.stats_tags\[0\]\.regex: must NOT have more than 1024 characters .*\nhint: set by --stats-tag/);
 });
 
+test("Envoy bootstrap: --buffer-limit sets the listener's per_connection_buffer_limit_bytes; zero or a unit suffix is refused", async () => {
+  const bootstrap = await generate("envoy", "--image", "filter.wasm", "--buffer-limit", "2097152");
+  assert.equal(bootstrap.static_resources.listeners[0].per_connection_buffer_limit_bytes, 2097152);
+  assert.equal((await generate("envoy", "--image", "filter.wasm")).static_resources.listeners[0].per_connection_buffer_limit_bytes, undefined);
+  for (const [value, problem] of [["0", "must be >= 1 (got 0)"], ["2MiB", 'must be integer (got "2MiB")']]) {
+    const refused = await manifest(["envoy", "--image", "filter.wasm", "--buffer-limit", value], dir);
+    assert.equal(refused.code, 2);
+    assert.equal(refused.stderr, `error: static_resources.listeners[0].per_connection_buffer_limit_bytes: ${problem}\nhint: set by --buffer-limit\n`);
+  }
+});
+
 const jsonError = (text: string) => {
   try {
     JSON.parse(text);
@@ -405,7 +416,7 @@ test("help: where the filter's metrics are, and how the failure flags combine", 
   await runCli(["manifest", "envoy", "--help"], io);
   assert.match(stdout(), /--cluster <name=host:port>/);
   assert.match(stdout(), /--failure-policy <policy>/);
-  for (const flag of ["--grpc-cluster <name=host:port>", "--service-vm-id <id>", "--service-config <json|@file>", "--module-path <path>", "--stats-tag <name=regex>"]) {
+  for (const flag of ["--grpc-cluster <name=host:port>", "--service-vm-id <id>", "--service-config <json|@file>", "--module-path <path>", "--stats-tag <name=regex>", "--buffer-limit <bytes>"]) {
     assert.ok(stdout().includes(flag), flag);
   }
   assert.match(stdout(), /wasmcustom\.<name>/);

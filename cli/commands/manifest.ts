@@ -86,6 +86,7 @@ interface EnvoyOptions extends CommonOptions {
   serviceConfig?: string;
   modulePath?: string;
   statsTag?: string[];
+  bufferLimit?: string;
   fetchTimeout: string;
   failurePolicy?: string;
 }
@@ -250,6 +251,7 @@ Examples:
     .option("--service-config <json|@file>", "the wasm service's configuration: inline JSON, or @file (JSON or YAML); needs --service-vm-id")
     .option("--module-path <path>", "the module's path as written into the bootstrap (default: --image made absolute); relative paths are read from envoy's working directory")
     .option("--stats-tag <name=regex>", "an Envoy stats tag: the regex's first group is cut from the stat name, its second is the tag value (repeatable)", collect)
+    .option("--buffer-limit <bytes>", "the listener's per-connection buffer limit (Envoy's default 1048576): the most of a body a filter can hold, with the chunk arriving on top")
     .option("--fetch-timeout <duration>", "timeout of an http(s) module fetch", "10s")
     .option("--failure-policy <policy>", failurePolicyHelp);
   envoy.addHelpText(
@@ -476,6 +478,7 @@ async function envoyYaml(options: EnvoyOptions, io: Io): Promise<string> {
       grpcClusters: (options.grpcCluster ?? []).map((value) => m.parseCluster(value, "--grpc-cluster")),
       service,
       statsTags: (options.statsTag ?? []).map(m.parseStatsTag),
+      bufferLimit: options.bufferLimit === undefined ? undefined : m.parseInteger(options.bufferLimit),
     }),
   );
 }

@@ -25,6 +25,12 @@ export interface EnvoyBootstrapInput {
   service?: WasmServiceInput;
   /** Envoy stats tags (`--stats-tag`): a tag named `name` whose value `regex` extracts from a stat's name. */
   statsTags?: StatsTag[];
+  /**
+   * The listener's per_connection_buffer_limit_bytes (`--buffer-limit`, Envoy's default 1 MiB): a request's or
+   * response's body a filter holds (StopIterationAndBuffer) may not pass it, counting the chunk that arrives
+   * on top of what is held, or Envoy answers 413 / 500 or resets the stream.
+   */
+  bufferLimit?: number | string;
 }
 
 export interface StatsTag {
@@ -74,6 +80,7 @@ export function buildEnvoyBootstrap(input: EnvoyBootstrapInput): Record<string, 
         {
           name: network ? "listener_tcp" : "listener_http",
           address: { socket_address: { address: input.address ?? "0.0.0.0", port_value: input.port ?? 10000 } },
+          ...(input.bufferLimit === undefined ? {} : { per_connection_buffer_limit_bytes: input.bufferLimit }),
           filter_chains: [{ filters: network ? [filter, tcpProxyFilter(upstreamClusterName)] : [httpConnectionManager(filter, input.upstream !== undefined)] }],
         },
       ],

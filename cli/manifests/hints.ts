@@ -20,6 +20,7 @@ const flags: [prefix: string, flag: string][] = [
   ["spec.configPatches", "--context / --image"],
   ["spec", "--selector or --target-ref, not both"],
   ["static_resources.listeners[0].address", "--port / --address"],
+  ["static_resources.listeners[0].per_connection_buffer_limit_bytes", "--buffer-limit"],
   ["static_resources.clusters", "--upstream / --cluster / --grpc-cluster"],
   ["bootstrap_extensions", "--service-vm-id / --service-config"],
   ["stats_config.stats_tags", "--stats-tag"],

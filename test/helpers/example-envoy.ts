@@ -14,6 +14,12 @@ import { cli, filterModule } from "./filters.js";
 
 export type Bootstrap = Record<string, unknown>;
 
+/**
+ * The listener buffer limit examples/body-rewrite/envoy.yaml is written with (its README says why): room for
+ * the held body plus one upstream read, so a large read cannot push Envoy into resetting the response.
+ */
+export const bodyRewriteEnvoyFlags = ["--buffer-limit", "2097152"];
+
 /** A folder holding the example's module as build/plugin.wasm. */
 export async function exampleProject(name: string): Promise<string> {
   const project = await mkdtemp(join(tmpdir(), `example-${name}-`));

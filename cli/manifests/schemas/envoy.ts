@@ -229,6 +229,8 @@ export const envoyBootstrapSchema = {
             properties: {
               name: { type: "string", minLength: 1 },
               address: addressSchema,
+              // A UInt32Value: Envoy refuses 0 for a listener's limit (nothing could be read) and anything past 2^32-1.
+              per_connection_buffer_limit_bytes: { type: "integer", minimum: 1, maximum: 4294967295 },
               filter_chains: {
                 type: "array",
                 minItems: 1,

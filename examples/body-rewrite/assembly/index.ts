@@ -8,10 +8,9 @@ import { FilterDataStatus, FilterHeadersStatus, HttpContext, LogLevel, RootConte
 export * from "as-proxy-wasm/exports";
 
 /**
- * Bodies up to this size are held and rewritten; larger ones pass unchanged. A quarter of Envoy's default
- * buffer limit (1 MiB, per_connection_buffer_limit_bytes): Envoy resets a response whose held body passes that
- * limit, and the next chunk arrives on top of what is held; under load one read brings several hundred KB
- * (half the limit as the cap let a real Envoy reset the stream now and then).
+ * Bodies up to this size are held and rewritten; larger ones pass unchanged. Envoy resets a response whose
+ * held body passes the listener's buffer limit, counting the chunk it adds before this filter can release
+ * anything: the README's envoy.yaml leaves room for one upstream read (up to 1 MiB) on top of this.
  */
 const DEFAULT_MAX_BODY_BYTES: i64 = 256 * 1024;
 
