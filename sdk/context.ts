@@ -14,6 +14,8 @@ export enum ContextKind {
   Root = 0,
   Http = 1,
   Tcp = 2,
+  /** A stream its root made no context for (neither createHttpContext nor createTcpContext answered one). */
+  Unhandled = 3,
 }
 
 /** What every context can do: lifecycle callbacks and outgoing calls whose answers come back to it. */

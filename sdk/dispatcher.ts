@@ -51,6 +51,18 @@ export function registerRootContext(create: (contextId: u32) => RootContext): vo
   createRoot = create;
 }
 
+/** Stands for every stream its root made no context for: their callbacks pass (Continue) untouched. */
+@final class Unhandled extends BaseContext {
+  constructor() {
+    super(0, ContextKind.Unhandled);
+  }
+}
+let unhandled: Unhandled | null = null;
+
+function unknownContext(): void {
+  proxyAbort("unknown context");
+}
+
 function find(id: u32): BaseContext | null {
   if (id == lastId && last) return last;
   const ctx = contexts.get(id);
@@ -59,27 +71,27 @@ function find(id: u32): BaseContext | null {
   return ctx;
 }
 
-// Stream contexts are created one after another under the same root: remember it apart from `last` (which
-// the stream's callbacks keep pointing at the stream).
-let lastRoot: RootContext | null = null;
+/**
+ * The context `id` names if it is of `kind`; null for a stream its root made no context for. A host calling
+ * back for a context it never created, or of the other kind, is a bug: stop, as the Rust SDK does.
+ */
+function ofKind(id: u32, kind: ContextKind): BaseContext | null {
+  const ctx = find(id);
+  if (ctx && ctx.kind == kind) return ctx;
+  if (!ctx || ctx.kind != ContextKind.Unhandled) unknownContext();
+  return null;
+}
 
 function root(id: u32): RootContext | null {
-  let ctx = lastRoot;
-  if (ctx && ctx.id == id) return ctx;
-  const found = find(id);
-  if (!found || found.kind != ContextKind.Root) return null;
-  lastRoot = ctx = changetype<RootContext>(found);
-  return ctx;
+  return changetype<RootContext | null>(ofKind(id, ContextKind.Root));
 }
 
 function http(id: u32): HttpStream | null {
-  const ctx = find(id);
-  return ctx && ctx.kind == ContextKind.Http ? changetype<HttpStream>(ctx) : null;
+  return changetype<HttpStream | null>(ofKind(id, ContextKind.Http));
 }
 
 function tcp(id: u32): TcpStream | null {
-  const ctx = find(id);
-  return ctx && ctx.kind == ContextKind.Tcp ? changetype<TcpStream>(ctx) : null;
+  return changetype<TcpStream | null>(ofKind(id, ContextKind.Tcp));
 }
 
 /** Records which context made a callout (token 0 = refused, nothing to record). Returns the token. */
@@ -122,12 +134,15 @@ export function onContextCreate(id: u32, parentId: u32): void {
       if (!ctx) ctx = parent.createTcpContext(id);
     }
   }
-  if (ctx) {
-    contexts.set(id, ctx);
-    // The next callback is nearly always for this new context.
-    lastId = id;
-    last = ctx;
+  if (!ctx) {
+    let none = unhandled;
+    if (!none) unhandled = none = new Unhandled();
+    ctx = none;
   }
+  contexts.set(id, ctx);
+  // The next callback is nearly always for this new context.
+  lastId = id;
+  last = ctx;
   leave();
 }
 
@@ -155,7 +170,6 @@ export function onDelete(id: u32): void {
     const table = callouts;
     if (table && table.size > 0) table.deleteValue(ctx);
     if (lastId == id) last = null;
-    if (lastRoot === ctx) lastRoot = null;
   }
   leave();
 }
