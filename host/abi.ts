@@ -16,8 +16,8 @@ export enum LogLevel { Trace = 0, Debug = 1, Info = 2, Warn = 3, Error = 4, Crit
 export type LogLevelName = "trace" | "debug" | "info" | "warn" | "error" | "critical";
 export const LOG_LEVEL_NAMES: readonly LogLevelName[] = ["trace", "debug", "info", "warn", "error", "critical"];
 
-/** proxy_status_t (WasmResult). */
-export enum Status {
+/** proxy_status_t: the result of every host call. */
+export enum WasmResult {
   Ok = 0,
   NotFound = 1,
   BadArgument = 2,
@@ -33,8 +33,8 @@ export enum Status {
   Unimplemented = 12,
 }
 
-/** FilterHeadersStatus / FilterDataStatus / FilterTrailersStatus / FilterStatus values (shared numbers). */
-export enum Action {
+/** What an HTTP headers callback returns. */
+export enum FilterHeadersStatus {
   Continue = 0,
   StopIteration = 1,
   ContinueAndEndStream = 2,
@@ -42,8 +42,14 @@ export enum Action {
   StopAllIterationAndWatermark = 4,
 }
 
-/** FilterDataStatus, for body callbacks. */
-export enum DataAction {
+/** What an HTTP trailers callback returns. */
+export enum FilterTrailersStatus { Continue = 0, StopIteration = 1 }
+
+/** What a TCP (network filter) callback returns. */
+export enum FilterStatus { Continue = 0, StopIteration = 1 }
+
+/** What an HTTP body callback returns. */
+export enum FilterDataStatus {
   Continue = 0,
   StopIterationAndBuffer = 1,
   StopIterationAndWatermark = 2,
@@ -75,8 +81,30 @@ export enum MapType {
 }
 export const MAP_TYPE_MAX = MapType.HttpCallResponseTrailers;
 
-export enum StreamType { Request = 0, Response = 1, Downstream = 2, Upstream = 3 }
+export enum StreamType { HttpRequest = 0, HttpResponse = 1, Downstream = 2, Upstream = 3 }
 export const STREAM_TYPE_MAX = StreamType.Upstream;
+
+/** gRPC status codes (a local reply's grpc-status, a gRPC call's close); `InvalidCode` (-1) means none. */
+export enum GrpcStatus {
+  Ok = 0,
+  Cancelled = 1,
+  Unknown = 2,
+  InvalidArgument = 3,
+  DeadlineExceeded = 4,
+  NotFound = 5,
+  AlreadyExists = 6,
+  PermissionDenied = 7,
+  ResourceExhausted = 8,
+  FailedPrecondition = 9,
+  Aborted = 10,
+  OutOfRange = 11,
+  Unimplemented = 12,
+  Internal = 13,
+  Unavailable = 14,
+  DataLoss = 15,
+  Unauthenticated = 16,
+  InvalidCode = -1,
+}
 
 export enum PeerType { Unknown = 0, Local = 1, Remote = 2 }
 

@@ -1,5 +1,6 @@
 /** HTTP callouts and gRPC calls/streams made by a module, and the answers a test gives them. */
 
+import { GrpcStatus } from "./abi.js";
 import { lowercaseNames, type Bytes, type HeaderList } from "./codec.js";
 
 export interface HttpAnswer {
@@ -88,10 +89,6 @@ export interface GrpcDelivery {
   close(call: GrpcCall, status: number, message: string): void;
 }
 
-/** gRPC's INTERNAL: what Envoy closes a unary call with when the server said OK but sent no message. */
-const GRPC_INTERNAL = 13;
-/** gRPC's UNAVAILABLE: the status of Envoy's local reply to a timed-out call (HTTP 504 mapped to gRPC). */
-const GRPC_UNAVAILABLE = 14;
 
 /**
  * The status message the module reads (`proxy_get_status`) when a call closes: the `grpc-message` as it came,
@@ -112,7 +109,7 @@ export function serverGrpcMessage(details: string): string {
 }
 
 /** How Envoy closes a call past its timeout: its router's 504 local reply, seen through the gRPC client. */
-export const envoyGrpcTimeout = { status: GRPC_UNAVAILABLE, message: envoyGrpcMessage("upstream request timeout", "response_timeout") };
+export const envoyGrpcTimeout = { status: GrpcStatus.Unavailable, message: envoyGrpcMessage("upstream request timeout", "response_timeout") };
 
 /** One `proxy_grpc_call` or `proxy_grpc_stream`. */
 export class GrpcCall {
@@ -188,7 +185,7 @@ export class GrpcCall {
   private finishUnary(status: number, message: Bytes | undefined, details: string): void {
     if (status !== 0) this.closeFromServer(status, details);
     else if (message !== undefined) this.receive(message);
-    else this.closeWith(GRPC_INTERNAL, "");
+    else this.closeWith(GrpcStatus.Internal, "");
   }
 
   /** A close the server sent: its status, and its details as they reach the module through Envoy. */

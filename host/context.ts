@@ -1,4 +1,4 @@
-import { BufferType, MapType, Status, StreamType } from "./abi.js";
+import { BufferType, MapType, WasmResult, StreamType } from "./abi.js";
 import type { CalloutHandler } from "./callouts.js";
 import type { HeaderList } from "./codec.js";
 import type { Plugin } from "./plugin.js";
@@ -27,8 +27,8 @@ export function readOnly(bytes: Uint8Array): BufferAccess {
  * Envoy's `Buffer::copyFrom`: start 0 drains `length` bytes then prepends; start ≥ size appends; else
  * BAD_ARGUMENT. Immutable and absent buffers are BAD_ARGUMENT too (cpp-host's `BufferBase::copyFrom`).
  */
-export function writeBuffer(buffer: BufferAccess, start: number, length: number, data: Uint8Array): Status {
-  if (!buffer.set) return Status.BadArgument;
+export function writeBuffer(buffer: BufferAccess, start: number, length: number, data: Uint8Array): WasmResult {
+  if (!buffer.set) return WasmResult.BadArgument;
   const current = buffer.get();
   if (start === 0) {
     const rest = current.subarray(Math.min(length, current.length));
@@ -36,16 +36,16 @@ export function writeBuffer(buffer: BufferAccess, start: number, length: number,
     out.set(data);
     out.set(rest, data.length);
     buffer.set(out);
-    return Status.Ok;
+    return WasmResult.Ok;
   }
   if (start >= current.length) {
     const out = new Uint8Array(current.length + data.length);
     out.set(current);
     out.set(data, current.length);
     buffer.set(out);
-    return Status.Ok;
+    return WasmResult.Ok;
   }
-  return Status.BadArgument;
+  return WasmResult.BadArgument;
 }
 
 /** What a host function sees of the context it runs for; HTTP and TCP contexts add their maps and buffers. */
@@ -117,12 +117,12 @@ export abstract class Context {
   }
 
   /** Envoy's `continueStream` for a context without HTTP or network callbacks. */
-  continueStream(type: StreamType): Status {
-    return type === StreamType.Upstream ? Status.Unimplemented : Status.Ok;
+  continueStream(type: StreamType): WasmResult {
+    return type === StreamType.Upstream ? WasmResult.Unimplemented : WasmResult.Ok;
   }
 
-  closeStream(_type: StreamType): Status {
-    return Status.Ok;
+  closeStream(_type: StreamType): WasmResult {
+    return WasmResult.Ok;
   }
 
   /** Only an HTTP stream can answer locally; elsewhere Envoy ignores it (no decoder callbacks). */

@@ -1,4 +1,4 @@
-import { BUFFER_TYPE_MAX, LOG_LEVEL_NAMES, MAP_TYPE_MAX, STREAM_TYPE_MAX, Status, StreamType } from "./abi.js";
+import { BUFFER_TYPE_MAX, LOG_LEVEL_NAMES, MAP_TYPE_MAX, STREAM_TYPE_MAX, WasmResult, StreamType } from "./abi.js";
 import { headersByteSize, lowercaseNames, parseHeaders, serializeHeaders, toBytes, toText, type HeaderList } from "./codec.js";
 import { writeBuffer } from "./context.js";
 import { faultsAs } from "./errors.js";
@@ -17,130 +17,130 @@ export function envImports(vm: Vm): Record<string, HostFunction> {
   const badMapType = (type: number) => u32(type) > MAP_TYPE_MAX;
   const mutableMap = (type: number) => ctx().getMap(type, true);
   const editMap = (type: number, keyPtr: number, keySize: number, valuePtr: number, valueSize: number, edit: (map: HeaderList, key: string, value: string) => void) => {
-    if (badMapType(type)) return Status.BadArgument;
+    if (badMapType(type)) return WasmResult.BadArgument;
     const key = text(keyPtr, keySize).toLowerCase();
     const value = text(valuePtr, valueSize);
     const map = mutableMap(type);
-    if (!map) return Status.BadArgument;
+    if (!map) return WasmResult.BadArgument;
     edit(map, key, value);
-    return Status.Ok;
+    return WasmResult.Ok;
   };
 
   const getHeaderMapValue = (type: number, keyPtr: number, keySize: number, retPtr: number, retSize: number): number => {
-    if (badMapType(type)) return Status.BadArgument;
+    if (badMapType(type)) return WasmResult.BadArgument;
     const key = text(keyPtr, keySize).toLowerCase();
     const context = ctx();
     const map = context.getMap(type, false);
     const legacy = vm.abiVersion === "0.1.0";
     if (!map) {
-      if (!context.inLogPhase()) return Status.BadArgument;
-      if (!legacy) return Status.NotFound;
+      if (!context.inLogPhase()) return WasmResult.BadArgument;
+      if (!legacy) return WasmResult.NotFound;
     }
     const value = map?.find(([k]) => k === key)?.[1];
-    if (value === undefined && !legacy) return Status.NotFound;
+    if (value === undefined && !legacy) return WasmResult.NotFound;
     mem().copyOut(toBytes(value ?? ""), retPtr, retSize);
-    return Status.Ok;
+    return WasmResult.Ok;
   };
 
   const functions: Record<string, HostFunction> = {
     proxy_log: (level: number, ptr: number, size: number) => {
       const name = LOG_LEVEL_NAMES[level];
-      if (!name) return Status.BadArgument;
+      if (!name) return WasmResult.BadArgument;
       host.log(name, text(ptr, size), vm.vmId, ctx().id);
-      return Status.Ok;
+      return WasmResult.Ok;
     },
     proxy_get_log_level: (retPtr: number) => {
       mem().writeU32(retPtr, LOG_LEVEL_NAMES.indexOf(host.logLevel));
-      return Status.Ok;
+      return WasmResult.Ok;
     },
     proxy_get_current_time_nanoseconds: (retPtr: number) => {
       mem().writeU64(retPtr, host.nowNanoseconds());
-      return Status.Ok;
+      return WasmResult.Ok;
     },
     proxy_set_tick_period_milliseconds: (period: number) => {
       ctx().plugin.setTickPeriod(u32(period));
-      return Status.Ok;
+      return WasmResult.Ok;
     },
     proxy_done: () => vm.done(ctx()),
     proxy_set_effective_context: (id: number) => {
-      if (!vm.contexts.has(u32(id))) return Status.BadArgument;
+      if (!vm.contexts.has(u32(id))) return WasmResult.BadArgument;
       vm.effectiveContextId = u32(id);
-      return Status.Ok;
+      return WasmResult.Ok;
     },
     proxy_call_foreign_function: (namePtr: number, nameSize: number, argsPtr: number, argsSize: number, retPtr: number, retSize: number) => {
       const f = host.foreignFunctions.get(text(namePtr, nameSize));
       const args = mem().read(argsPtr, argsSize);
-      if (!f) return Status.NotFound;
+      if (!f) return WasmResult.NotFound;
       const result = toBytes(f(args));
       if (u32(retPtr) !== 0) mem().writeU32(retPtr, mem().allocateAndWrite(result));
       if (u32(retSize) !== 0) mem().writeU32(retSize, result.length);
-      return Status.Ok;
+      return WasmResult.Ok;
     },
     proxy_get_property: (pathPtr: number, pathSize: number, retPtr: number, retSize: number) => {
       const value = vm.getProperty(ctx(), text(pathPtr, pathSize));
-      if (value === undefined) return Status.NotFound;
+      if (value === undefined) return WasmResult.NotFound;
       mem().copyOut(value, retPtr, retSize);
-      return Status.Ok;
+      return WasmResult.Ok;
     },
     proxy_set_property: (pathPtr: number, pathSize: number, valuePtr: number, valueSize: number) => {
       const key = text(pathPtr, pathSize);
       ctx().filterState.set(key, mem().read(valuePtr, valueSize));
-      return Status.Ok;
+      return WasmResult.Ok;
     },
     proxy_get_status: (codePtr: number, msgPtr: number, msgSize: number) => {
       const { code, message } = ctx().plugin.status;
       mem().writeU32(codePtr, code);
       mem().copyOut(toBytes(message), msgPtr, msgSize);
-      return Status.Ok;
+      return WasmResult.Ok;
     },
 
     // Buffers
     proxy_get_buffer_bytes: (type: number, start: number, length: number, retPtr: number, retSize: number) => {
-      if (u32(type) > BUFFER_TYPE_MAX) return Status.BadArgument;
+      if (u32(type) > BUFFER_TYPE_MAX) return WasmResult.BadArgument;
       const buffer = ctx().getBuffer(type);
-      if (!buffer) return Status.NotFound;
+      if (!buffer) return WasmResult.NotFound;
       const data = buffer.get();
       const from = u32(start);
       const count = from > data.length ? 0 : Math.min(u32(length), data.length - from);
       mem().copyOut(data.subarray(from, from + count), retPtr, retSize);
-      return Status.Ok;
+      return WasmResult.Ok;
     },
     proxy_get_buffer_status: (type: number, lengthPtr: number, flagsPtr: number) => {
-      if (u32(type) > BUFFER_TYPE_MAX) return Status.BadArgument;
+      if (u32(type) > BUFFER_TYPE_MAX) return WasmResult.BadArgument;
       const buffer = ctx().getBuffer(type);
-      if (!buffer) return Status.NotFound;
+      if (!buffer) return WasmResult.NotFound;
       mem().writeU32(lengthPtr, buffer.get().length);
       mem().writeU32(flagsPtr, 0);
-      return Status.Ok;
+      return WasmResult.Ok;
     },
     proxy_set_buffer_bytes: (type: number, start: number, length: number, dataPtr: number, dataSize: number) => {
-      if (u32(type) > BUFFER_TYPE_MAX) return Status.BadArgument;
+      if (u32(type) > BUFFER_TYPE_MAX) return WasmResult.BadArgument;
       const buffer = ctx().getBuffer(type);
-      if (!buffer) return Status.NotFound;
+      if (!buffer) return WasmResult.NotFound;
       return writeBuffer(buffer, u32(start), u32(length), mem().read(dataPtr, dataSize));
     },
 
     // Header maps
     proxy_get_header_map_size: (type: number, retPtr: number) => {
-      if (badMapType(type)) return Status.BadArgument;
+      if (badMapType(type)) return WasmResult.BadArgument;
       const map = mutableMap(type);
-      if (!map) return Status.BadArgument;
+      if (!map) return WasmResult.BadArgument;
       mem().writeU32(retPtr, headersByteSize(map));
-      return Status.Ok;
+      return WasmResult.Ok;
     },
     proxy_get_header_map_pairs: (type: number, retPtr: number, retSize: number) => {
-      if (badMapType(type)) return Status.BadArgument;
+      if (badMapType(type)) return WasmResult.BadArgument;
       mem().copyOut(serializeHeaders(ctx().getMap(type, false) ?? []), retPtr, retSize);
-      return Status.Ok;
+      return WasmResult.Ok;
     },
     proxy_set_header_map_pairs: (type: number, ptr: number, size: number) => {
-      if (badMapType(type)) return Status.BadArgument;
+      if (badMapType(type)) return WasmResult.BadArgument;
       const data = mem().read(ptr, size);
       const map = mutableMap(type);
-      if (!map) return Status.BadArgument;
+      if (!map) return WasmResult.BadArgument;
       map.splice(0);
       for (const [key, value] of lowercaseNames(parseHeaders(data))) insertHeader(map, key, value);
-      return Status.Ok;
+      return WasmResult.Ok;
     },
     proxy_get_header_map_value: getHeaderMapValue,
     proxy_add_header_map_value: (type: number, keyPtr: number, keySize: number, valuePtr: number, valueSize: number) =>
@@ -155,21 +155,21 @@ export function envImports(vm: Vm): Record<string, HostFunction> {
       editMap(type, keyPtr, keySize, 0, 0, (map, key) => removeAll(map, key)),
 
     // Stream control
-    proxy_continue_stream: (type: number) => (u32(type) > STREAM_TYPE_MAX ? Status.BadArgument : ctx().continueStream(type)),
-    proxy_close_stream: (type: number) => (u32(type) > STREAM_TYPE_MAX ? Status.BadArgument : ctx().closeStream(type)),
-    proxy_continue_request: () => ctx().continueStream(StreamType.Request),
-    proxy_continue_response: () => ctx().continueStream(StreamType.Response),
-    proxy_clear_route_cache: () => Status.Ok,
+    proxy_continue_stream: (type: number) => (u32(type) > STREAM_TYPE_MAX ? WasmResult.BadArgument : ctx().continueStream(type)),
+    proxy_close_stream: (type: number) => (u32(type) > STREAM_TYPE_MAX ? WasmResult.BadArgument : ctx().closeStream(type)),
+    proxy_continue_request: () => ctx().continueStream(StreamType.HttpRequest),
+    proxy_continue_response: () => ctx().continueStream(StreamType.HttpResponse),
+    proxy_clear_route_cache: () => WasmResult.Ok,
     proxy_send_local_response: (status: number, detailsPtr: number, detailsSize: number, bodyPtr: number, bodySize: number, headersPtr: number, headersSize: number, grpcStatus: number) => {
       const details = text(detailsPtr, detailsSize).replace(/\s/g, "_");
       const body = mem().read(bodyPtr, bodySize);
       const headers = lowercaseNames(parseHeaders(mem().read(headersPtr, headersSize)));
       ctx().sendLocalResponse({ status: u32(status), details, body, headers, grpcStatus: grpcStatus | 0 });
-      return Status.Ok;
+      return WasmResult.Ok;
     },
     proxy_get_configuration: (retPtr: number, retSize: number) => {
       mem().copyOut(vm.startingVm ? vm.vmConfig : ctx().plugin.configuration, retPtr, retSize);
-      return Status.Ok;
+      return WasmResult.Ok;
     },
 
     // HTTP callouts
@@ -196,7 +196,7 @@ export function envImports(vm: Vm): Record<string, HostFunction> {
         stream: false,
       };
       const { status, id } = vm.grpcCall(ctx(), call);
-      if (status === Status.Ok) mem().writeU32(tokenPtr, id);
+      if (status === WasmResult.Ok) mem().writeU32(tokenPtr, id);
       return status;
     },
     proxy_grpc_stream: (svcPtr: number, svcSize: number, namePtr: number, nameSize: number, methodPtr: number, methodSize: number, mdPtr: number, mdSize: number, tokenPtr: number) => {
@@ -210,34 +210,34 @@ export function envImports(vm: Vm): Record<string, HostFunction> {
         stream: true,
       };
       const { status, id } = vm.grpcCall(ctx(), call);
-      if (status === Status.Ok) mem().writeU32(tokenPtr, id);
+      if (status === WasmResult.Ok) mem().writeU32(tokenPtr, id);
       return status;
     },
     proxy_grpc_send: (token: number, msgPtr: number, msgSize: number, endStream: number) => {
       const message = mem().read(msgPtr, msgSize);
       const call = vm.findGrpc(u32(token));
-      if (!call || !call.stream) return Status.NotFound;
+      if (!call || !call.stream) return WasmResult.NotFound;
       call.sent.push(message);
       if (endStream !== 0) call.closedByModule = true;
-      return Status.Ok;
+      return WasmResult.Ok;
     },
     proxy_grpc_cancel: (token: number) => {
       const call = vm.findGrpc(u32(token));
-      if (!call) return Status.NotFound;
+      if (!call) return WasmResult.NotFound;
       call.cancelled = true;
       vm.endGrpc(call.id);
-      return Status.Ok;
+      return WasmResult.Ok;
     },
     proxy_grpc_close: (token: number) => {
       const call = vm.findGrpc(u32(token));
-      if (!call) return Status.NotFound;
+      if (!call) return WasmResult.NotFound;
       // Closing a unary call cancels it; closing a stream half-closes the module's side.
       if (call.stream) call.closedByModule = true;
       else {
         call.cancelled = true;
         vm.endGrpc(call.id);
       }
-      return Status.Ok;
+      return WasmResult.Ok;
     },
 
     // Shared data and queues
@@ -245,10 +245,10 @@ export function envImports(vm: Vm): Record<string, HostFunction> {
       host.setSharedData(text(keyPtr, keySize), mem().read(valuePtr, valueSize), vm.vmId, u32(cas), vm),
     proxy_get_shared_data: (keyPtr: number, keySize: number, retPtr: number, retSize: number, casPtr: number) => {
       const entry = host.getSharedData(text(keyPtr, keySize), vm.vmId, vm);
-      if (!entry) return Status.NotFound;
+      if (!entry) return WasmResult.NotFound;
       mem().copyOut(entry.value, retPtr, retSize);
       mem().writeU32(casPtr, entry.cas);
-      return Status.Ok;
+      return WasmResult.Ok;
     },
     proxy_register_shared_queue: (namePtr: number, nameSize: number, tokenPtr: number) => {
       const root = ctx().plugin;
@@ -256,28 +256,28 @@ export function envImports(vm: Vm): Record<string, HostFunction> {
         if (!vm.failed && !root.deleted) vm.callback("proxy_on_queue_ready", root, [root.id, queueId]);
       });
       mem().writeU32(tokenPtr, id);
-      return Status.Ok;
+      return WasmResult.Ok;
     },
     proxy_resolve_shared_queue: (vmIdPtr: number, vmIdSize: number, namePtr: number, nameSize: number, tokenPtr: number) => {
       const id = host.resolveQueue(text(vmIdPtr, vmIdSize), text(namePtr, nameSize));
-      if (id === undefined) return Status.NotFound;
+      if (id === undefined) return WasmResult.NotFound;
       mem().writeU32(tokenPtr, id);
-      return Status.Ok;
+      return WasmResult.Ok;
     },
     proxy_enqueue_shared_queue: (token: number, ptr: number, size: number) => host.enqueueById(u32(token), mem().read(ptr, size)),
     proxy_dequeue_shared_queue: (token: number, retPtr: number, retSize: number) => {
       const item = host.dequeueById(u32(token));
       if (typeof item === "number") return item;
       mem().copyOut(item, retPtr, retSize);
-      return Status.Ok;
+      return WasmResult.Ok;
     },
 
     // Metrics
     proxy_define_metric: (type: number, namePtr: number, nameSize: number, idPtr: number) => {
       const id = host.defineMetric(u32(type), text(namePtr, nameSize));
-      if (id === undefined) return Status.BadArgument;
+      if (id === undefined) return WasmResult.BadArgument;
       mem().writeU32(idPtr, id);
-      return Status.Ok;
+      return WasmResult.Ok;
     },
     proxy_record_metric: (id: number, value: bigint) => host.recordMetric(u32(id), BigInt.asUintN(64, value)),
     proxy_increment_metric: (id: number, delta: bigint) => host.incrementMetric(u32(id), delta),
@@ -285,11 +285,11 @@ export function envImports(vm: Vm): Record<string, HostFunction> {
       const value = host.getMetricById(u32(id));
       if (typeof value === "number") return value;
       mem().writeU64(retPtr, value);
-      return Status.Ok;
+      return WasmResult.Ok;
     },
   };
   // A bad pointer from the module becomes INVALID_MEMORY_ACCESS, as in cpp-host.
-  return Object.fromEntries(Object.entries(functions).map(([name, f]) => [name, faultsAs(Status.InvalidMemoryAccess, f)]));
+  return Object.fromEntries(Object.entries(functions).map(([name, f]) => [name, faultsAs(WasmResult.InvalidMemoryAccess, f)]));
 }
 
 /**

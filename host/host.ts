@@ -1,4 +1,4 @@
-import { LOG_LEVEL_NAMES, METRIC_TYPE_NAMES, MetricType, Status, type LogLevelName, type MetricTypeName } from "./abi.js";
+import { LOG_LEVEL_NAMES, METRIC_TYPE_NAMES, MetricType, WasmResult, type LogLevelName, type MetricTypeName } from "./abi.js";
 import type { CalloutHandler, CalloutRequest, GrpcCall, GrpcHandler } from "./callouts.js";
 import { toBytes, type Bytes } from "./codec.js";
 import { encodePropertyValue, propertyKey, propertyMap, type PropertyValue } from "./properties.js";
@@ -184,13 +184,13 @@ export class Host {
     return this.sharedData.get(vmId)?.get(key);
   }
 
-  setSharedData(key: string, value: Bytes, vmId = "", cas = 0, _caller?: Vm): Status {
+  setSharedData(key: string, value: Bytes, vmId = "", cas = 0, _caller?: Vm): WasmResult {
     let map = this.sharedData.get(vmId);
     if (!map) this.sharedData.set(vmId, (map = new Map()));
     const entry = map.get(key);
-    if (entry && cas !== 0 && cas !== entry.cas) return Status.CasMismatch;
+    if (entry && cas !== 0 && cas !== entry.cas) return WasmResult.CasMismatch;
     map.set(key, { value: toBytes(value).slice(), cas: this.nextCas++ });
-    return Status.Ok;
+    return WasmResult.Ok;
   }
 
   // Shared queues: named per vm_id, readable from any VM by (vm_id, name).
@@ -212,19 +212,19 @@ export class Host {
     return this.queuesByName.get(`${vmId}\0${name}`)?.id;
   }
 
-  enqueueById(id: number, value: Uint8Array): Status {
+  enqueueById(id: number, value: Uint8Array): WasmResult {
     const queue = this.queuesById.get(id);
-    if (!queue) return Status.NotFound;
+    if (!queue) return WasmResult.NotFound;
     queue.items.push(value.slice());
     // Envoy posts the notification to the owner's dispatcher: it runs after the current VM call.
     this.defer(() => queue.onReady(queue.id));
-    return Status.Ok;
+    return WasmResult.Ok;
   }
 
-  dequeueById(id: number): Uint8Array | Status {
+  dequeueById(id: number): Uint8Array | WasmResult {
     const queue = this.queuesById.get(id);
-    if (!queue) return Status.NotFound;
-    return queue.items.shift() ?? Status.Empty;
+    if (!queue) return WasmResult.NotFound;
+    return queue.items.shift() ?? WasmResult.Empty;
   }
 
   /** What is still queued, or undefined when no VM registered that queue. */
@@ -253,27 +253,27 @@ export class Host {
     return id;
   }
 
-  incrementMetric(id: number, delta: bigint): Status {
+  incrementMetric(id: number, delta: bigint): WasmResult {
     const metric = this.metricsById.get(id);
-    if (!metric) return Status.NotFound;
-    if (metric.type === "histogram") return Status.BadArgument;
+    if (!metric) return WasmResult.NotFound;
+    if (metric.type === "histogram") return WasmResult.BadArgument;
     // Envoy adds to a counter only a positive offset: 0 is BAD_ARGUMENT too (differential case tcp-template).
-    if (metric.type === "counter" && delta <= 0n) return Status.BadArgument;
+    if (metric.type === "counter" && delta <= 0n) return WasmResult.BadArgument;
     metric.value = metric.type === "counter" ? BigInt.asUintN(64, metric.value + delta) : metric.value + delta;
-    return Status.Ok;
+    return WasmResult.Ok;
   }
 
-  recordMetric(id: number, value: bigint): Status {
+  recordMetric(id: number, value: bigint): WasmResult {
     const metric = this.metricsById.get(id);
-    if (!metric) return Status.NotFound;
+    if (!metric) return WasmResult.NotFound;
     metric.value = metric.type === "counter" ? metric.value + value : value;
-    return Status.Ok;
+    return WasmResult.Ok;
   }
 
-  getMetricById(id: number): bigint | Status {
+  getMetricById(id: number): bigint | WasmResult {
     const metric = this.metricsById.get(id);
-    if (!metric) return Status.NotFound;
-    if (metric.type === "histogram") return Status.BadArgument;
+    if (!metric) return WasmResult.NotFound;
+    if (metric.type === "histogram") return WasmResult.BadArgument;
     return metric.value;
   }
 

@@ -1,4 +1,4 @@
-import { Action, BufferType, DataAction, MapType, Status, StreamType, headersCallbackArity, type CallbackName } from "./abi.js";
+import { BufferType, FilterDataStatus, FilterHeadersStatus, FilterTrailersStatus, MapType, WasmResult, StreamType, headersCallbackArity, type CallbackName } from "./abi.js";
 import type { CalloutHandler } from "./callouts.js";
 import { concatBytes, lowercaseNames, toBytes, type Bytes, type HeaderList } from "./codec.js";
 import { StreamContext, heldBuffer, type BufferAccess, type LocalResponse } from "./context.js";
@@ -51,8 +51,8 @@ export class HttpContext extends StreamContext {
   private phase: Phase = "request";
 
   isPaused(stream: StreamType): boolean {
-    if (stream === StreamType.Request) return this.paused.request;
-    if (stream === StreamType.Response) return this.paused.response;
+    if (stream === StreamType.HttpRequest) return this.paused.request;
+    if (stream === StreamType.HttpResponse) return this.paused.response;
     return false;
   }
 
@@ -102,7 +102,7 @@ export class HttpContext extends StreamContext {
     const args = headersCallbackArity(this.vm.abiVersion) === 2 ? [this.id, list.length] : [this.id, list.length, endOfStream ? 1 : 0];
     const action = this.filterCallback(name, phase, args);
     // Envoy maps ContinueAndEndStream to Continue; cpp-host turns StopIteration into StopAllIteration.
-    if ((action === Action.Continue || action === Action.ContinueAndEndStream) && !this.localReplyDuring(phase)) {
+    if ((action === FilterHeadersStatus.Continue || action === FilterHeadersStatus.ContinueAndEndStream) && !this.localReplyDuring(phase)) {
       this.access[phase].headers = false;
       if (phase === "response") this.responseHeadersSent = true;
     } else this.pause(phase);
@@ -118,13 +118,13 @@ export class HttpContext extends StreamContext {
     const name = phase === "request" ? "proxy_on_request_body" : "proxy_on_response_body";
     const action = this.filterCallback(name, phase, [this.id, body.length, endOfStream ? 1 : 0]);
     if (this.continuedInCallback[phase]) return action;
-    if (action === DataAction.Continue && !this.localReplyDuring(phase)) {
+    if (action === FilterDataStatus.Continue && !this.localReplyDuring(phase)) {
       this.forwardBody(phase);
       this.access[phase].body = false;
-    } else if (action === DataAction.StopIterationAndBuffer) {
+    } else if (action === FilterDataStatus.StopIterationAndBuffer) {
       this.buffering[phase] = true;
       if (endOfStream) this.paused[phase] = true;
-    } else if (action === DataAction.StopIterationAndWatermark) {
+    } else if (action === FilterDataStatus.StopIterationAndWatermark) {
       this.buffering[phase] = false;
       this.watermarked[phase] = concatBytes(this.watermarked[phase], body);
       this.setBody(phase, EMPTY);
@@ -146,7 +146,7 @@ export class HttpContext extends StreamContext {
     this.access[phase].trailers = true;
     const name = phase === "request" ? "proxy_on_request_trailers" : "proxy_on_response_trailers";
     const action = this.filterCallback(name, phase, [this.id, list.length]);
-    if (action === Action.Continue && !this.localReplyDuring(phase)) {
+    if (action === FilterTrailersStatus.Continue && !this.localReplyDuring(phase)) {
       this.forwardBody(phase);
       this.access[phase].trailers = false;
     } else this.pause(phase);
@@ -155,7 +155,8 @@ export class HttpContext extends StreamContext {
 
   private filterCallback(name: CallbackName, phase: Phase, args: number[]): number {
     this.continuedInCallback[phase] = false;
-    return this.vm.callback(name, this, args) ?? Action.Continue;
+    // Continue is 0 in every status enum: a callback the module does not export lets the stream go on.
+    return this.vm.callback(name, this, args) ?? FilterHeadersStatus.Continue;
   }
 
   private pause(phase: Phase): void {
@@ -231,21 +232,21 @@ export class HttpContext extends StreamContext {
     return super.getBuffer(type);
   }
 
-  override continueStream(type: StreamType): Status {
-    if (type !== StreamType.Request && type !== StreamType.Response) return super.continueStream(type);
-    const phase: Phase = type === StreamType.Request ? "request" : "response";
+  override continueStream(type: StreamType): WasmResult {
+    if (type !== StreamType.HttpRequest && type !== StreamType.HttpResponse) return super.continueStream(type);
+    const phase: Phase = type === StreamType.HttpRequest ? "request" : "response";
     this.continued.push(type);
     this.continuedInCallback[phase] = true;
     this.paused[phase] = false;
     this.forwardBody(phase);
     if (phase === "response") this.responseHeadersSent = true;
     this.access[phase] = { headers: false, body: false, trailers: false };
-    return Status.Ok;
+    return WasmResult.Ok;
   }
 
-  override closeStream(type: StreamType): Status {
-    if (type === StreamType.Request || type === StreamType.Response) this.closed.push(type);
-    return Status.Ok;
+  override closeStream(type: StreamType): WasmResult {
+    if (type === StreamType.HttpRequest || type === StreamType.HttpResponse) this.closed.push(type);
+    return WasmResult.Ok;
   }
 
   override sendLocalResponse(response: LocalResponse): void {

@@ -1,4 +1,4 @@
-import { StreamType } from "./abi.js";
+import { GrpcStatus, StreamType } from "./abi.js";
 import type { CalloutHandler } from "./callouts.js";
 import { toBytes, toText, type Bytes, type HeaderList } from "./codec.js";
 import { HostError, WasmTrapError } from "./errors.js";
@@ -161,7 +161,7 @@ async function drive(ctx: HttpContext, phase: Phase, input: HttpMessageInput): P
     }),
     ...(trailers ? [() => (request ? ctx.onRequestTrailers(trailers) : ctx.onResponseTrailers(trailers))] : []),
   ];
-  const stream = request ? StreamType.Request : StreamType.Response;
+  const stream = request ? StreamType.HttpRequest : StreamType.HttpResponse;
   for (const step of steps) {
     step();
     const pausedAt = ctx.vm.host.elapsed();
@@ -214,9 +214,12 @@ function localReplyMessage(ctx: HttpContext): HttpMessageInput & { headers: Head
 }
 
 /** Envoy's `Grpc::Utility::httpToGrpcStatus`. */
-function grpcStatusOf(httpStatus: number): number {
-  const mapped: Record<number, number> = { 400: 13, 401: 16, 403: 7, 404: 12, 429: 14, 502: 14, 503: 14, 504: 14 };
-  return mapped[httpStatus] ?? 2;
+function grpcStatusOf(httpStatus: number): GrpcStatus {
+  const mapped: Record<number, GrpcStatus> = {
+    400: GrpcStatus.Internal, 401: GrpcStatus.Unauthenticated, 403: GrpcStatus.PermissionDenied, 404: GrpcStatus.Unimplemented,
+    429: GrpcStatus.Unavailable, 502: GrpcStatus.Unavailable, 503: GrpcStatus.Unavailable, 504: GrpcStatus.Unavailable,
+  };
+  return mapped[httpStatus] ?? GrpcStatus.Unknown;
 }
 
 /**

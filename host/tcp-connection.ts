@@ -1,4 +1,4 @@
-import { Action, PeerType } from "./abi.js";
+import { FilterStatus, PeerType } from "./abi.js";
 import { toBytes, toText, type Bytes } from "./codec.js";
 import type { Plugin } from "./plugin.js";
 
@@ -25,7 +25,7 @@ export async function runTcpConnection(plugin: Plugin, scenario: TcpScenario): P
   const logStart = host.logs.length;
   const ctx = plugin.newTcpContext();
   const closed = () => ctx.closed.length > 0;
-  if (ctx.onNewConnection() === Action.Continue) {
+  if (ctx.onNewConnection() === FilterStatus.Continue) {
     // Each side's end of stream comes as its own empty chunk, as Envoy reads a half-close that follows the
     // data (differential case tcp-fixture-chunks).
     const down = [...(scenario.downstream ?? []).map(toBytes), new Uint8Array(0)];

@@ -1,4 +1,4 @@
-import { Action, BufferType, PeerType, Status, StreamType, type CallbackName } from "./abi.js";
+import { BufferType, FilterStatus, PeerType, WasmResult, StreamType, type CallbackName } from "./abi.js";
 import { concatBytes, toBytes, type Bytes } from "./codec.js";
 import { StreamContext, heldBuffer, type BufferAccess } from "./context.js";
 
@@ -21,7 +21,7 @@ export class TcpContext extends StreamContext {
   private readonly access = { downstream: false, upstream: false };
 
   onNewConnection(): number {
-    return this.vm.callback("proxy_on_new_connection", this, [this.id]) ?? Action.Continue;
+    return this.vm.callback("proxy_on_new_connection", this, [this.id]) ?? FilterStatus.Continue;
   }
 
   onDownstreamData(chunk: Bytes, endOfStream: boolean): number {
@@ -52,8 +52,8 @@ export class TcpContext extends StreamContext {
     const data = concatBytes(side === "downstream" ? this.downstreamData : this.upstreamData, chunk);
     this.setData(side, data);
     this.access[side] = true;
-    const action = this.vm.callback(name, this, [this.id, data.length, endOfStream ? 1 : 0]) ?? Action.Continue;
-    if (action === Action.Continue) this.forward(side);
+    const action = this.vm.callback(name, this, [this.id, data.length, endOfStream ? 1 : 0]) ?? FilterStatus.Continue;
+    if (action === FilterStatus.Continue) this.forward(side);
     return action;
   }
 
@@ -79,17 +79,17 @@ export class TcpContext extends StreamContext {
     return super.getBuffer(type);
   }
 
-  override continueStream(type: StreamType): Status {
+  override continueStream(type: StreamType): WasmResult {
     if (type === StreamType.Downstream) {
       this.continued.push(type);
       if (this.access.downstream) this.forward("downstream");
-      return Status.Ok;
+      return WasmResult.Ok;
     }
     return super.continueStream(type);
   }
 
-  override closeStream(type: StreamType): Status {
+  override closeStream(type: StreamType): WasmResult {
     if (type === StreamType.Downstream || type === StreamType.Upstream) this.closed.push(type);
-    return Status.Ok;
+    return WasmResult.Ok;
   }
 }

@@ -1,4 +1,4 @@
-import { CALLBACKS, Status, hostFunctionsFor, type AbiVersion, type CallbackName, type FunctionSpec } from "./abi.js";
+import { CALLBACKS, WasmResult, hostFunctionsFor, type AbiVersion, type CallbackName, type FunctionSpec } from "./abi.js";
 import { CalloutRequest, GrpcCall, answerHeaders, envoyFailureAnswer, isFailure, type CalloutAnswer, type CalloutHandler, type GrpcDelivery, type GrpcHandler } from "./callouts.js";
 import { lowercaseNames, toBytes, type Bytes, type HeaderList } from "./codec.js";
 import type { Context } from "./context.js";
@@ -261,15 +261,15 @@ export class Vm {
 
   // HTTP callouts
 
-  httpCall(context: Context, cluster: string, headers: HeaderList, body: Uint8Array, trailers: HeaderList, timeoutMs: number): { status: Status; id: number } {
+  httpCall(context: Context, cluster: string, headers: HeaderList, body: Uint8Array, trailers: HeaderList, timeoutMs: number): { status: WasmResult; id: number } {
     const handler = context.calloutOverride(cluster) ?? this.host.calloutHandlers.get(cluster);
-    if (timeoutMs < 0) return { status: Status.BadArgument, id: 0 };
+    if (timeoutMs < 0) return { status: WasmResult.BadArgument, id: 0 };
     if (!handler) {
       this.host.refusedCallouts.push(cluster);
-      return { status: Status.BadArgument, id: 0 };
+      return { status: WasmResult.BadArgument, id: 0 };
     }
     const names = new Set(headers.map(([k]) => k.toLowerCase()));
-    if (!names.has(":path") || !names.has(":method") || !names.has(":authority")) return { status: Status.BadArgument, id: 0 };
+    if (!names.has(":path") || !names.has(":method") || !names.has(":authority")) return { status: WasmResult.BadArgument, id: 0 };
     const sent = lowercaseNames(headers);
     if (body.length > 0) sent.push(["content-length", String(body.length)]);
     const root = context.plugin;
@@ -279,7 +279,7 @@ export class Vm {
     const request = new CalloutRequest(id, cluster, sent, body, lowercaseNames(trailers), timeoutMs, deadline, context.id, (r, a) => this.deliverHttpAnswer(root, r, a));
     this.host.callouts.push(request);
     this.pending.push({ kind: "http", request, handler });
-    return { status: Status.Ok, id };
+    return { status: WasmResult.Ok, id };
   }
 
   /**
@@ -293,7 +293,7 @@ export class Vm {
     const headers = answerHeaders(answer);
     const body = toBytes(answer.body);
     const trailers = lowercaseNames(answer.trailers);
-    root.status = { code: Status.Ok, message: "" };
+    root.status = { code: WasmResult.Ok, message: "" };
     root.httpCallResponse = { headers, body, trailers };
     try {
       this.callback("proxy_on_http_call_response", root, [root.id, request.id, headers.length, body.length, trailers.length]);
@@ -304,10 +304,10 @@ export class Vm {
 
   // gRPC
 
-  grpcCall(context: Context, call: { cluster: string; service: string; method: string; initialMetadata: HeaderList; message: Uint8Array; timeoutMs: number; stream: boolean }): { status: Status; id: number } {
+  grpcCall(context: Context, call: { cluster: string; service: string; method: string; initialMetadata: HeaderList; message: Uint8Array; timeoutMs: number; stream: boolean }): { status: WasmResult; id: number } {
     const handler = this.host.grpcHandlers.get(call.cluster);
     // Envoy answers PARSE_FAILURE when the service is neither a GrpcService proto nor a known cluster.
-    if (!handler) return { status: Status.ParseFailure, id: 0 };
+    if (!handler) return { status: WasmResult.ParseFailure, id: 0 };
     const id = call.stream ? (this.nextGrpcStreamId += 2) - 2 : (this.nextGrpcCallId += 2) - 2;
     // A timeout of 0 means none, as for HTTP callouts.
     const deadline = call.timeoutMs > 0 ? this.host.elapsed() + call.timeoutMs : undefined;
@@ -315,7 +315,7 @@ export class Vm {
     this.grpcCalls.set(id, grpc);
     this.host.grpcCalls.push(grpc);
     this.pending.push({ kind: "grpc", call: grpc, handler });
-    return { status: Status.Ok, id };
+    return { status: WasmResult.Ok, id };
   }
 
   findGrpc(id: number): GrpcCall | undefined {
@@ -391,11 +391,11 @@ export class Vm {
   }
 
   /** `proxy_done`: a root context whose `proxy_on_done` returned false is now deleted. */
-  done(context: Context): Status {
+  done(context: Context): WasmResult {
     const root = context.plugin;
-    if (!root.pendingDone) return Status.NotFound;
+    if (!root.pendingDone) return WasmResult.NotFound;
     root.pendingDone = false;
     this.host.defer(() => root.delete());
-    return Status.Ok;
+    return WasmResult.Ok;
   }
 }

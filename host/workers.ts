@@ -1,4 +1,4 @@
-import type { Status } from "./abi.js";
+import type { WasmResult } from "./abi.js";
 import type { Bytes } from "./codec.js";
 import { Host, type HostOptions } from "./host.js";
 import type { HttpScenario, HttpStreamResult } from "./http-stream.js";
@@ -33,7 +33,7 @@ export class ConcurrentHost extends Host {
     return this.roundView(key, vmId);
   }
 
-  override setSharedData(key: string, value: Bytes, vmId = "", cas = 0, caller?: Vm): Status {
+  override setSharedData(key: string, value: Bytes, vmId = "", cas = 0, caller?: Vm): WasmResult {
     if (!this.snapshot) return super.setSharedData(key, value, vmId, cas);
     // The view is taken before the first write changes the key, for the workers yet to read it.
     this.roundView(key, vmId);

@@ -1,6 +1,6 @@
 import { before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { Action, DataAction, Host, HostError, StreamType, WasmTrapError } from "../host/index.js";
+import { FilterDataStatus, FilterHeadersStatus, Host, HostError, StreamType, WasmTrapError } from "../host/index.js";
 import { buildFixture, messages } from "./fixtures/host/build.js";
 
 const GET = [[":method", "GET"], [":path", "/a"], [":authority", "example.com"]] as [string, string][];
@@ -158,13 +158,13 @@ describe("pause, buffering and continue", () => {
   test("a paused stream resumes when the filter calls continue_stream (here from on_tick)", async () => {
     const { host, plugin: p } = await plugin(probe, "req_headers=1,tick");
     const ctx = p.newHttpContext();
-    assert.equal(ctx.onRequestHeaders(GET, true), Action.StopIteration);
-    assert.equal(ctx.isPaused(StreamType.Request), true);
+    assert.equal(ctx.onRequestHeaders(GET, true), FilterHeadersStatus.StopIteration);
+    assert.equal(ctx.isPaused(StreamType.HttpRequest), true);
     // while paused, request headers stay writable
     assert.deepEqual(ctx.requestHeaders.at(-1), ["x-added", "yes"]);
     host.advanceTime(10);
-    assert.equal(ctx.isPaused(StreamType.Request), false);
-    assert.deepEqual(ctx.continued, [StreamType.Request]);
+    assert.equal(ctx.isPaused(StreamType.HttpRequest), false);
+    assert.deepEqual(ctx.continued, [StreamType.HttpRequest]);
     assert.ok(messages(host.logs).includes(`tick resumes ${ctx.id} status=0`));
   });
 
@@ -176,10 +176,10 @@ describe("pause, buffering and continue", () => {
   test("step by step: body actions and buffers", async () => {
     const { plugin: p } = await plugin(probe, "req_body=1");
     const ctx = p.newHttpContext();
-    assert.equal(ctx.onRequestHeaders(GET), Action.Continue);
-    assert.equal(ctx.onRequestBody("12", false), DataAction.StopIterationAndBuffer);
+    assert.equal(ctx.onRequestHeaders(GET), FilterHeadersStatus.Continue);
+    assert.equal(ctx.onRequestBody("12", false), FilterDataStatus.StopIterationAndBuffer);
     assert.equal(new TextDecoder().decode(ctx.requestBody), "12");
-    assert.equal(ctx.onRequestBody("34", true), DataAction.Continue);
+    assert.equal(ctx.onRequestBody("34", true), FilterDataStatus.Continue);
     assert.equal(new TextDecoder().decode(ctx.forwardedRequestBody), "1234");
     ctx.onLog();
     ctx.onDone();
@@ -270,11 +270,11 @@ describe("HTTP callouts", () => {
     const { host, plugin: p } = await plugin(callout);
     host.setCallout("auth", () => "pending");
     const ctx = p.newHttpContext();
-    assert.equal(ctx.onRequestHeaders(GET), Action.StopIteration);
+    assert.equal(ctx.onRequestHeaders(GET), FilterHeadersStatus.StopIteration);
     assert.equal(await p.deliverCallouts(), 0);
-    assert.equal(ctx.isPaused(StreamType.Request), true);
+    assert.equal(ctx.isPaused(StreamType.HttpRequest), true);
     host.callouts[0]!.respond({ status: 200, body: "late" });
-    assert.equal(ctx.isPaused(StreamType.Request), false);
+    assert.equal(ctx.isPaused(StreamType.HttpRequest), false);
     assert.deepEqual(ctx.requestHeaders.at(-1), ["x-auth", "late"]);
   });
 

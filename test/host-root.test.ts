@@ -1,6 +1,6 @@
 import { before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { Host, Status } from "../host/index.js";
+import { Host, WasmResult } from "../host/index.js";
 import { buildFixture, messages } from "./fixtures/host/build.js";
 
 let features: Uint8Array;
@@ -40,7 +40,7 @@ describe("root-level features", () => {
     const b = (await host.loadVm(features, { vmId: "shared" })).startPlugin({ configuration: "plain" });
     const other = (await host.loadVm(features, { vmId: "other" })).startPlugin({ configuration: "plain" });
     const first = await a.httpStream({ request: { headers: [[":path", "/"]] } });
-    assert.ok(messages(first.logs).includes(`shared first=${Status.Ok} stale=${Status.CasMismatch}`));
+    assert.ok(messages(first.logs).includes(`shared first=${WasmResult.Ok} stale=${WasmResult.CasMismatch}`));
     await b.httpStream({ request: { headers: [[":path", "/"]] } });
     await other.httpStream({ request: { headers: [[":path", "/"]] } });
     // each request writes "hits" twice with CAS, then fails a stale write

@@ -1,6 +1,6 @@
 import { before, test } from "node:test";
 import assert from "node:assert/strict";
-import { Action, Host, PeerType } from "../host/index.js";
+import { FilterStatus, Host, PeerType } from "../host/index.js";
 import { buildFixture, messages } from "./fixtures/host/build.js";
 
 let tcp: Uint8Array;
@@ -50,10 +50,10 @@ test("close_stream(DOWNSTREAM) closes the connection: nothing more is forwarded"
 test("step by step: actions and buffers", async () => {
   const plugin = await start();
   const ctx = plugin.newTcpContext();
-  assert.equal(ctx.onNewConnection(), Action.Continue);
-  assert.equal(ctx.onDownstreamData("HOLD x", false), Action.StopIteration);
+  assert.equal(ctx.onNewConnection(), FilterStatus.Continue);
+  assert.equal(ctx.onDownstreamData("HOLD x", false), FilterStatus.StopIteration);
   assert.equal(new TextDecoder().decode(ctx.downstreamData), "HOLD x");
-  assert.equal(ctx.onDownstreamData("y", true), Action.Continue);
+  assert.equal(ctx.onDownstreamData("y", true), FilterStatus.Continue);
   assert.equal(new TextDecoder().decode(ctx.toUpstream), "HOLD XY");
   ctx.onDownstreamClose(PeerType.Local);
   ctx.onDone();
