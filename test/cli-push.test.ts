@@ -107,7 +107,7 @@ test("every OCI command has help with an example", async () => {
   for (const command of ["push", "pull", "login", "logout"]) {
     const { stdout } = await cli([command, "--help"]);
     assert.match(stdout, new RegExp(`^Usage: as-proxy-wasm ${command} `, "m"), command);
-    assert.match(stdout, /^Examples?:\n  \$ .*as-proxy-wasm /m, command);
+    assert.match(stdout, /^Examples?:\n {2}\$ .*as-proxy-wasm /m, command);
   }
 });
 

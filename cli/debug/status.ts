@@ -106,7 +106,16 @@ interface FoundFilter {
   /** Set for a filter delivered by ECDS (Istio's WasmPlugin): its extension config name. */
   ecdsName?: string;
   type: "HTTP" | "NETWORK";
-  config: Record<string, any>;
+  config: PluginConfigDump;
+}
+
+/** The fields of an Envoy Wasm PluginConfig this status reads (a dump may leave any of them out). */
+interface PluginConfigDump {
+  name?: string;
+  root_id?: string;
+  fail_open?: boolean;
+  failure_policy?: string;
+  vm_config?: { vm_id?: string; code?: { local?: { filename?: string }; remote?: { http_uri?: { uri?: string }; sha256?: string } } };
 }
 
 /** Every Wasm filter config in a config dump: listeners' chains, and ECDS (Istio's WasmPlugin) extension configs. */
@@ -115,12 +124,12 @@ function findWasmFilters(dump: unknown): FoundFilter[] {
   const walk = (value: unknown, where: string, ecdsName?: string): void => {
     if (Array.isArray(value)) return value.forEach((item) => walk(item, where, ecdsName));
     if (typeof value !== "object" || value === null) return;
-    const object = value as Record<string, any>;
+    const object = value as Record<string, unknown>;
     // The bootstrap repeats its static listeners, which the listeners dump shows as loaded.
     if (String(object["@type"]).endsWith(".BootstrapConfigDump")) return;
     const here = Array.isArray(object.filter_chains) && typeof object.name === "string" ? `listener ${object.name}` : where;
-    const type = WASM_TYPES.get(object["@type"]);
-    if (type && object.config) found.push({ where, type, config: object.config, ...(ecdsName !== undefined && { ecdsName }) });
+    const type = WASM_TYPES.get(String(object["@type"]));
+    if (type && object.config) found.push({ where, type, config: object.config as PluginConfigDump, ...(ecdsName !== undefined && { ecdsName }) });
     for (const [key, child] of Object.entries(object)) {
       if (key === "ecds_filter") walk(child, `extension config ${(child as { name?: string }).name ?? ""}`, (child as { name?: string }).name ?? "");
       else walk(child, here, ecdsName);
