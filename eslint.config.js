@@ -4,7 +4,20 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["bench/envoy/solo/**", "sdk/**", "examples/*/assembly/**", "templates/**/assembly/**", "test/fixtures/**", "bench/fixtures/**", "dist/**", "docs/**", "node_modules/**", ".test-cache/**"] },
+  {
+    ignores: [
+      "bench/envoy/solo/**",
+      "sdk/**",
+      "examples/*/assembly/**",
+      "templates/**/assembly/**",
+      "test/fixtures/**",
+      "bench/fixtures/**",
+      "dist/**",
+      "docs/**",
+      "node_modules/**",
+      ".test-cache/**",
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -17,6 +30,33 @@ export default tseslint.config(
   // Tests walk parsed YAML and JSON documents by path.
   { files: ["test/**"], rules: { "@typescript-eslint/no-explicit-any": "off" } },
   {
-    languageOptions: { globals: { process: "readonly", console: "readonly", Buffer: "readonly", URL: "readonly", fetch: "readonly", setTimeout: "readonly", clearTimeout: "readonly", setInterval: "readonly", clearInterval: "readonly", setImmediate: "readonly", TextEncoder: "readonly", TextDecoder: "readonly", AbortController: "readonly", AbortSignal: "readonly", performance: "readonly", WebAssembly: "readonly", structuredClone: "readonly", queueMicrotask: "readonly", Response: "readonly", Request: "readonly", Headers: "readonly", Blob: "readonly", ReadableStream: "readonly", crypto: "readonly" } },
+    languageOptions: {
+      globals: {
+        process: "readonly",
+        console: "readonly",
+        Buffer: "readonly",
+        URL: "readonly",
+        fetch: "readonly",
+        setTimeout: "readonly",
+        clearTimeout: "readonly",
+        setInterval: "readonly",
+        clearInterval: "readonly",
+        setImmediate: "readonly",
+        TextEncoder: "readonly",
+        TextDecoder: "readonly",
+        AbortController: "readonly",
+        AbortSignal: "readonly",
+        performance: "readonly",
+        WebAssembly: "readonly",
+        structuredClone: "readonly",
+        queueMicrotask: "readonly",
+        Response: "readonly",
+        Request: "readonly",
+        Headers: "readonly",
+        Blob: "readonly",
+        ReadableStream: "readonly",
+        crypto: "readonly",
+      },
+    },
   },
 );

@@ -16,7 +16,9 @@ const examplesDir = join(packageRoot, "examples");
 
 /** Builds every example, one compile at a time (the in-process compiler is not known to be re-entrant). */
 export async function exampleSizes(): Promise<ExampleSize[]> {
-  const names = readdirSync(examplesDir).filter((name) => existsSync(join(examplesDir, name, "example.json"))).sort();
+  const names = readdirSync(examplesDir)
+    .filter((name) => existsSync(join(examplesDir, name, "example.json")))
+    .sort();
   const sizes: ExampleSize[] = [];
   for (const name of names) {
     const project = await readProject(join(examplesDir, name), packageRoot);

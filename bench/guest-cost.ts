@@ -28,7 +28,10 @@ class MinimalImports {
   private readonly rootId: Uint8Array | undefined;
   private dataView: DataView | undefined;
 
-  constructor(workload: Workload, private readonly module: BenchModule) {
+  constructor(
+    workload: Workload,
+    private readonly module: BenchModule,
+  ) {
     const encode = (text: string | undefined) => (text ? new TextEncoder().encode(text) : undefined);
     this.userAgent = encode(workload.requestHeaders.find(([name]) => name === "user-agent")?.[1]) ?? new Uint8Array();
     this.body = encode(workload.responseBody);
@@ -97,7 +100,9 @@ class MinimalImports {
 export async function guestBatch(module: BenchModule): Promise<Batch> {
   const workload = WORKLOADS[module.group];
   const host = new MinimalImports(workload, module);
-  const { instance: { exports } } = await WebAssembly.instantiate(module.wasm as Uint8Array<ArrayBuffer>, host.imports());
+  const {
+    instance: { exports },
+  } = await WebAssembly.instantiate(module.wasm as Uint8Array<ArrayBuffer>, host.imports());
   host.memory = exports.memory as WebAssembly.Memory;
   host.allocate = (exports.malloc ?? exports.proxy_on_memory_allocate) as Export;
   // Looked up once: a callback the module does not export costs nothing, as in a host.
@@ -114,8 +119,13 @@ export async function guestBatch(module: BenchModule): Promise<Batch> {
 
   const bodySize = workload.responseBody === undefined ? 0 : new TextEncoder().encode(workload.responseBody).length;
   const [create, requestHeaders, responseHeaders, responseBody, log, done, destroy] = [
-    "proxy_on_context_create", "proxy_on_request_headers", "proxy_on_response_headers", "proxy_on_response_body",
-    "proxy_on_log", "proxy_on_done", "proxy_on_delete",
+    "proxy_on_context_create",
+    "proxy_on_request_headers",
+    "proxy_on_response_headers",
+    "proxy_on_response_body",
+    "proxy_on_log",
+    "proxy_on_done",
+    "proxy_on_delete",
   ].map(callback) as Export[];
   let nextId = ROOT_ID + 1;
   const request = () => {

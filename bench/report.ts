@@ -43,7 +43,12 @@ export async function runBench(options: BenchOptions, write: (text: string) => v
   const hostNs = await medianNsPerOp(await Promise.all(modules.map(hostBatch)), settings.host.iterations, settings.host.rounds);
   const guestNs = await medianNsPerOp(await Promise.all(modules.map(guestBatch)), settings.guest.iterations, settings.guest.rounds);
   const figures = modules.map((m, i): ModuleFigures => ({
-    group: m.group, name: m.name, abiVersion: m.abiVersion, bytes: m.wasm.length, hostNs: hostNs[i]!, guestNs: guestNs[i]!,
+    group: m.group,
+    name: m.name,
+    abiVersion: m.abiVersion,
+    bytes: m.wasm.length,
+    hostNs: hostNs[i]!,
+    guestNs: guestNs[i]!,
   }));
 
   const { host, guest } = settings;
@@ -66,10 +71,7 @@ function table(figures: ModuleFigures[], title: string, figure: (f: ModuleFigure
     const baseline = figures.find((b) => b.group === f.group)!;
     return [f.group, f.name, ...(withAbi ? [f.abiVersion] : []), integer(figure(f)), ratio(figure(f), figure(baseline))];
   });
-  const columns = [
-    { title: "filter" }, { title: "module" }, ...(withAbi ? [{ title: "ABI" }] : []),
-    { title, right: true }, { title: "× raw", right: true },
-  ];
+  const columns = [{ title: "filter" }, { title: "module" }, ...(withAbi ? [{ title: "ABI" }] : []), { title, right: true }, { title: "× raw", right: true }];
   return formatTable(columns, rows);
 }
 

@@ -17,10 +17,18 @@ export interface Workload {
 
 // As a filter in Envoy sees a request: with the connection manager's x-forwarded-proto and x-request-id.
 const requestHeaders: HeaderList = [
-  [":method", "GET"], [":path", "/"], [":authority", "example.com"], [":scheme", "http"], ["user-agent", "bench/1.0"],
-  ["x-forwarded-proto", "http"], ["x-request-id", "00000000-0000-4000-8000-000000000000"],
+  [":method", "GET"],
+  [":path", "/"],
+  [":authority", "example.com"],
+  [":scheme", "http"],
+  ["user-agent", "bench/1.0"],
+  ["x-forwarded-proto", "http"],
+  ["x-request-id", "00000000-0000-4000-8000-000000000000"],
 ];
-const responseHeaders: HeaderList = [[":status", "200"], ["content-type", "text/plain"]];
+const responseHeaders: HeaderList = [
+  [":status", "200"],
+  ["content-type", "text/plain"],
+];
 
 export const WORKLOADS: Record<BenchModule["group"], Workload> = {
   // Adds one response header.

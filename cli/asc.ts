@@ -51,11 +51,15 @@ export async function compileAssemblyScript(options: CompileOptions): Promise<Co
   const outFile = options.sourceMapFor ?? "module.wasm";
   const argv = [
     options.entry,
-    "--config", options.config ?? sdkAsconfig,
-    "--target", options.debug ? "debug" : "release",
-    "--outFile", outFile,
+    "--config",
+    options.config ?? sdkAsconfig,
+    "--target",
+    options.debug ? "debug" : "release",
+    "--outFile",
+    outFile,
     ...(options.sourceMapFor ? ["--sourceMap"] : []),
-    "--transform", sdkTransform,
+    "--transform",
+    sdkTransform,
     // Diagnostics are captured as text and reformatted; asc would colour them whenever CI is set.
     "--noColors",
     ...(options.flags ?? []),

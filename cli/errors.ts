@@ -5,7 +5,11 @@
 
 /** A failure the user can fix; printed as one line (no stack) and exits with `exitCode`. */
 export class CliError extends Error {
-  constructor(message: string, readonly exitCode = 1, readonly hint?: string) {
+  constructor(
+    message: string,
+    readonly exitCode = 1,
+    readonly hint?: string,
+  ) {
     super(message);
     this.name = "CliError";
   }

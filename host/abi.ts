@@ -12,7 +12,14 @@ export function abiVersionExport(version: AbiVersion): string {
   return `proxy_abi_version_${version.replaceAll(".", "_")}`;
 }
 
-export enum LogLevel { Trace = 0, Debug = 1, Info = 2, Warn = 3, Error = 4, Critical = 5 }
+export enum LogLevel {
+  Trace = 0,
+  Debug = 1,
+  Info = 2,
+  Warn = 3,
+  Error = 4,
+  Critical = 5,
+}
 export type LogLevelName = "trace" | "debug" | "info" | "warn" | "error" | "critical";
 export const LOG_LEVEL_NAMES: readonly LogLevelName[] = ["trace", "debug", "info", "warn", "error", "critical"];
 
@@ -43,10 +50,16 @@ export enum FilterHeadersStatus {
 }
 
 /** What an HTTP trailers callback returns. */
-export enum FilterTrailersStatus { Continue = 0, StopIteration = 1 }
+export enum FilterTrailersStatus {
+  Continue = 0,
+  StopIteration = 1,
+}
 
 /** What a TCP (network filter) callback returns. */
-export enum FilterStatus { Continue = 0, StopIteration = 1 }
+export enum FilterStatus {
+  Continue = 0,
+  StopIteration = 1,
+}
 
 /** What an HTTP body callback returns. */
 export enum FilterDataStatus {
@@ -81,7 +94,12 @@ export enum MapType {
 }
 export const MAP_TYPE_MAX = MapType.HttpCallResponseTrailers;
 
-export enum StreamType { HttpRequest = 0, HttpResponse = 1, Downstream = 2, Upstream = 3 }
+export enum StreamType {
+  HttpRequest = 0,
+  HttpResponse = 1,
+  Downstream = 2,
+  Upstream = 3,
+}
 export const STREAM_TYPE_MAX = StreamType.Upstream;
 
 /** gRPC status codes (a local reply's grpc-status, a gRPC call's close); `InvalidCode` (-1) means none. */
@@ -106,14 +124,30 @@ export enum GrpcStatus {
   InvalidCode = -1,
 }
 
-export enum PeerType { Unknown = 0, Local = 1, Remote = 2 }
+export enum PeerType {
+  Unknown = 0,
+  Local = 1,
+  Remote = 2,
+}
 
-export enum MetricType { Counter = 0, Gauge = 1, Histogram = 2 }
+export enum MetricType {
+  Counter = 0,
+  Gauge = 1,
+  Histogram = 2,
+}
 export const METRIC_TYPE_NAMES = ["counter", "gauge", "histogram"] as const;
 export type MetricTypeName = (typeof METRIC_TYPE_NAMES)[number];
 
 /** WASI errno values the host returns. */
-export enum Errno { Success = 0, Badf = 8, Fault = 21, Inval = 28, Noent = 44, Nosys = 52, Notsup = 58 }
+export enum Errno {
+  Success = 0,
+  Badf = 8,
+  Fault = 21,
+  Inval = 28,
+  Noent = 44,
+  Nosys = 52,
+  Notsup = 58,
+}
 
 export type ValType = "i32" | "i64";
 

@@ -14,11 +14,11 @@ export interface HttpAnswer {
  * A failed call: the upstream reset it, or it timed out. As in Envoy, the module still gets an answer: the
  * router's local reply (`envoyFailureAnswer`).
  */
-export interface CalloutFailure { failure: "reset" | "timeout" }
+export interface CalloutFailure {
+  failure: "reset" | "timeout";
+}
 export type CalloutAnswer = HttpAnswer | CalloutFailure;
-export type CalloutHandler =
-  | CalloutAnswer
-  | ((request: CalloutRequest) => CalloutAnswer | "pending" | Promise<CalloutAnswer | "pending">);
+export type CalloutHandler = CalloutAnswer | ((request: CalloutRequest) => CalloutAnswer | "pending" | Promise<CalloutAnswer | "pending">);
 
 /** What Envoy's async client hands the module for a failed call: its router's local reply. */
 export const envoyFailureAnswer: Record<CalloutFailure["failure"], HttpAnswer> = {
@@ -27,7 +27,14 @@ export const envoyFailureAnswer: Record<CalloutFailure["failure"], HttpAnswer> =
 };
 
 function localReply(status: number, body: string): HttpAnswer {
-  return { headers: [[":status", String(status)], ["content-length", String(body.length)], ["content-type", "text/plain"]], body };
+  return {
+    headers: [
+      [":status", String(status)],
+      ["content-length", String(body.length)],
+      ["content-type", "text/plain"],
+    ],
+    body,
+  };
 }
 
 /** An answer's headers as the module (or a client) gets them: names lowercased, `:status` from `status` (default 200) when absent. */
@@ -77,9 +84,7 @@ export interface GrpcAnswer {
   /** The status details the server's application gives; the module reads them as Envoy words them (`envoyGrpcMessage`). */
   statusMessage?: string;
 }
-export type GrpcHandler =
-  | GrpcAnswer
-  | ((call: GrpcCall) => GrpcAnswer | "pending" | void | Promise<GrpcAnswer | "pending" | void>);
+export type GrpcHandler = GrpcAnswer | ((call: GrpcCall) => GrpcAnswer | "pending" | void | Promise<GrpcAnswer | "pending" | void>);
 
 /** The events a gRPC call or stream delivers to the module, in the order the test triggers them. */
 export interface GrpcDelivery {
@@ -88,7 +93,6 @@ export interface GrpcDelivery {
   trailingMetadata(call: GrpcCall, metadata: HeaderList): void;
   close(call: GrpcCall, status: number, message: string): void;
 }
-
 
 /**
  * The status message the module reads (`proxy_get_status`) when a call closes: the `grpc-message` as it came,

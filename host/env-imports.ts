@@ -16,7 +16,14 @@ export function envImports(vm: Vm): Record<string, HostFunction> {
   // As cpp-host: the map type is checked first, then the module's memory is read, then the map looked up.
   const badMapType = (type: number) => u32(type) > MAP_TYPE_MAX;
   const mutableMap = (type: number) => ctx().getMap(type, true);
-  const editMap = (type: number, keyPtr: number, keySize: number, valuePtr: number, valueSize: number, edit: (map: HeaderList, key: string, value: string) => void) => {
+  const editMap = (
+    type: number,
+    keyPtr: number,
+    keySize: number,
+    valuePtr: number,
+    valueSize: number,
+    edit: (map: HeaderList, key: string, value: string) => void,
+  ) => {
     if (badMapType(type)) return WasmResult.BadArgument;
     const key = text(keyPtr, keySize).toLowerCase();
     const value = text(valuePtr, valueSize);
@@ -151,8 +158,7 @@ export function envImports(vm: Vm): Record<string, HostFunction> {
         removeAll(map, key);
         insertHeader(map, key, value);
       }),
-    proxy_remove_header_map_value: (type: number, keyPtr: number, keySize: number) =>
-      editMap(type, keyPtr, keySize, 0, 0, (map, key) => removeAll(map, key)),
+    proxy_remove_header_map_value: (type: number, keyPtr: number, keySize: number) => editMap(type, keyPtr, keySize, 0, 0, (map, key) => removeAll(map, key)),
 
     // Stream control
     proxy_continue_stream: (type: number) => (u32(type) > STREAM_TYPE_MAX ? WasmResult.BadArgument : ctx().continueStream(type)),
@@ -160,7 +166,16 @@ export function envImports(vm: Vm): Record<string, HostFunction> {
     proxy_continue_request: () => ctx().continueStream(StreamType.HttpRequest),
     proxy_continue_response: () => ctx().continueStream(StreamType.HttpResponse),
     proxy_clear_route_cache: () => WasmResult.Ok,
-    proxy_send_local_response: (status: number, detailsPtr: number, detailsSize: number, bodyPtr: number, bodySize: number, headersPtr: number, headersSize: number, grpcStatus: number) => {
+    proxy_send_local_response: (
+      status: number,
+      detailsPtr: number,
+      detailsSize: number,
+      bodyPtr: number,
+      bodySize: number,
+      headersPtr: number,
+      headersSize: number,
+      grpcStatus: number,
+    ) => {
       const details = text(detailsPtr, detailsSize).replace(/\s/g, "_");
       const body = mem().read(bodyPtr, bodySize);
       const headers = lowercaseNames(parseHeaders(mem().read(headersPtr, headersSize)));
@@ -173,7 +188,18 @@ export function envImports(vm: Vm): Record<string, HostFunction> {
     },
 
     // HTTP callouts
-    proxy_http_call: (uriPtr: number, uriSize: number, headersPtr: number, headersSize: number, bodyPtr: number, bodySize: number, trailersPtr: number, trailersSize: number, timeout: number, tokenPtr: number) => {
+    proxy_http_call: (
+      uriPtr: number,
+      uriSize: number,
+      headersPtr: number,
+      headersSize: number,
+      bodyPtr: number,
+      bodySize: number,
+      trailersPtr: number,
+      trailersSize: number,
+      timeout: number,
+      tokenPtr: number,
+    ) => {
       const cluster = text(uriPtr, uriSize);
       const headers = parseHeaders(mem().read(headersPtr, headersSize));
       const body = mem().read(bodyPtr, bodySize);
@@ -185,7 +211,20 @@ export function envImports(vm: Vm): Record<string, HostFunction> {
     },
 
     // gRPC
-    proxy_grpc_call: (svcPtr: number, svcSize: number, namePtr: number, nameSize: number, methodPtr: number, methodSize: number, mdPtr: number, mdSize: number, msgPtr: number, msgSize: number, timeout: number, tokenPtr: number) => {
+    proxy_grpc_call: (
+      svcPtr: number,
+      svcSize: number,
+      namePtr: number,
+      nameSize: number,
+      methodPtr: number,
+      methodSize: number,
+      mdPtr: number,
+      mdSize: number,
+      msgPtr: number,
+      msgSize: number,
+      timeout: number,
+      tokenPtr: number,
+    ) => {
       const call = {
         cluster: text(svcPtr, svcSize),
         service: text(namePtr, nameSize),
@@ -199,7 +238,17 @@ export function envImports(vm: Vm): Record<string, HostFunction> {
       if (status === WasmResult.Ok) mem().writeU32(tokenPtr, id);
       return status;
     },
-    proxy_grpc_stream: (svcPtr: number, svcSize: number, namePtr: number, nameSize: number, methodPtr: number, methodSize: number, mdPtr: number, mdSize: number, tokenPtr: number) => {
+    proxy_grpc_stream: (
+      svcPtr: number,
+      svcSize: number,
+      namePtr: number,
+      nameSize: number,
+      methodPtr: number,
+      methodSize: number,
+      mdPtr: number,
+      mdSize: number,
+      tokenPtr: number,
+    ) => {
       const call = {
         cluster: text(svcPtr, svcSize),
         service: text(namePtr, nameSize),

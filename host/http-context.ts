@@ -1,4 +1,14 @@
-import { BufferType, FilterDataStatus, FilterHeadersStatus, FilterTrailersStatus, MapType, WasmResult, StreamType, headersCallbackArity, type CallbackName } from "./abi.js";
+import {
+  BufferType,
+  FilterDataStatus,
+  FilterHeadersStatus,
+  FilterTrailersStatus,
+  MapType,
+  WasmResult,
+  StreamType,
+  headersCallbackArity,
+  type CallbackName,
+} from "./abi.js";
 import type { CalloutHandler } from "./callouts.js";
 import { concatBytes, lowercaseNames, toBytes, type Bytes, type HeaderList } from "./codec.js";
 import { StreamContext, heldBuffer, type BufferAccess, type LocalResponse } from "./context.js";
@@ -227,8 +237,18 @@ export class HttpContext extends StreamContext {
   }
 
   override getBuffer(type: BufferType): BufferAccess | null {
-    if (type === BufferType.HttpRequestBody) return heldBuffer(this.access.request.body, () => this.requestBody, (b) => void (this.requestBody = b));
-    if (type === BufferType.HttpResponseBody) return heldBuffer(this.access.response.body, () => this.responseBody, (b) => void (this.responseBody = b));
+    if (type === BufferType.HttpRequestBody)
+      return heldBuffer(
+        this.access.request.body,
+        () => this.requestBody,
+        (b) => void (this.requestBody = b),
+      );
+    if (type === BufferType.HttpResponseBody)
+      return heldBuffer(
+        this.access.response.body,
+        () => this.responseBody,
+        (b) => void (this.responseBody = b),
+      );
     return super.getBuffer(type);
   }
 

@@ -200,7 +200,10 @@ function localReplyMessage(ctx: HttpContext): HttpMessageInput & { headers: Head
   const local = ctx.localResponse!;
   const grpc = ctx.requestHeaders.some(([k, v]) => k === "content-type" && v.startsWith("application/grpc"));
   if (grpc) {
-    const headers: HeaderList = [[":status", "200"], ...local.headers.filter(([k]) => !["content-type", "grpc-status", "grpc-message", "content-length"].includes(k))];
+    const headers: HeaderList = [
+      [":status", "200"],
+      ...local.headers.filter(([k]) => !["content-type", "grpc-status", "grpc-message", "content-length"].includes(k)),
+    ];
     headers.push(["content-type", "application/grpc"], ["grpc-status", String(local.grpcStatus >= 0 ? local.grpcStatus : grpcStatusOf(local.status))]);
     if (local.body.length > 0) headers.push(["grpc-message", encodeURIComponent(toText(local.body))]);
     return { headers, body: new Uint8Array(0) };
@@ -216,8 +219,14 @@ function localReplyMessage(ctx: HttpContext): HttpMessageInput & { headers: Head
 /** Envoy's `Grpc::Utility::httpToGrpcStatus`. */
 function grpcStatusOf(httpStatus: number): GrpcStatus {
   const mapped: Record<number, GrpcStatus> = {
-    400: GrpcStatus.Internal, 401: GrpcStatus.Unauthenticated, 403: GrpcStatus.PermissionDenied, 404: GrpcStatus.Unimplemented,
-    429: GrpcStatus.Unavailable, 502: GrpcStatus.Unavailable, 503: GrpcStatus.Unavailable, 504: GrpcStatus.Unavailable,
+    400: GrpcStatus.Internal,
+    401: GrpcStatus.Unauthenticated,
+    403: GrpcStatus.PermissionDenied,
+    404: GrpcStatus.Unimplemented,
+    429: GrpcStatus.Unavailable,
+    502: GrpcStatus.Unavailable,
+    503: GrpcStatus.Unavailable,
+    504: GrpcStatus.Unavailable,
   };
   return mapped[httpStatus] ?? GrpcStatus.Unknown;
 }
@@ -227,7 +236,11 @@ function grpcStatusOf(httpStatus: number): GrpcStatus {
  * says Ok and reads it back), never goes on the wire (differential case probe-headers-empty-name).
  */
 function message(headers: HeaderList, body: Uint8Array, trailers: HeaderList | null): HttpMessage {
-  const out = { headers: headers.filter(([k]) => k !== "").map(([k, v]) => [k, v] as [string, string]), body: toText(body), trailers: (trailers ?? []).map(([k, v]) => [k, v] as [string, string]) };
+  const out = {
+    headers: headers.filter(([k]) => k !== "").map(([k, v]) => [k, v] as [string, string]),
+    body: toText(body),
+    trailers: (trailers ?? []).map(([k, v]) => [k, v] as [string, string]),
+  };
   Object.defineProperty(out, "bodyBytes", { value: body.slice(), enumerable: false });
   return out as HttpMessage;
 }

@@ -7,7 +7,16 @@ export { TcpContext } from "./tcp-context.js";
 export type { LocalResponse } from "./context.js";
 export type { HttpScenario, HttpStreamOptions, HttpStreamResult, HttpMessage, LocalResponseResult } from "./http-stream.js";
 export type { TcpScenario, TcpResult } from "./tcp-connection.js";
-export { CalloutRequest, GrpcCall, type CalloutAnswer, type CalloutFailure, type CalloutHandler, type HttpAnswer, type GrpcAnswer, type GrpcHandler } from "./callouts.js";
+export {
+  CalloutRequest,
+  GrpcCall,
+  type CalloutAnswer,
+  type CalloutFailure,
+  type CalloutHandler,
+  type HttpAnswer,
+  type GrpcAnswer,
+  type GrpcHandler,
+} from "./callouts.js";
 export { HostError, WasmTrapError } from "./errors.js";
 export { serializeHeaders, parseHeaders, type HeaderList, type Bytes } from "./codec.js";
 export type { PropertyValue } from "./properties.js";

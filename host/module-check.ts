@@ -40,7 +40,8 @@ const INSTEAD: Record<string, string> = {
   "console.warn": 'log with log(LogLevel.Warn, "...") (as-proxy-wasm)',
   "console.error": 'log with log(LogLevel.Error, "...") (as-proxy-wasm)',
   "console.debug": 'log with log(LogLevel.Debug, "...") (as-proxy-wasm)',
-  abort: 'AssemblyScript\'s default abort handler: extend the SDK\'s asconfig.json ({ "extends": "./node_modules/as-proxy-wasm/asconfig.json" }), which routes it to the host log',
+  abort:
+    'AssemblyScript\'s default abort handler: extend the SDK\'s asconfig.json ({ "extends": "./node_modules/as-proxy-wasm/asconfig.json" }), which routes it to the host log',
   trace: "AssemblyScript's trace(): log with log(LogLevel.Debug, ...) (as-proxy-wasm), or extend the SDK's asconfig.json",
   seed: "Math.random's seed: extend the SDK's asconfig.json, which seeds it from WASI random_get",
 };

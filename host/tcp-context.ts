@@ -74,8 +74,18 @@ export class TcpContext extends StreamContext {
   }
 
   override getBuffer(type: BufferType): BufferAccess | null {
-    if (type === BufferType.DownstreamData) return heldBuffer(this.access.downstream, () => this.downstreamData, (b) => void (this.downstreamData = b));
-    if (type === BufferType.UpstreamData) return heldBuffer(this.access.upstream, () => this.upstreamData, (b) => void (this.upstreamData = b));
+    if (type === BufferType.DownstreamData)
+      return heldBuffer(
+        this.access.downstream,
+        () => this.downstreamData,
+        (b) => void (this.downstreamData = b),
+      );
+    if (type === BufferType.UpstreamData)
+      return heldBuffer(
+        this.access.upstream,
+        () => this.upstreamData,
+        (b) => void (this.upstreamData = b),
+      );
     return super.getBuffer(type);
   }
 

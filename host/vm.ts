@@ -1,5 +1,15 @@
 import { CALLBACKS, WasmResult, hostFunctionsFor, type AbiVersion, type CallbackName, type FunctionSpec } from "./abi.js";
-import { CalloutRequest, GrpcCall, answerHeaders, envoyFailureAnswer, isFailure, type CalloutAnswer, type CalloutHandler, type GrpcDelivery, type GrpcHandler } from "./callouts.js";
+import {
+  CalloutRequest,
+  GrpcCall,
+  answerHeaders,
+  envoyFailureAnswer,
+  isFailure,
+  type CalloutAnswer,
+  type CalloutHandler,
+  type GrpcDelivery,
+  type GrpcHandler,
+} from "./callouts.js";
 import { lowercaseNames, toBytes, type Bytes, type HeaderList } from "./codec.js";
 import type { Context } from "./context.js";
 import { envImports } from "./env-imports.js";
@@ -21,9 +31,7 @@ export interface VmOptions {
   env?: Record<string, string>;
 }
 
-type Pending =
-  | { kind: "http"; request: CalloutRequest; handler: CalloutHandler }
-  | { kind: "grpc"; call: GrpcCall; handler: GrpcHandler };
+type Pending = { kind: "http"; request: CalloutRequest; handler: CalloutHandler } | { kind: "grpc"; call: GrpcCall; handler: GrpcHandler };
 
 type Timer = { at: number; fire: () => void };
 
@@ -236,7 +244,10 @@ export class Vm {
     this.failed = true;
     if (e instanceof HostError) return e;
     // What the module logged just before dying (an abort message, say) is the useful part of the error.
-    const last = this.host.logs.slice(logStart).reverse().find((l) => l.vmId === this.vmId && (l.level === "error" || l.level === "critical"));
+    const last = this.host.logs
+      .slice(logStart)
+      .reverse()
+      .find((l) => l.vmId === this.vmId && (l.level === "error" || l.level === "critical"));
     const detail = last ? ` (last error log: ${last.message})` : "";
     if (e instanceof WebAssembly.RuntimeError || e instanceof ProcExit || e instanceof MemoryFault || e instanceof RangeError) {
       const frames = wasmFrames(e);
@@ -261,7 +272,14 @@ export class Vm {
 
   // HTTP callouts
 
-  httpCall(context: Context, cluster: string, headers: HeaderList, body: Uint8Array, trailers: HeaderList, timeoutMs: number): { status: WasmResult; id: number } {
+  httpCall(
+    context: Context,
+    cluster: string,
+    headers: HeaderList,
+    body: Uint8Array,
+    trailers: HeaderList,
+    timeoutMs: number,
+  ): { status: WasmResult; id: number } {
     const handler = context.calloutOverride(cluster) ?? this.host.calloutHandlers.get(cluster);
     if (timeoutMs < 0) return { status: WasmResult.BadArgument, id: 0 };
     if (!handler) {
@@ -276,7 +294,9 @@ export class Vm {
     const id = this.nextHttpCallId++;
     // A timeout of 0 means none, as in Envoy.
     const deadline = timeoutMs > 0 ? this.host.elapsed() + timeoutMs : undefined;
-    const request = new CalloutRequest(id, cluster, sent, body, lowercaseNames(trailers), timeoutMs, deadline, context.id, (r, a) => this.deliverHttpAnswer(root, r, a));
+    const request = new CalloutRequest(id, cluster, sent, body, lowercaseNames(trailers), timeoutMs, deadline, context.id, (r, a) =>
+      this.deliverHttpAnswer(root, r, a),
+    );
     this.host.callouts.push(request);
     this.pending.push({ kind: "http", request, handler });
     return { status: WasmResult.Ok, id };
@@ -304,14 +324,29 @@ export class Vm {
 
   // gRPC
 
-  grpcCall(context: Context, call: { cluster: string; service: string; method: string; initialMetadata: HeaderList; message: Uint8Array; timeoutMs: number; stream: boolean }): { status: WasmResult; id: number } {
+  grpcCall(
+    context: Context,
+    call: { cluster: string; service: string; method: string; initialMetadata: HeaderList; message: Uint8Array; timeoutMs: number; stream: boolean },
+  ): { status: WasmResult; id: number } {
     const handler = this.host.grpcHandlers.get(call.cluster);
     // Envoy answers PARSE_FAILURE when the service is neither a GrpcService proto nor a known cluster.
     if (!handler) return { status: WasmResult.ParseFailure, id: 0 };
     const id = call.stream ? (this.nextGrpcStreamId += 2) - 2 : (this.nextGrpcCallId += 2) - 2;
     // A timeout of 0 means none, as for HTTP callouts.
     const deadline = call.timeoutMs > 0 ? this.host.elapsed() + call.timeoutMs : undefined;
-    const grpc = new GrpcCall(id, call.cluster, call.service, call.method, lowercaseNames(call.initialMetadata), call.message, call.timeoutMs, call.stream, context.id, deadline, this.grpcDelivery(context.plugin));
+    const grpc = new GrpcCall(
+      id,
+      call.cluster,
+      call.service,
+      call.method,
+      lowercaseNames(call.initialMetadata),
+      call.message,
+      call.timeoutMs,
+      call.stream,
+      context.id,
+      deadline,
+      this.grpcDelivery(context.plugin),
+    );
     this.grpcCalls.set(id, grpc);
     this.host.grpcCalls.push(grpc);
     this.pending.push({ kind: "grpc", call: grpc, handler });
@@ -338,18 +373,38 @@ export class Vm {
     };
     return {
       initialMetadata: (call, md) =>
-        deliver("proxy_on_grpc_receive_initial_metadata", [call.id, md.length], () => void (root.grpcInitialMetadata = lowercaseNames(md)), () => void (root.grpcInitialMetadata = null)),
+        deliver(
+          "proxy_on_grpc_receive_initial_metadata",
+          [call.id, md.length],
+          () => void (root.grpcInitialMetadata = lowercaseNames(md)),
+          () => void (root.grpcInitialMetadata = null),
+        ),
       // Envoy forgets a unary call once its answer is delivered (after the callback, so it may still cancel it).
       message: (call, message) =>
-        deliver("proxy_on_grpc_receive", [call.id, message.length], () => void (root.grpcReceiveBuffer = message), () => {
-          root.grpcReceiveBuffer = null;
-          if (!call.stream) this.grpcCalls.delete(call.id);
-        }),
+        deliver(
+          "proxy_on_grpc_receive",
+          [call.id, message.length],
+          () => void (root.grpcReceiveBuffer = message),
+          () => {
+            root.grpcReceiveBuffer = null;
+            if (!call.stream) this.grpcCalls.delete(call.id);
+          },
+        ),
       trailingMetadata: (call, md) =>
-        deliver("proxy_on_grpc_receive_trailing_metadata", [call.id, md.length], () => void (root.grpcTrailingMetadata = lowercaseNames(md)), () => void (root.grpcTrailingMetadata = null)),
+        deliver(
+          "proxy_on_grpc_receive_trailing_metadata",
+          [call.id, md.length],
+          () => void (root.grpcTrailingMetadata = lowercaseNames(md)),
+          () => void (root.grpcTrailingMetadata = null),
+        ),
       close: (call, status, message) => {
         this.grpcCalls.delete(call.id);
-        deliver("proxy_on_grpc_close", [call.id, status], () => void (root.status = { code: status, message }), () => {});
+        deliver(
+          "proxy_on_grpc_close",
+          [call.id, status],
+          () => void (root.status = { code: status, message }),
+          () => {},
+        );
       },
     };
   }

@@ -54,7 +54,10 @@ export function wasiImports(vm: Vm): Record<string, WasiFunction> {
     environ_sizes_get: (countPtr: number, sizePtr: number) => {
       const entries = envEntries();
       mem().writeU32(countPtr, entries.length);
-      mem().writeU32(sizePtr, entries.reduce((n, e) => n + e.length, 0));
+      mem().writeU32(
+        sizePtr,
+        entries.reduce((n, e) => n + e.length, 0),
+      );
       return Errno.Success;
     },
     environ_get: (arrayPtr: number, bufPtr: number) => {

@@ -6,10 +6,24 @@
  */
 
 export type WasmValType = "i32" | "i64" | "f32" | "f64" | "v128" | "funcref" | "externref";
-export interface FuncType { params: WasmValType[]; results: WasmValType[] }
-export interface WasmImport { module: string; name: string; kind: "function" | "table" | "memory" | "global"; type?: FuncType }
-export interface WasmExport { name: string; kind: "function" | "table" | "memory" | "global" }
-export interface WasmInterface { imports: WasmImport[]; exports: WasmExport[] }
+export interface FuncType {
+  params: WasmValType[];
+  results: WasmValType[];
+}
+export interface WasmImport {
+  module: string;
+  name: string;
+  kind: "function" | "table" | "memory" | "global";
+  type?: FuncType;
+}
+export interface WasmExport {
+  name: string;
+  kind: "function" | "table" | "memory" | "global";
+}
+export interface WasmInterface {
+  imports: WasmImport[];
+  exports: WasmExport[];
+}
 
 const VAL_TYPES: Record<number, WasmValType> = { 0x7f: "i32", 0x7e: "i64", 0x7d: "f32", 0x7c: "f64", 0x7b: "v128", 0x70: "funcref", 0x6f: "externref" };
 const KINDS = ["function", "table", "memory", "global"] as const;
@@ -79,7 +93,10 @@ export function readWasmInterface(binary: Uint8Array): WasmInterface {
         if (kind === "function") imports.push({ module, name, kind, type: types[r.u32()] });
         else {
           if (kind === "table") r.byte();
-          if (kind === "global") { r.valType(); r.byte(); } else r.limits();
+          if (kind === "global") {
+            r.valType();
+            r.byte();
+          } else r.limits();
           imports.push({ module, name, kind });
         }
       }

@@ -15,8 +15,18 @@ const enums = Object.entries(sdk).filter(([, value]) => typeof value === "object
 
 test("the SDK's wire enums are the ones this test compares", () => {
   assert.deepEqual(enums.map(([name]) => name).sort(), [
-    "BufferType", "FilterDataStatus", "FilterHeadersStatus", "FilterStatus", "FilterTrailersStatus", "GrpcStatus", "LogLevel",
-    "MapType", "MetricType", "PeerType", "StreamType", "WasmResult",
+    "BufferType",
+    "FilterDataStatus",
+    "FilterHeadersStatus",
+    "FilterStatus",
+    "FilterTrailersStatus",
+    "GrpcStatus",
+    "LogLevel",
+    "MapType",
+    "MetricType",
+    "PeerType",
+    "StreamType",
+    "WasmResult",
   ]);
 });
 

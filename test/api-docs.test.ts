@@ -22,7 +22,13 @@ before(async () => {
 /** The text of a generated page, tags stripped and entities decoded, whitespace collapsed. */
 async function page(name: string): Promise<string> {
   const html = await readFile(join(out, name), "utf8");
-  const text = html.replace(/<[^>]+>/g, "").replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, "&");
+  const text = html
+    .replace(/<[^>]+>/g, "")
+    .replace(/&lt;/g, "<")
+    .replace(/&gt;/g, ">")
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&amp;/g, "&");
   return text.replace(/\s+/g, " ");
 }
 

@@ -18,7 +18,9 @@ const modules: [group: string, name: string][] = [
 ];
 
 // Every gallery example, as the bench finds them.
-const examples = readdirSync(join(packageRoot, "examples")).filter((name) => existsSync(join(packageRoot, "examples", name, "example.json"))).sort();
+const examples = readdirSync(join(packageRoot, "examples"))
+  .filter((name) => existsSync(join(packageRoot, "examples", name, "example.json")))
+  .sort();
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
@@ -62,11 +64,17 @@ test("bench --quick prints the release size of every example beside the 6,144-by
 
 test("bench --json prints the figures of every module and the size of every example", async () => {
   const figures = JSON.parse(await bench("--json")) as { modules: Record<string, unknown>[]; examples: { name: string; bytes: number }[] };
-  assert.deepEqual(figures.modules.map((f) => [f.group, f.name]), modules);
+  assert.deepEqual(
+    figures.modules.map((f) => [f.group, f.name]),
+    modules,
+  );
   for (const f of figures.modules) {
     assert.match(String(f.abiVersion), /^0\.2\.[01]$/);
     for (const key of ["bytes", "hostNs", "guestNs"]) assert.ok(typeof f[key] === "number" && f[key] > 0, `${key} of ${f.name}`);
   }
-  assert.deepEqual(figures.examples.map((e) => e.name), examples);
+  assert.deepEqual(
+    figures.examples.map((e) => e.name),
+    examples,
+  );
   for (const e of figures.examples) assert.ok(Number.isInteger(e.bytes) && e.bytes > 0, `bytes of ${e.name}`);
 });

@@ -74,7 +74,10 @@ test("-o and --debug: a module with names at the given path; --quiet prints noth
   const inspected = memoryIo({ cwd: tmp });
   assert.equal(await runCli(["inspect", "out/debug.wasm", "--json"], inspected.io), 0);
   const report = JSON.parse(inspected.stdout());
-  assert.ok(report.customSections.some((s: { name: string }) => s.name === "name"), "debug build keeps the name section");
+  assert.ok(
+    report.customSections.some((s: { name: string }) => s.name === "name"),
+    "debug build keeps the name section",
+  );
   // The source map a debugger and `symbolize` read, beside the module and named by it.
   const map = JSON.parse(await readFile(join(tmp, "out/debug.wasm.map"), "utf8"));
   assert.ok(map.sources.includes("assembly/index.ts"), map.sources.join(", "));
@@ -99,7 +102,10 @@ test("project errors are one-line usage errors", async () => {
   const { code, stderr } = await build([outDir, "-o", "out-dir/assembly"]);
   assert.equal(code, 2);
   assert.equal(stderr, "error: -o out-dir/assembly: is a directory; name the module file, e.g. -o out-dir/assembly/plugin.wasm\n");
-  assert.deepEqual((await readdir(outDir)).filter((f) => f.endsWith(".tmp")), []);
+  assert.deepEqual(
+    (await readdir(outDir)).filter((f) => f.endsWith(".tmp")),
+    [],
+  );
   for (const [dir, message] of cases) {
     const { code, stderr } = await build([dir]);
     assert.equal(code, 2, dir);
@@ -144,26 +150,30 @@ const newcomerProject = (name: string) => copyNewcomerProject(name, join(tmp, `n
 const CLOSURES = /^hint: AssemblyScript has no closures: .*write a for loop instead/m;
 const OPTIONAL_CHAINING = /^hint: AssemblyScript has no optional chaining \(`a\?\.b`\) or `\?\?`: test for null first/m;
 const TYPESCRIPT: [string, [RegExp, RegExp][]][] = [
-  ["syntax", [
-    [/:6:8: error TS1003: Identifier expected\./, /^hint: AssemblyScript has no destructuring .*: read each element or field by name/m],
-    [/:11:21: error TS1109: Expression expected\./, OPTIONAL_CHAINING],
-    // Inside a template literal, the next error is an unrelated one.
-    [/:23:24: error TS1109: Expression expected\.\n[^]*:23:32: error TS1002: Unterminated string literal\./, OPTIONAL_CHAINING],
-    [/:14:9: error TS1003: Identifier expected\./, /^hint: AssemblyScript has no generators \(`function\*`, `yield`\): return an array instead/m],
-    [/:18:1: error TS1005: '\{' expected\./, /^hint: AssemblyScript has no async\/await or Promise/m],
-  ]],
-  ["unsupported", [
-    [/:7:5: error AS100: Not implemented: Closures/, CLOSURES],
-    // The closure's other symptom: asc cannot see the assignment inside it.
-    [/:9:10: error TS2454: Variable 'found' is used before being assigned\./, CLOSURES],
-    [/:14:3: error AS100: Not implemented: Iterators/, /^hint: AssemblyScript has no iterators: `for\.\.\.of` does not compile; loop with an index/m],
-    [/:19:3: error AS100: Not implemented: Exceptions/, /^hint: AssemblyScript has no exceptions: /m],
-    [/:27:11: error AS100: Not implemented: Spread operator/, /^hint: AssemblyScript has no spread /m],
-    [/:31:13: error TS2322: Type '<object>' is not assignable to type 'auto'\./, /^hint: an object literal needs a declared class type in AssemblyScript/m],
-  ]],
-  ["types", [
-    [/:4:35: error AS100: Not implemented: union types/, /^hint: AssemblyScript has no union types except `T \| null`/m],
-  ]],
+  [
+    "syntax",
+    [
+      [/:6:8: error TS1003: Identifier expected\./, /^hint: AssemblyScript has no destructuring .*: read each element or field by name/m],
+      [/:11:21: error TS1109: Expression expected\./, OPTIONAL_CHAINING],
+      // Inside a template literal, the next error is an unrelated one.
+      [/:23:24: error TS1109: Expression expected\.\n[^]*:23:32: error TS1002: Unterminated string literal\./, OPTIONAL_CHAINING],
+      [/:14:9: error TS1003: Identifier expected\./, /^hint: AssemblyScript has no generators \(`function\*`, `yield`\): return an array instead/m],
+      [/:18:1: error TS1005: '\{' expected\./, /^hint: AssemblyScript has no async\/await or Promise/m],
+    ],
+  ],
+  [
+    "unsupported",
+    [
+      [/:7:5: error AS100: Not implemented: Closures/, CLOSURES],
+      // The closure's other symptom: asc cannot see the assignment inside it.
+      [/:9:10: error TS2454: Variable 'found' is used before being assigned\./, CLOSURES],
+      [/:14:3: error AS100: Not implemented: Iterators/, /^hint: AssemblyScript has no iterators: `for\.\.\.of` does not compile; loop with an index/m],
+      [/:19:3: error AS100: Not implemented: Exceptions/, /^hint: AssemblyScript has no exceptions: /m],
+      [/:27:11: error AS100: Not implemented: Spread operator/, /^hint: AssemblyScript has no spread /m],
+      [/:31:13: error TS2322: Type '<object>' is not assignable to type 'auto'\./, /^hint: an object literal needs a declared class type in AssemblyScript/m],
+    ],
+  ],
+  ["types", [[/:4:35: error AS100: Not implemented: union types/, /^hint: AssemblyScript has no union types except `T \| null`/m]]],
 ];
 
 for (const [fixture, cases] of TYPESCRIPT) {
@@ -185,15 +195,24 @@ test("an import no host provides names the source line and the SDK call to use i
   const dir = await newcomerProject("imports");
   const { code, stderr } = await build([dir], tmp);
   assert.equal(code, 1);
-  assert.match(stderr, /^ {2}- imports env\.console\.log \(console\.log at newcomer-imports\/assembly\/index\.ts:5:3\), which hosts do not provide: log with log\(LogLevel\.Info, "\.\.\."\) \(as-proxy-wasm\)$/m);
-  assert.match(stderr, /^ {2}- imports env\.Date\.now \(Date\.now at newcomer-imports\/assembly\/index\.ts:6:10\), which hosts do not provide: read the host's clock with getCurrentTimeNanoseconds\(\) \(as-proxy-wasm\)$/m);
+  assert.match(
+    stderr,
+    /^ {2}- imports env\.console\.log \(console\.log at newcomer-imports\/assembly\/index\.ts:5:3\), which hosts do not provide: log with log\(LogLevel\.Info, "\.\.\."\) \(as-proxy-wasm\)$/m,
+  );
+  assert.match(
+    stderr,
+    /^ {2}- imports env\.Date\.now \(Date\.now at newcomer-imports\/assembly\/index\.ts:6:10\), which hosts do not provide: read the host's clock with getCurrentTimeNanoseconds\(\) \(as-proxy-wasm\)$/m,
+  );
 });
 
-test("an entry without the SDK's exports is told to add `export * from \"as-proxy-wasm/exports\"`", async () => {
+test('an entry without the SDK\'s exports is told to add `export * from "as-proxy-wasm/exports"`', async () => {
   const dir = await newcomerProject("no-sdk-exports");
   const { code, stderr } = await build([dir]);
   assert.equal(code, 1);
-  assert.match(stderr, /^ {2}- exports no proxy_abi_version_\* marker and no allocator \(malloc\): an AssemblyScript filter gets them from the SDK: add `export \* from "as-proxy-wasm\/exports"` to its entry file$/m);
+  assert.match(
+    stderr,
+    /^ {2}- exports no proxy_abi_version_\* marker and no allocator \(malloc\): an AssemblyScript filter gets them from the SDK: add `export \* from "as-proxy-wasm\/exports"` to its entry file$/m,
+  );
   assert.doesNotMatch(stderr, /missing ABI version export/);
 });
 
@@ -201,8 +220,14 @@ test("a headers callback returning a FilterDataStatus (or declared to) is a comp
   const dir = await newcomerProject("status");
   const { code, stderr } = await build([dir], tmp);
   assert.equal(code, 1);
-  assert.match(stderr, /^newcomer-status\/assembly\/index\.ts:7:33: error AS102: onRequestHeaders returns FilterDataStatus\.StopIterationAndBuffer, but the host reads its result as FilterHeadersStatus .*: return a FilterHeadersStatus$/m);
-  assert.match(stderr, /^newcomer-status\/assembly\/index\.ts:11:58: error AS102: onResponseHeaders is declared to return FilterDataStatus, but the host reads its result as FilterHeadersStatus: declare it FilterHeadersStatus$/m);
+  assert.match(
+    stderr,
+    /^newcomer-status\/assembly\/index\.ts:7:33: error AS102: onRequestHeaders returns FilterDataStatus\.StopIterationAndBuffer, but the host reads its result as FilterHeadersStatus .*: return a FilterHeadersStatus$/m,
+  );
+  assert.match(
+    stderr,
+    /^newcomer-status\/assembly\/index\.ts:11:58: error AS102: onResponseHeaders is declared to return FilterDataStatus, but the host reads its result as FilterHeadersStatus: declare it FilterHeadersStatus$/m,
+  );
   assert.match(stderr, /^newcomer-status\/assembly\/index\.ts:12:12: error AS102: onResponseHeaders returns FilterDataStatus\.Continue/m);
   assert.match(stderr, /^error: build failed: 3 compile error\(s\)$/m);
 });

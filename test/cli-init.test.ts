@@ -102,7 +102,10 @@ test("run --json: add-header adds its header to the response", async () => {
   const { code, stdout, stderr } = await cli(["run", "add-header/build/plugin.wasm", "--json"]);
   assert.equal(code, 0, stderr);
   const result = JSON.parse(stdout);
-  assert.ok(result.response.headers.some(([name, value]: string[]) => name === "x-hello" && value === "world"), stdout);
+  assert.ok(
+    result.response.headers.some(([name, value]: string[]) => name === "x-hello" && value === "world"),
+    stdout,
+  );
 });
 
 test("run --json: auth without credentials answers 401 itself, nothing reaches the upstream", async () => {
@@ -135,9 +138,15 @@ test("minimal: just the filter, nothing left over; manifest takes any configurat
   assert.match(await readFile(join(dir, "assembly/index.ts"), "utf8"), /log\(LogLevel\.Info, "minimal: request with "/);
   const run = await cli(["run", "minimal/build/plugin.wasm", "--json"]);
   assert.equal(run.code, 0, run.stderr);
-  assert.deepEqual(JSON.parse(run.stdout).logs.map((l: { message: string }) => l.message), [`minimal: request with ${JSON.parse(run.stdout).request.headers.length} headers`]);
+  assert.deepEqual(
+    JSON.parse(run.stdout).logs.map((l: { message: string }) => l.message),
+    [`minimal: request with ${JSON.parse(run.stdout).request.headers.length} headers`],
+  );
   // A new filter's own keys: neither the minimal schema nor the default template's refuses them.
-  const configs: [string, object][] = [["minimal", { routes: ["/api"], strict: true }], ["add-header", { name: "x-team", value: "edge", tenant: "t1" }]];
+  const configs: [string, object][] = [
+    ["minimal", { routes: ["/api"], strict: true }],
+    ["add-header", { name: "x-team", value: "edge", tenant: "t1" }],
+  ];
   for (const [template, config] of configs) {
     const { io, stderr } = memoryIo({ cwd: join(tmp, template) });
     const args = ["manifest", "wasmplugin", "--image", "build/plugin.wasm", "--config", JSON.stringify(config), "-o", "extra.yaml"];
@@ -161,11 +170,25 @@ for (const template of TEMPLATES) {
     // their values and config.example.json passes the project's config.schema.json.
     const manifest = calls.find(([name]) => name === "manifest") as string[];
     const { io, stderr } = memoryIo({ cwd: dir });
-    assert.equal(await runCli(manifest.map((a) => (a === '"$IMAGE"' ? "build/plugin.wasm" : a)), io), 0, stderr());
+    assert.equal(
+      await runCli(
+        manifest.map((a) => (a === '"$IMAGE"' ? "build/plugin.wasm" : a)),
+        io,
+      ),
+      0,
+      stderr(),
+    );
     assert.match(await readFile(join(dir, "wasmplugin.yaml"), "utf8"), /^kind: WasmPlugin$/m);
     // So does its leak gate: the template's filter serves 100,000 requests without growing.
     const gate = memoryIo({ cwd: dir });
-    assert.equal(await runCli(calls.find(([name]) => name === "run")!, gate.io), 0, gate.stderr());
+    assert.equal(
+      await runCli(
+        calls.find(([name]) => name === "run")!,
+        gate.io,
+      ),
+      0,
+      gate.stderr(),
+    );
   });
 }
 
@@ -174,7 +197,10 @@ async function checkWorkflow(file: string): Promise<string[][]> {
   const workflow = parseYaml(await readFile(file, "utf8"));
   assert.deepEqual(workflow.on.push.tags, ["v*"]);
   const steps: { run?: string; env?: Record<string, string> }[] = workflow.jobs.build.steps;
-  const runs = steps.flatMap((s) => (s.run ?? "").split("\n")).map((l) => l.trim()).filter(Boolean);
+  const runs = steps
+    .flatMap((s) => (s.run ?? "").split("\n"))
+    .map((l) => l.trim())
+    .filter(Boolean);
   for (const expected of ["npm ci", "npm run build", "npm test"]) assert.ok(runs.includes(expected), expected);
   const calls = runs.filter((l) => l.includes("as-proxy-wasm ")).map((l) => l.slice(l.indexOf("as-proxy-wasm ") + 14).split(/\s+/));
   assert.deepEqual(calls.map((c) => c[0]).sort(), ["inspect", "login", "manifest", "push", "run"]);
@@ -184,7 +210,10 @@ async function checkWorkflow(file: string): Promise<string[][]> {
     if (command.commands.length > 0) command = command.commands.find((c) => c.name() === args[0]) as Command;
     assert.ok(command, `${name} ${args[0]}`);
     for (const flag of args.filter((a) => a.startsWith("-"))) {
-      assert.ok(command.options.some((o) => o.long === flag || o.short === flag), `${name}: unknown flag ${flag}`);
+      assert.ok(
+        command.options.some((o) => o.long === flag || o.short === flag),
+        `${name}: unknown flag ${flag}`,
+      );
     }
   }
   const publish = steps.find((s) => s.run?.includes("as-proxy-wasm push"));

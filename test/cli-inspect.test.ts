@@ -60,7 +60,10 @@ test("our SDK's add-header (without configuration): ABI 0.2.1, loadable, no warn
   assert.deepEqual(report.warnings, []);
   for (const imp of report.imports) assert.match(`${imp.module}.${imp.name}`, /^(env\.proxy_|wasi_snapshot_preview1\.)/);
   for (const name of ["proxy_abi_version_0_2_1", "proxy_on_memory_allocate", "malloc", "_initialize"]) {
-    assert.ok(report.exports.some((e: { name: string }) => e.name === name), name);
+    assert.ok(
+      report.exports.some((e: { name: string }) => e.name === name),
+      name,
+    );
   }
 });
 
@@ -82,7 +85,10 @@ test("--json reports size, imports with signatures, exports and custom sections"
   assert.equal(report.abiVersion, "0.2.1");
   assert.equal(typeof report.size, "number");
   assert.deepEqual(report.imports, [{ module: "env", name: "proxy_log", kind: "function", params: ["i32", "i32", "i32"], results: ["i32"] }]);
-  assert.deepEqual(report.exports.map((e: { name: string }) => e.name), ["proxy_abi_version_0_2_1", "malloc", "_initialize", "memory"]);
+  assert.deepEqual(
+    report.exports.map((e: { name: string }) => e.name),
+    ["proxy_abi_version_0_2_1", "malloc", "_initialize", "memory"],
+  );
   assert.deepEqual(report.customSections, []);
 });
 
@@ -96,11 +102,37 @@ const BROKEN: [string, ModuleSpec, RegExp][] = [
   ["env.trace", { ...LOADABLE, imports: [{ name: "trace", params: ["i32", "i32"] }] }, /imports env\.trace, which hosts do not provide/],
   ["env.seed", { ...LOADABLE, imports: [{ name: "seed", results: ["i32"] }] }, /imports env\.seed, which hosts do not provide/],
   ["an unknown env function", { ...LOADABLE, imports: [{ name: "proxy_frobnicate" }] }, /imports env\.proxy_frobnicate, which hosts do not provide$/m],
-  ["a non-WASI module", { ...LOADABLE, imports: [{ module: "wasi_snapshot_preview2", name: "fd_write", params: 4, results: ["i32"] }] }, /no host provides module "wasi_snapshot_preview2"/],
-  ["a 0.1.0-only import in a 0.2.1 module", { ...LOADABLE, imports: [{ name: "proxy_continue_request", results: ["i32"] }] }, /proxy_continue_request, which hosts provide only to ABI 0\.1\.0 modules \(this one is 0\.2\.1\)/],
-  ["a 0.2.x import in a 0.1.0 module", { imports: [{ name: "proxy_continue_stream", params: 1, results: ["i32"] }], exports: ["proxy_abi_version_0_1_0", { name: "malloc", params: 1, results: ["i32"] }] }, /proxy_continue_stream, which hosts provide only to ABI 0\.2\.0\/0\.2\.1 modules/],
-  ["proxy_get_log_level in a 0.2.0 module", { imports: [{ name: "proxy_get_log_level", params: 1, results: ["i32"] }], exports: ["proxy_abi_version_0_2_0", { name: "malloc", params: 1, results: ["i32"] }] }, /proxy_get_log_level, which hosts provide only to ABI 0\.2\.1 modules \(this one is 0\.2\.0\)/],
-  ["a 10-parameter proxy_grpc_call", { ...LOADABLE, imports: [{ name: "proxy_grpc_call", params: 10, results: ["i32"] }] }, /proxy_grpc_call as \(i32(, i32){9}\) -> i32 but hosts provide \(i32(, i32){11}\) -> i32 \(import type mismatch\)/],
+  [
+    "a non-WASI module",
+    { ...LOADABLE, imports: [{ module: "wasi_snapshot_preview2", name: "fd_write", params: 4, results: ["i32"] }] },
+    /no host provides module "wasi_snapshot_preview2"/,
+  ],
+  [
+    "a 0.1.0-only import in a 0.2.1 module",
+    { ...LOADABLE, imports: [{ name: "proxy_continue_request", results: ["i32"] }] },
+    /proxy_continue_request, which hosts provide only to ABI 0\.1\.0 modules \(this one is 0\.2\.1\)/,
+  ],
+  [
+    "a 0.2.x import in a 0.1.0 module",
+    {
+      imports: [{ name: "proxy_continue_stream", params: 1, results: ["i32"] }],
+      exports: ["proxy_abi_version_0_1_0", { name: "malloc", params: 1, results: ["i32"] }],
+    },
+    /proxy_continue_stream, which hosts provide only to ABI 0\.2\.0\/0\.2\.1 modules/,
+  ],
+  [
+    "proxy_get_log_level in a 0.2.0 module",
+    {
+      imports: [{ name: "proxy_get_log_level", params: 1, results: ["i32"] }],
+      exports: ["proxy_abi_version_0_2_0", { name: "malloc", params: 1, results: ["i32"] }],
+    },
+    /proxy_get_log_level, which hosts provide only to ABI 0\.2\.1 modules \(this one is 0\.2\.0\)/,
+  ],
+  [
+    "a 10-parameter proxy_grpc_call",
+    { ...LOADABLE, imports: [{ name: "proxy_grpc_call", params: 10, results: ["i32"] }] },
+    /proxy_grpc_call as \(i32(, i32){9}\) -> i32 but hosts provide \(i32(, i32){11}\) -> i32 \(import type mismatch\)/,
+  ],
 ];
 
 for (const [what, spec, reason] of BROKEN) {
@@ -113,12 +145,18 @@ for (const [what, spec, reason] of BROKEN) {
     const { code, report } = await inspectJson(spec, "json.wasm");
     assert.equal(code, 1);
     assert.equal(report.loadable, false);
-    assert.ok(report.problems.some((p: string) => reason.test(p)), report.problems.join("\n"));
+    assert.ok(
+      report.problems.some((p: string) => reason.test(p)),
+      report.problems.join("\n"),
+    );
   });
 }
 
 test("a WASI function Envoy only stubs (Go modules import several) loads, with a warning", async () => {
-  const { code, report } = await inspectJson({ ...LOADABLE, imports: [{ module: "wasi_snapshot_preview1", name: "fd_filestat_get", params: 2, results: ["i32"] }] });
+  const { code, report } = await inspectJson({
+    ...LOADABLE,
+    imports: [{ module: "wasi_snapshot_preview1", name: "fd_filestat_get", params: 2, results: ["i32"] }],
+  });
   assert.equal(code, 0);
   assert.equal(report.loadable, true);
   assert.match(report.warnings.join("\n"), /imports wasi_snapshot_preview1\.fd_filestat_get: Envoy links it as a stub/);
@@ -129,7 +167,10 @@ test("every problem is listed, not just the first", async () => {
   assert.equal(code, 1);
   // No marker and no allocator are one problem: the entry lacks the SDK's exports, and that is the fix named.
   assert.equal(report.problems.length, 2, report.problems.join("\n"));
-  assert.match(report.problems[0], /^exports no proxy_abi_version_\* marker and no allocator \(malloc\): .*add `export \* from "as-proxy-wasm\/exports"` to its entry file$/);
+  assert.match(
+    report.problems[0],
+    /^exports no proxy_abi_version_\* marker and no allocator \(malloc\): .*add `export \* from "as-proxy-wasm\/exports"` to its entry file$/,
+  );
   assert.match(report.problems[1], /^imports env\.abort, which hosts do not provide/);
 });
 

@@ -67,7 +67,9 @@ for (const auth of ["basic", "token"] as const) {
       const runs = [
         await cli(["login", registry.host, "-u", user, "--password-stdin"], { env: { DOCKER_CONFIG: config }, stdin: wrong }),
         await cli(["push", wasmPath, `${registry.host}/auth/filter:v2`, "-u", user, "--password-stdin"], { env: { DOCKER_CONFIG: config }, stdin: wrong }),
-        await cli(["push", wasmPath, `${registry.host}/auth/filter:v2`], { env: { DOCKER_CONFIG: config, AS_PROXY_WASM_REGISTRY_USERNAME: user, AS_PROXY_WASM_REGISTRY_PASSWORD: wrong } }),
+        await cli(["push", wasmPath, `${registry.host}/auth/filter:v2`], {
+          env: { DOCKER_CONFIG: config, AS_PROXY_WASM_REGISTRY_USERNAME: user, AS_PROXY_WASM_REGISTRY_PASSWORD: wrong },
+        }),
       ];
       for (const run of runs) {
         assert.equal(run.code, 1);
@@ -81,13 +83,18 @@ for (const auth of ["basic", "token"] as const) {
     test("anonymous push is refused as unauthorized", async () => {
       const run = await cli(["push", wasmPath, `${registry.host}/auth/filter:anon`], { env: { DOCKER_CONFIG: await configDir(`${auth}-anon`) } });
       assert.equal(run.code, 1);
-      assert.match(run.stderr, /^error: push to .*auth\/filter:anon: unauthorized: registry 127\.0\.0\.1:\d+ needs credentials \(.*\)\nhint: log in: as-proxy-wasm login 127\.0\.0\.1:\d+ -u <user> --password-stdin\n$/);
+      assert.match(
+        run.stderr,
+        /^error: push to .*auth\/filter:anon: unauthorized: registry 127\.0\.0\.1:\d+ needs credentials \(.*\)\nhint: log in: as-proxy-wasm login 127\.0\.0\.1:\d+ -u <user> --password-stdin\n$/,
+      );
     });
 
     test("credentials from flags and from CI env vars", async () => {
       const env = { DOCKER_CONFIG: await configDir(`${auth}-flags`) };
       await cliOk(["push", wasmPath, `${registry.host}/auth/flags:v1`, "-u", user, "--password-stdin"], { env, stdin: password });
-      await cliOk(["push", wasmPath, `${registry.host}/auth/env:v1`], { env: { ...env, AS_PROXY_WASM_REGISTRY_USERNAME: user, AS_PROXY_WASM_REGISTRY_PASSWORD: password } });
+      await cliOk(["push", wasmPath, `${registry.host}/auth/env:v1`], {
+        env: { ...env, AS_PROXY_WASM_REGISTRY_USERNAME: user, AS_PROXY_WASM_REGISTRY_PASSWORD: password },
+      });
       const out = join(dir, `${auth}-env-pulled`);
       await cliOk(["pull", `${registry.host}/auth/env:v1`, "-o", out, "-u", user, "--password-stdin"], { env, stdin: password });
     });

@@ -121,7 +121,9 @@ test("pull errors: a missing tag, an image that holds no Wasm", async () => {
   const text = Buffer.from("not a module");
   const config = Buffer.from("{}");
   const layer = describeBlob(MediaType.ImageLayerGzip.replace("+gzip", ""), text);
-  const manifest = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MediaType.ImageManifest, config: describeBlob(MediaType.ImageConfig, config), layers: [layer] }));
+  const manifest = Buffer.from(
+    JSON.stringify({ schemaVersion: 2, mediaType: MediaType.ImageManifest, config: describeBlob(MediaType.ImageConfig, config), layers: [layer] }),
+  );
   await store.push(describeBlob(MediaType.ImageConfig, config), config);
   await store.push(layer, text);
   await store.pushReference(describeBlob(MediaType.ImageManifest, manifest), manifest, "text");

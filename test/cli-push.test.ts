@@ -49,7 +49,9 @@ test("push writes title and standard annotations, with created from SOURCE_DATE_
   await cliOk(["push", tinyPath, ref, "--variant", "oci", "--source", "https://example.com/acme/filter", "--revision", "abc123", "--image-version", "1.2.3"], {
     env: { SOURCE_DATE_EPOCH: "1700000000" },
   });
-  const manifest = await (await fetch(`http://${registry.host}/v2/annotated/filter/manifests/v1`, { headers: { accept: "application/vnd.oci.image.manifest.v1+json" } })).json();
+  const manifest = await (
+    await fetch(`http://${registry.host}/v2/annotated/filter/manifests/v1`, { headers: { accept: "application/vnd.oci.image.manifest.v1+json" } })
+  ).json();
   assert.deepEqual(manifest.annotations, {
     "org.opencontainers.image.created": "2023-11-14T22:13:20Z",
     "org.opencontainers.image.revision": "abc123",
@@ -57,7 +59,10 @@ test("push writes title and standard annotations, with created from SOURCE_DATE_
     "org.opencontainers.image.version": "1.2.3",
   });
   assert.equal(manifest.config.mediaType, "application/vnd.module.wasm.config.v1+json");
-  assert.deepEqual(manifest.layers.map((l: { annotations: Record<string, string> }) => l.annotations["org.opencontainers.image.title"]), ["runtime-config.json", "plugin.wasm"]);
+  assert.deepEqual(
+    manifest.layers.map((l: { annotations: Record<string, string> }) => l.annotations["org.opencontainers.image.title"]),
+    ["runtime-config.json", "plugin.wasm"],
+  );
 });
 
 test("the same .wasm and options give the same digest; pushing it again uploads no blob", async () => {
@@ -67,7 +72,11 @@ test("the same .wasm and options give the same digest; pushing it again uploads 
   assert.equal(second.digest, first.digest);
   const secondRequests = registry.requests.slice(before);
   assert.deepEqual(uploads({ ...registry, requests: secondRequests }), [], "no upload session on the second push");
-  assert.deepEqual(secondRequests.map((r) => `${r.method} ${r.status}`), ["HEAD 200", "HEAD 200", "PUT 201"], "two blob checks and the manifest");
+  assert.deepEqual(
+    secondRequests.map((r) => `${r.method} ${r.status}`),
+    ["HEAD 200", "HEAD 200", "PUT 201"],
+    "two blob checks and the manifest",
+  );
 });
 
 test("a large blob is uploaded in one PUT and the tag comes last", async () => {
@@ -151,8 +160,16 @@ test("push errors are one clear line", async () => {
     [["push", notWasm, `${registry.host}/x:v1`], /^error: .*not\.wasm is not a WebAssembly module/m, 2],
     [["push", tinyPath, `${registry.host}/Bad_Repo:v1`], /^error: invalid reference .*is not a valid repository name$/m, 2],
     [["push", tinyPath, `${registry.host}/x:v1`, "--variant", "fat"], /argument 'fat' is invalid/, 1],
-    [["push", tinyPath, `127.0.0.1:${closedPort}/x:v1`], /^error: push to 127\.0\.0\.1:\d+\/x:v1: cannot reach registry 127\.0\.0\.1:\d+: ECONNREFUSED\nhint: nothing answers at 127\.0\.0\.1:\d+: is the registry running, and is the port right\?\n$/, 1],
-    [["push", tinyPath, registry.host], /^error: invalid reference "127\.0\.0\.1:\d+": names a registry but no repository\nhint: add the repository: 127\.0\.0\.1:\d+\/my-filter:1\.0\.0\n$/, 2],
+    [
+      ["push", tinyPath, `127.0.0.1:${closedPort}/x:v1`],
+      /^error: push to 127\.0\.0\.1:\d+\/x:v1: cannot reach registry 127\.0\.0\.1:\d+: ECONNREFUSED\nhint: nothing answers at 127\.0\.0\.1:\d+: is the registry running, and is the port right\?\n$/,
+      1,
+    ],
+    [
+      ["push", tinyPath, registry.host],
+      /^error: invalid reference "127\.0\.0\.1:\d+": names a registry but no repository\nhint: add the repository: 127\.0\.0\.1:\d+\/my-filter:1\.0\.0\n$/,
+      2,
+    ],
     // A layout "directory" that is a file: one line naming the path, not Node's ENOTDIR text.
     [["push", tinyPath, `${notWasm}:v1`, "--oci-layout"], /^error: cannot mkdir .*not\.wasm\/blobs\/sha256: not a directory\n$/, 1],
   ];

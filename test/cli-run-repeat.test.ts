@@ -53,7 +53,10 @@ test("checkLeaks (host helper): the leaky fixture grows, the same streams throug
   assert.equal(leaks.warmup, 500);
   assert.ok(leaks.growthPer1000 > 1024, JSON.stringify(leaks));
   const clean = await measure(await readFile(await filterModule("sdk/add-header-lean")));
-  assert.deepEqual({ ...clean, startBytes: undefined }, { requests: 10_000, warmup: 500, startBytes: undefined, afterWarmupBytes: clean.startBytes, endBytes: clean.startBytes, growthPer1000: 0 });
+  assert.deepEqual(
+    { ...clean, startBytes: undefined },
+    { requests: 10_000, warmup: 500, startBytes: undefined, afterWarmupBytes: clean.startBytes, endBytes: clean.startBytes, growthPer1000: 0 },
+  );
 });
 
 test("every template passes the leak gate at N = 100,000 with its example configuration", async (t) => {
@@ -61,7 +64,10 @@ test("every template passes the leak gate at N = 100,000 with its example config
     const project = await templateProject(template);
     const started = performance.now();
     const flags = template === "tcp" ? ["--tcp"] : [];
-    const { code, stdout, stderr } = await cli(["run", "build/plugin.wasm", "--repeat", "100000", "--config", "@config.example.json", ...flags, "--json"], project);
+    const { code, stdout, stderr } = await cli(
+      ["run", "build/plugin.wasm", "--repeat", "100000", "--config", "@config.example.json", ...flags, "--json"],
+      project,
+    );
     assert.equal(code, 0, `${template}: ${stderr}`);
     const { memory, passed } = JSON.parse(stdout);
     assert.equal(passed, true, template);
@@ -73,12 +79,24 @@ test("every template passes the leak gate at N = 100,000 with its example config
 
 test("--workers 4: the rate-limit template's budget holds exactly across the workers", async () => {
   const project = await templateProject("rate-limit");
-  const { code, stdout, stderr } = await cli(["run", "build/plugin.wasm", "--workers", "4", "--repeat", "400", "--config", '{"requestsPerMinute": 100}'], project);
+  const { code, stdout, stderr } = await cli(
+    ["run", "build/plugin.wasm", "--workers", "4", "--repeat", "400", "--config", '{"requestsPerMinute": 100}'],
+    project,
+  );
   assert.equal(code, 0, stderr);
-  assert.match(stdout, /^400 streams through 4 workers overlapping \(seed 1\), the clock 1 ms on between rounds: 200 × 100, 429 × 300\n {2}served per worker: (\d+), (\d+), (\d+), (\d+)\n {2}the same streams one after another: 200 × 100, 429 × 300\n/);
+  assert.match(
+    stdout,
+    /^400 streams through 4 workers overlapping \(seed 1\), the clock 1 ms on between rounds: 200 × 100, 429 × 300\n {2}served per worker: (\d+), (\d+), (\d+), (\d+)\n {2}the same streams one after another: 200 × 100, 429 × 300\n/,
+  );
   const served = /served per worker: (.*)/.exec(stdout)![1]!.split(", ").map(Number);
-  assert.equal(served.reduce((a, b) => a + b), 400);
-  assert.ok(served.every((n) => n > 50), `every worker took streams: ${served}`);
+  assert.equal(
+    served.reduce((a, b) => a + b),
+    400,
+  );
+  assert.ok(
+    served.every((n) => n > 50),
+    `every worker took streams: ${served}`,
+  );
 });
 
 test("--workers 4: a budget read and written back without compare-and-swap is caught as a race", async () => {
@@ -88,7 +106,10 @@ test("--workers 4: a budget read and written back without compare-and-swap is ca
   assert.deepEqual(result.serialised.statuses, { 200: 100, 429: 300 });
   assert.ok(result.statuses[200] > 100, `overlapping workers let more than the budget through: ${JSON.stringify(result.statuses)}`);
   assert.equal(result.passed, false);
-  assert.match(stderr, /^error: a race between workers: served one after another the streams got 200 × 100, 429 × 300, overlapping 200 × \d+, 429 × \d+; the filter reads shared data and writes it back without compare-and-swap\?/);
+  assert.match(
+    stderr,
+    /^error: a race between workers: served one after another the streams got 200 × 100, 429 × 300, overlapping 200 × \d+, 429 × \d+; the filter reads shared data and writes it back without compare-and-swap\?/,
+  );
   // Another seed, another order: still caught, and the same seed gives the same run.
   const again = await cli(["run", racy, "--workers", "4", "--repeat", "400", "--json"], dir);
   assert.deepEqual(JSON.parse(again.stdout).statuses, result.statuses);
@@ -118,7 +139,10 @@ test("run: a YAML scenario's bodyChunks arrive as chunks, and the filter's metri
   const { code, stdout, stderr } = await cli(["run", chunks, "--request", "chunks.yaml"], dir);
   assert.equal(code, 0, stderr);
   assert.match(stdout, /\n {2}abcdefgh\n/);
-  assert.match(stdout, /logs \(2\)\n {2}\[info\] chunk 3 end=false\n {2}\[info\] chunk 5 end=true\n\nmetrics \(2\)\n {2}chunks_body_bytes \(counter\) 8\n {2}chunks_requests \(counter\) 1\n$/);
+  assert.match(
+    stdout,
+    /logs \(2\)\n {2}\[info\] chunk 3 end=false\n {2}\[info\] chunk 5 end=true\n\nmetrics \(2\)\n {2}chunks_body_bytes \(counter\) 8\n {2}chunks_requests \(counter\) 1\n$/,
+  );
   const json = JSON.parse((await cli(["run", chunks, "--request", "chunks.yaml", "--json"], dir)).stdout);
   assert.deepEqual(json.metrics, { chunks_requests: { type: "counter", value: 1 }, chunks_body_bytes: { type: "counter", value: 8 } });
 });
@@ -133,7 +157,10 @@ test("bad input: one-line errors naming the flag or field", async () => {
     [["run", leaky, "--workers", "2", "--tcp"], /^error: --workers serves HTTP streams: not with --tcp \(--repeat alone checks a network filter for leaks\)\n/],
     [["run", leaky, "--repeat", "10", "--compare"], /^error: --repeat and --workers run in the emulator: not with --compare\n/],
     [["run", chunks, "--request", "both.yaml"], /^error: both.yaml: request.bodyChunks must be given without body \(one or the other\)\n/],
-    [["run", chunks, "--request", "callout-chunks.yaml"], /^error: callout-chunks.yaml: unknown field callouts.auth.bodyChunks \(expected headers, body, trailers\)\n/],
+    [
+      ["run", chunks, "--request", "callout-chunks.yaml"],
+      /^error: callout-chunks.yaml: unknown field callouts.auth.bodyChunks \(expected headers, body, trailers\)\n/,
+    ],
   ];
   for (const [args, expected] of cases) {
     const { code, stderr } = await cli(args, dir);

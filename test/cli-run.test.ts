@@ -65,10 +65,24 @@ properties:
   const { code, stdout, stderr } = await run(["raw.wasm", "--request", "post.yaml", "--json"]);
   assert.equal(code, 0, stderr);
   const result = JSON.parse(stdout);
-  const forwarded = [[":method", "POST"], [":path", "/login"], [":authority", "api.local"], [":scheme", "http"], ["x-dup", "a"], ["x-dup", "b"], ["user-agent", "as-proxy-wasm-run"], ["accept", "*/*"]];
+  const forwarded = [
+    [":method", "POST"],
+    [":path", "/login"],
+    [":authority", "api.local"],
+    [":scheme", "http"],
+    ["x-dup", "a"],
+    ["x-dup", "b"],
+    ["user-agent", "as-proxy-wasm-run"],
+    ["accept", "*/*"],
+  ];
   assert.deepEqual(result.request.headers.slice(0, forwarded.length), forwarded);
   assert.equal(result.request.body, "user=me");
-  assert.deepEqual(result.response.headers, [[":status", "201"], ["set-cookie", "a=1"], ["set-cookie", "b=2"], ["x-raw", "yes"]]);
+  assert.deepEqual(result.response.headers, [
+    [":status", "201"],
+    ["set-cookie", "a=1"],
+    ["set-cookie", "b=2"],
+    ["x-raw", "yes"],
+  ]);
   assert.equal(result.response.body, "created");
 });
 
@@ -96,7 +110,10 @@ test("a callout to a cluster the scenario does not answer is refused, with a not
   const { code, stdout, stderr } = await run(["callout.wasm", "--request", "bad-cluster.json", "--json"]);
   assert.equal(code, 0, stderr);
   assert.ok(JSON.parse(stdout).logs.some((l: { message: string }) => l.message === "unknown cluster status=2"));
-  assert.equal(stderr, 'note: the filter\'s callout to cluster "nowhere" was refused: the scenario has no answer for it (callouts: { nowhere: { status: 200 } })\n');
+  assert.equal(
+    stderr,
+    'note: the filter\'s callout to cluster "nowhere" was refused: the scenario has no answer for it (callouts: { nowhere: { status: 200 } })\n',
+  );
 });
 
 test("bad scenarios and inputs are one-line usage errors", async () => {
@@ -104,7 +121,17 @@ test("bad scenarios and inputs are one-line usage errors", async () => {
   await writeFile(join(dir, "bad.yaml"), "request: [unclosed");
   await writeFile(join(dir, "typo.json"), JSON.stringify({ requests: {} }));
   await writeFile(join(dir, "headers.json"), JSON.stringify({ request: { headers: [["only-name"]] } }));
-  await writeFile(join(dir, "null-value.json"), JSON.stringify({ request: { headers: [[":path", "/"], ["x-a", null]] } }));
+  await writeFile(
+    join(dir, "null-value.json"),
+    JSON.stringify({
+      request: {
+        headers: [
+          [":path", "/"],
+          ["x-a", null],
+        ],
+      },
+    }),
+  );
   await writeFile(join(dir, "callout.json"), JSON.stringify({ callouts: { auth: { failure: "boom" } } }));
   await writeFile(join(dir, "text.wasm"), "not wasm");
   const cases: [string[], RegExp][] = [
@@ -144,7 +171,10 @@ test("a module that traps in the emulator fails with one line naming the callbac
 test("another SDK's module: --root-id picks its plugin, --config feeds it (inline and @file)", async () => {
   await writeFile(join(dir, "solo.wasm"), await buildSoloAddHeader());
   await writeFile(join(dir, "solo-config.txt"), "from a file");
-  for (const [config, expected] of [["inline", "inline"], ["@solo-config.txt", "from a file"]]) {
+  for (const [config, expected] of [
+    ["inline", "inline"],
+    ["@solo-config.txt", "from a file"],
+  ]) {
     const { code, stdout, stderr } = await run(["solo.wasm", "--root-id", "add_header", "--config", config, "--json"]);
     assert.equal(code, 0, stderr);
     assert.deepEqual(JSON.parse(stdout).response.headers.at(-1), ["hello", expected]);

@@ -19,7 +19,6 @@ const entry = "test/fixtures/debug/trap/index.ts";
 /** `const path = this.requestHeaders.get(":path");` in Trap#onRequestHeaders. */
 const LINE = 18;
 
-
 /**
  * The debugger: on the --inspect-brk pause, maps the source line to a module offset through the script's
  * source map (as DevTools does), sets a breakpoint there, resumes, and reports where the next pause is and

@@ -21,8 +21,18 @@ const envoy = envoyForTests();
 const skip = envoy.skip;
 const example = join(packageRoot, "examples", "grpc-call");
 
-interface CheckRequest { method: string; path: string; host: string; headers: { name: string; value: string }[] }
-interface CheckResponse { allowed?: boolean; status?: number; reason?: string; headers?: { name: string; value: string }[] }
+interface CheckRequest {
+  method: string;
+  path: string;
+  host: string;
+  headers: { name: string; value: string }[];
+}
+interface CheckResponse {
+  allowed?: boolean;
+  status?: number;
+  reason?: string;
+  headers?: { name: string; value: string }[];
+}
 type Check = (request: CheckRequest) => CheckResponse | grpc.ServiceError | Promise<CheckResponse | grpc.ServiceError>;
 
 /** A gRPC server on 127.0.0.1 answering authz.v1.Check/Check with `check`, recording each request. */
@@ -76,15 +86,28 @@ describe("examples/grpc-call in Envoy", { skip }, () => {
   after(() => upstream?.close());
 
   test("its envoy.yaml passes envoy --mode validate (the module path pointed at the build)", async () => {
-    const text = (await readFile(join(example, "envoy.yaml"), "utf8")).replaceAll("filename: build/plugin.wasm", `filename: ${join(project, "build", "plugin.wasm")}`);
+    const text = (await readFile(join(example, "envoy.yaml"), "utf8")).replaceAll(
+      "filename: build/plugin.wasm",
+      `filename: ${join(project, "build", "plugin.wasm")}`,
+    );
     const validation = await validateEnvoyConfig(envoy.binary!, parseYaml(text) as Bootstrap);
     assert.ok(validation.ok, validation.problems.join("\n"));
   });
 
   async function bootstrap(authzPort: number, config: Record<string, unknown>): Promise<Bootstrap> {
     const generated = await manifest(project, [
-      "--config", JSON.stringify(config), "--port", "0", "--admin-port", "0", "--address", "127.0.0.1",
-      "--upstream", `127.0.0.1:${upstream.port}`, "--cluster", `authz=127.0.0.1:${authzPort}`,
+      "--config",
+      JSON.stringify(config),
+      "--port",
+      "0",
+      "--admin-port",
+      "0",
+      "--address",
+      "127.0.0.1",
+      "--upstream",
+      `127.0.0.1:${upstream.port}`,
+      "--cluster",
+      `authz=127.0.0.1:${authzPort}`,
     ]);
     return withHttp2Cluster(generated, "authz");
   }
@@ -92,25 +115,49 @@ describe("examples/grpc-call in Envoy", { skip }, () => {
   test("allow (headers set, spoofed ones replaced), deny with the service's status, gRPC error and timeout fail closed", async () => {
     const authz = await startAuthz(async (request) => {
       if (request.path === "/deny") return { allowed: false, status: 401, reason: "token expired" };
-      if (request.path === "/error") return Object.assign(new Error("authz store down"), { code: grpc.status.UNAVAILABLE, details: "authz store down", metadata: new grpc.Metadata() });
+      if (request.path === "/error")
+        return Object.assign(new Error("authz store down"), { code: grpc.status.UNAVAILABLE, details: "authz store down", metadata: new grpc.Metadata() });
       if (request.path === "/slow") await new Promise((resolve) => setTimeout(resolve, 1500));
-      return { allowed: true, headers: [{ name: "x-user", value: "alice" }, { name: ":path", value: "/admin" }] };
+      return {
+        allowed: true,
+        headers: [
+          { name: "x-user", value: "alice" },
+          { name: ":path", value: "/admin" },
+        ],
+      };
     });
     try {
       const config = JSON.parse(await readFile(join(example, "config.example.json"), "utf8"));
       await withValidatedEnvoy(envoy.binary!, await bootstrap(authz.port, config), async (proxy) => {
         const port = proxy.listenerPort("listener_http");
-        const allowed = await send(port, { path: "/orders?id=7", headers: [["authorization", "Bearer a"], ["authorization", "Bearer b"], ["x-user", "mallory"], ["cookie", "c"]] });
+        const allowed = await send(port, {
+          path: "/orders?id=7",
+          headers: [
+            ["authorization", "Bearer a"],
+            ["authorization", "Bearer b"],
+            ["x-user", "mallory"],
+            ["cookie", "c"],
+          ],
+        });
         assert.equal(allowed.status, 200, allowed.body);
         const [check] = authz.requests;
         assert.deepEqual([check!.method, check!.path, check!.host], ["GET", "/orders?id=7", "example.com"]);
         // Envoy keeps authorization as one header (an inline header: a repeated one is joined with ",").
-        assert.deepEqual(check!.headers.filter((h) => h.name === "authorization"), [{ name: "authorization", value: "Bearer a,Bearer b" }]);
-        assert.ok(check!.headers.some((h) => h.name === "x-request-id"), "Envoy's x-request-id is forwarded (configured)");
+        assert.deepEqual(
+          check!.headers.filter((h) => h.name === "authorization"),
+          [{ name: "authorization", value: "Bearer a,Bearer b" }],
+        );
+        assert.ok(
+          check!.headers.some((h) => h.name === "x-request-id"),
+          "Envoy's x-request-id is forwarded (configured)",
+        );
         assert.ok(!check!.headers.some((h) => h.name === "cookie"), "unlisted headers stay home");
         const received = upstream.requests.at(-1)!;
         assert.equal(received.path, "/orders?id=7", "the service cannot rewrite :path");
-        assert.deepEqual(received.headers.filter(([n]) => n === "x-user"), [["x-user", "alice"]]);
+        assert.deepEqual(
+          received.headers.filter(([n]) => n === "x-user"),
+          [["x-user", "alice"]],
+        );
 
         const before = upstream.requests.length;
         const denied = await send(port, { path: "/deny" });
@@ -130,7 +177,10 @@ describe("examples/grpc-call in Envoy", { skip }, () => {
         // A call past its timeout: Envoy closes it with UNAVAILABLE (14) at timeoutMs, unless the server, which
         // got the same deadline in grpc-timeout, answers DEADLINE_EXCEEDED first (grpc-js does; a race).
         const timedOut = ["14 upstream request timeout{response_timeout}", "4 Deadline%20exceeded{via_upstream}"];
-        assert.ok(timedOut.some((t) => logs.includes(`warn grpc-call: check failed, denying: gRPC status ${t}`)), logs.join("\n"));
+        assert.ok(
+          timedOut.some((t) => logs.includes(`warn grpc-call: check failed, denying: gRPC status ${t}`)),
+          logs.join("\n"),
+        );
         assert.ok(logs.includes("warn grpc-call: ignored 1 header(s) from the service: not settable"), logs.join("\n"));
       });
     } finally {
@@ -146,7 +196,10 @@ describe("examples/grpc-call in Envoy", { skip }, () => {
       const response = await send(port, { path: "/open" });
       assert.equal(response.status, 200, response.body);
       assert.equal(header(upstream.requests.at(-1)!.headers, "x-user"), undefined);
-      assert.ok(proxy.wasmLogs().some((l) => l.message.startsWith("grpc-call: check failed, allowing: gRPC status 14")), JSON.stringify(proxy.wasmLogs()));
+      assert.ok(
+        proxy.wasmLogs().some((l) => l.message.startsWith("grpc-call: check failed, allowing: gRPC status 14")),
+        JSON.stringify(proxy.wasmLogs()),
+      );
     });
   });
 });

@@ -34,7 +34,9 @@ test("examples/jwt/envoy.yaml is what manifest envoy writes, as the README runs 
 
 /** The part of a `manifest envoy` bootstrap holding the wasm filter's configuration. */
 interface WithHttpFilters {
-  static_resources: { listeners: { filter_chains: { filters: { typed_config: { http_filters: { typed_config: { config: { configuration: { value: string } } } }[] } }[] }[] }[] };
+  static_resources: {
+    listeners: { filter_chains: { filters: { typed_config: { http_filters: { typed_config: { config: { configuration: { value: string } } } }[] } }[] }[] }[];
+  };
 }
 
 const b64url = (text: string) => Buffer.from(text).toString("base64url");
@@ -45,7 +47,12 @@ function sign(claims: Record<string, unknown>, head: Record<string, unknown> = {
 }
 
 const good = (extra: Record<string, unknown> = {}) => ({
-  iss: "https://auth.example.com", aud: "api.example.com", sub: "user-7", scope: "read", exp: Math.floor(Date.now() / 1000) + 600, ...extra,
+  iss: "https://auth.example.com",
+  aud: "api.example.com",
+  sub: "user-7",
+  scope: "read",
+  exp: Math.floor(Date.now() / 1000) + 600,
+  ...extra,
 });
 const bearer = (token: string): [string, string] => ["authorization", `Bearer ${token}`];
 
@@ -100,7 +107,13 @@ describe("examples/jwt in Envoy", { skip }, () => {
         assert.equal(admin.status, 200);
         assert.equal(upstream.requests.length, 2);
         const [first, second] = upstream.requests;
-        assert.deepEqual(first!.headers.filter(([n]) => n.startsWith("x-jwt-")), [["x-jwt-sub", "user-7"], ["x-jwt-scope", "read"]]);
+        assert.deepEqual(
+          first!.headers.filter(([n]) => n.startsWith("x-jwt-")),
+          [
+            ["x-jwt-sub", "user-7"],
+            ["x-jwt-scope", "read"],
+          ],
+        );
         assert.equal(header(first!.headers, "authorization"), undefined);
         assert.equal(header(first!.headers, "x-other"), "kept");
         assert.equal(header(second!.headers, "x-jwt-sub"), "root-1");
@@ -108,7 +121,10 @@ describe("examples/jwt in Envoy", { skip }, () => {
 
         await sleep(100); // Envoy's log comes through a pipe.
         const logs = proxy.wasmLogs();
-        assert.ok(logs.some((l) => l.message === "jwt: unauthorized: the token has expired"), JSON.stringify(logs));
+        assert.ok(
+          logs.some((l) => l.message === "jwt: unauthorized: the token has expired"),
+          JSON.stringify(logs),
+        );
         assert.ok(logs.some((l) => l.message === 'jwt: forbidden: the token lacks the required claim "scope"'));
         for (const l of logs) assert.ok(!l.message.includes(secret) && !l.message.includes(reader.split(".")[2]!), l.message);
       });
@@ -127,7 +143,10 @@ describe("examples/jwt in Envoy", { skip }, () => {
       manager.typed_config.http_filters[0]!.typed_config.config.configuration.value = JSON.stringify(rest);
       const validation = await validateEnvoyConfig(envoy.binary!, bootstrap);
       assert.equal(validation.ok, false, JSON.stringify(rest));
-      assert.ok(validation.problems.some((p) => /jwt: configuration refused: /.test(p)), validation.problems.join("\n"));
+      assert.ok(
+        validation.problems.some((p) => /jwt: configuration refused: /.test(p)),
+        validation.problems.join("\n"),
+      );
       assert.ok(!validation.problems.some((p) => p.includes(secret)), "the secret is not printed");
     }
   });

@@ -35,7 +35,10 @@ async function prometheus(proxy: EnvoyProcess): Promise<Map<string, number>> {
   for (const line of (await proxy.admin("/stats/prometheus")).split("\n")) {
     const match = /^(route_metrics_\w+)\{([^}]*)\} (\S+)$/.exec(line);
     if (!match) continue;
-    const labels = match[2]!.split(",").filter((l) => !l.startsWith("le=")).sort();
+    const labels = match[2]!
+      .split(",")
+      .filter((l) => !l.startsWith("le="))
+      .sort();
     const le = match[2]!.split(",").find((l) => l.startsWith("le="));
     series.set(`${match[1]}{${[...labels, ...(le ? [le] : [])].join(",")}}`, Number(match[3]));
   }
@@ -53,10 +56,7 @@ async function prometheusWhen(proxy: EnvoyProcess, ready: (series: Map<string, n
 }
 
 /** The stats tags the README and envoy.yaml give Envoy for the SDK's `.route=`/`.code=` name segments. */
-const statsTags = [
-  "route=^wasmcustom\\.route_metrics\\.\\w+(\\.route=([^.]+))",
-  "code=^wasmcustom\\.route_metrics\\.\\w+(?:\\.route=[^.]+)?(\\.code=([^.]+))",
-];
+const statsTags = ["route=^wasmcustom\\.route_metrics\\.\\w+(\\.route=([^.]+))", "code=^wasmcustom\\.route_metrics\\.\\w+(?:\\.route=[^.]+)?(\\.code=([^.]+))"];
 
 test("examples/route-metrics/envoy.yaml is what manifest envoy writes, as the README runs it, stats tags included", async () => {
   const tags = statsTags.flatMap((tag) => ["--stats-tag", tag]);
@@ -95,7 +95,10 @@ describe("examples/route-metrics in Envoy", { skip }, () => {
         assert.equal(inFlight.get('route_metrics_in_flight{route="other"}'), 1, JSON.stringify([...inFlight]));
         held.destroy();
 
-        const series = await prometheusWhen(proxy, (s) => s.get('route_metrics_requests{code="none",route="other"}') === 1 && s.get('route_metrics_duration_ms_count{code="2xx",route="api"}') === 3);
+        const series = await prometheusWhen(
+          proxy,
+          (s) => s.get('route_metrics_requests{code="none",route="other"}') === 1 && s.get('route_metrics_duration_ms_count{code="2xx",route="api"}') === 3,
+        );
         const requests = [...series].filter(([name]) => name.startsWith("route_metrics_requests{"));
         assert.deepEqual(Object.fromEntries(requests), {
           'route_metrics_requests{code="2xx",route="api"}': 3,

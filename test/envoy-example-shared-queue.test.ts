@@ -34,18 +34,20 @@ function filterModuleFile(bootstrap: Bootstrap): string {
  */
 function withConsumerService(bootstrap: Bootstrap, consumerConfig: string): Bootstrap {
   const { consumerVmId } = JSON.parse(producerConfigOf(bootstrap)) as { consumerVmId: string };
-  bootstrap.bootstrap_extensions = [{
-    name: "envoy.bootstrap.wasm",
-    typed_config: {
-      "@type": "type.googleapis.com/envoy.extensions.wasm.v3.WasmService",
-      singleton: true,
-      config: {
-        name: consumerVmId,
-        vm_config: { vm_id: consumerVmId, runtime: "envoy.wasm.runtime.v8", code: { local: { filename: filterModuleFile(bootstrap) } } },
-        configuration: { "@type": "type.googleapis.com/google.protobuf.StringValue", value: consumerConfig },
+  bootstrap.bootstrap_extensions = [
+    {
+      name: "envoy.bootstrap.wasm",
+      typed_config: {
+        "@type": "type.googleapis.com/envoy.extensions.wasm.v3.WasmService",
+        singleton: true,
+        config: {
+          name: consumerVmId,
+          vm_config: { vm_id: consumerVmId, runtime: "envoy.wasm.runtime.v8", code: { local: { filename: filterModuleFile(bootstrap) } } },
+          configuration: { "@type": "type.googleapis.com/google.protobuf.StringValue", value: consumerConfig },
+        },
       },
     },
-  }];
+  ];
   return bootstrap;
 }
 
@@ -87,15 +89,28 @@ describe("examples/shared-queue in Envoy", { skip }, () => {
   });
 
   test("its envoy.yaml passes envoy --mode validate (the module path pointed at the build)", async () => {
-    const text = (await readFile(join(example, "envoy.yaml"), "utf8")).replaceAll("filename: build/plugin.wasm", `filename: ${join(project, "build", "plugin.wasm")}`);
+    const text = (await readFile(join(example, "envoy.yaml"), "utf8")).replaceAll(
+      "filename: build/plugin.wasm",
+      `filename: ${join(project, "build", "plugin.wasm")}`,
+    );
     const validation = await validateEnvoyConfig(envoy.binary!, parseYaml(text) as Bootstrap);
     assert.ok(validation.ok, validation.problems.join("\n"));
   });
 
   async function bootstrap(producer: Record<string, unknown>, consumer: Record<string, unknown>): Promise<Bootstrap> {
     const generated = await manifest(project, [
-      "--config", JSON.stringify(producer), "--port", "0", "--admin-port", "0", "--address", "127.0.0.1",
-      "--upstream", `127.0.0.1:${upstream.port}`, "--cluster", `collector=127.0.0.1:${collector.port}`,
+      "--config",
+      JSON.stringify(producer),
+      "--port",
+      "0",
+      "--admin-port",
+      "0",
+      "--address",
+      "127.0.0.1",
+      "--upstream",
+      `127.0.0.1:${upstream.port}`,
+      "--cluster",
+      `collector=127.0.0.1:${collector.port}`,
     ]);
     return withConsumerService(generated, JSON.stringify(consumer));
   }
@@ -103,46 +118,57 @@ describe("examples/shared-queue in Envoy", { skip }, () => {
   test("records from two workers reach the singleton consumer, which logs and POSTs each window's summary", async () => {
     const producer = { role: "producer", queue: "request_records", consumerVmId: "shared-queue-consumer" };
     const consumer = { role: "consumer", queue: "request_records", flushIntervalMs: 1000, collectorCluster: "collector" };
-    await withValidatedEnvoy(envoy.binary!, await bootstrap(producer, consumer), async (proxy) => {
-      const port = proxy.listenerPort("listener_http");
-      const paths = ["/api/users/1", "/api/users/2?token=secret", "/missing/x", "/api/users/3", "/"];
-      for (const path of paths) assert.equal((await send(port, { path })).status, path.startsWith("/missing") ? 404 : 200);
-      assert.equal(await counterReaches(proxy, "received", paths.length), paths.length);
-      // The requests may fall into two windows: add the summaries up until every request is in one.
-      type Summary = { requests: number; routes: { method: string; path: string; status: string; count: number }[] };
-      const summaries = () => collector.requests.map((post) => JSON.parse(post.body) as Summary);
-      const deadline = Date.now() + 5000;
-      while (summaries().reduce((n, s) => n + s.requests, 0) < paths.length && Date.now() < deadline) await sleep(50);
-      const counts: Record<string, number> = {};
-      for (const summary of summaries()) for (const r of summary.routes) counts[`${r.method} ${r.path} ${r.status}`] = (counts[`${r.method} ${r.path} ${r.status}`] ?? 0) + r.count;
-      assert.deepEqual(counts, { "GET /api/users 2xx": 3, "GET /missing/x 4xx": 1, "GET / 2xx": 1 });
-      assert.deepEqual([...new Set(collector.requests.map((post) => `${post.method} ${post.path}`))], ["POST /summaries"]);
-      const logs = proxy.wasmLogs().map((l) => l.message);
-      const lines = logs.filter((l) => l.startsWith("shared-queue: GET /api/users 2xx "));
-      assert.ok(lines.length > 0 && lines.every((l) => /^shared-queue: GET \/api\/users 2xx count=[1-3] avg_ms=\d+ max_ms=\d+$/.test(l)), logs.join("\n"));
-      assert.ok(!logs.some((l) => l.includes("token=secret")), "the query never leaves the worker");
-      assert.equal(Number((await proxy.stats("shared_queue")).get("wasmcustom.shared_queue.flush_failed") ?? 0), 0);
-    }, 2);
+    await withValidatedEnvoy(
+      envoy.binary!,
+      await bootstrap(producer, consumer),
+      async (proxy) => {
+        const port = proxy.listenerPort("listener_http");
+        const paths = ["/api/users/1", "/api/users/2?token=secret", "/missing/x", "/api/users/3", "/"];
+        for (const path of paths) assert.equal((await send(port, { path })).status, path.startsWith("/missing") ? 404 : 200);
+        assert.equal(await counterReaches(proxy, "received", paths.length), paths.length);
+        // The requests may fall into two windows: add the summaries up until every request is in one.
+        type Summary = { requests: number; routes: { method: string; path: string; status: string; count: number }[] };
+        const summaries = () => collector.requests.map((post) => JSON.parse(post.body) as Summary);
+        const deadline = Date.now() + 5000;
+        while (summaries().reduce((n, s) => n + s.requests, 0) < paths.length && Date.now() < deadline) await sleep(50);
+        const counts: Record<string, number> = {};
+        for (const summary of summaries())
+          for (const r of summary.routes) counts[`${r.method} ${r.path} ${r.status}`] = (counts[`${r.method} ${r.path} ${r.status}`] ?? 0) + r.count;
+        assert.deepEqual(counts, { "GET /api/users 2xx": 3, "GET /missing/x 4xx": 1, "GET / 2xx": 1 });
+        assert.deepEqual([...new Set(collector.requests.map((post) => `${post.method} ${post.path}`))], ["POST /summaries"]);
+        const logs = proxy.wasmLogs().map((l) => l.message);
+        const lines = logs.filter((l) => l.startsWith("shared-queue: GET /api/users 2xx "));
+        assert.ok(lines.length > 0 && lines.every((l) => /^shared-queue: GET \/api\/users 2xx count=[1-3] avg_ms=\d+ max_ms=\d+$/.test(l)), logs.join("\n"));
+        assert.ok(!logs.some((l) => l.includes("token=secret")), "the query never leaves the worker");
+        assert.equal(Number((await proxy.stats("shared_queue")).get("wasmcustom.shared_queue.flush_failed") ?? 0), 0);
+      },
+      2,
+    );
   });
 
   test("the producers' budget holds across both workers: past maxRecordsPerSecond records are dropped and counted", async () => {
     const producer = { consumerVmId: "shared-queue-consumer", maxRecordsPerSecond: 3 };
     const consumer = { role: "consumer" };
-    await withValidatedEnvoy(envoy.binary!, await bootstrap(producer, consumer), async (proxy) => {
-      const port = proxy.listenerPort("listener_http");
-      await Promise.all(Array.from({ length: 12 }, (_, i) => send(port, { path: `/burst/${i}` })));
-      // Each request is recorded when its stream ends, which may be just after the client has its answer.
-      let stats = await proxy.stats("shared_queue");
-      const count = (name: string) => Number(stats.get(`wasmcustom.shared_queue.${name}`) ?? 0);
-      for (const deadline = Date.now() + 10_000; count("enqueued") + count("dropped_over_budget") < 12 && Date.now() < deadline; ) {
-        await sleep(50);
-        stats = await proxy.stats("shared_queue");
-      }
-      const enqueued = count("enqueued");
-      assert.equal(enqueued + count("dropped_over_budget"), 12, JSON.stringify([...stats]));
-      // 3 a second; a burst that straddles a second boundary may get two seconds' worth.
-      assert.ok(enqueued >= 3 && enqueued <= 6, `enqueued ${enqueued}`);
-      assert.equal(await counterReaches(proxy, "received", enqueued), enqueued);
-    }, 2);
+    await withValidatedEnvoy(
+      envoy.binary!,
+      await bootstrap(producer, consumer),
+      async (proxy) => {
+        const port = proxy.listenerPort("listener_http");
+        await Promise.all(Array.from({ length: 12 }, (_, i) => send(port, { path: `/burst/${i}` })));
+        // Each request is recorded when its stream ends, which may be just after the client has its answer.
+        let stats = await proxy.stats("shared_queue");
+        const count = (name: string) => Number(stats.get(`wasmcustom.shared_queue.${name}`) ?? 0);
+        for (const deadline = Date.now() + 10_000; count("enqueued") + count("dropped_over_budget") < 12 && Date.now() < deadline;) {
+          await sleep(50);
+          stats = await proxy.stats("shared_queue");
+        }
+        const enqueued = count("enqueued");
+        assert.equal(enqueued + count("dropped_over_budget"), 12, JSON.stringify([...stats]));
+        // 3 a second; a burst that straddles a second boundary may get two seconds' worth.
+        assert.ok(enqueued >= 3 && enqueued <= 6, `enqueued ${enqueued}`);
+        assert.equal(await counterReaches(proxy, "received", enqueued), enqueued);
+      },
+      2,
+    );
   });
 });

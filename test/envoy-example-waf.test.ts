@@ -76,7 +76,10 @@ async function sendChunked(port: number, path: string, headers: [string, string]
   return { status: Number(/^HTTP\/1\.1 (\d{3})/.exec(raw)?.[1] ?? 0), raw };
 }
 
-async function withWaf(config: Record<string, unknown>, body: (port: number, proxy: EnvoyProcess, upstream: Awaited<ReturnType<typeof startRecordingUpstream>>) => Promise<void>): Promise<void> {
+async function withWaf(
+  config: Record<string, unknown>,
+  body: (port: number, proxy: EnvoyProcess, upstream: Awaited<ReturnType<typeof startRecordingUpstream>>) => Promise<void>,
+): Promise<void> {
   const upstream = await startRecordingUpstream();
   try {
     const bootstrap = await exampleBootstrap(project, upstream.port, JSON.stringify(config));
@@ -98,7 +101,12 @@ describe("examples/waf in Envoy", { skip }, () => {
 
   test("clean requests pass untouched; attacks on path, query, headers and method get 403 with the rule id, logged, never upstream", async () => {
     await withWaf(exampleConfig, async (port, proxy, upstream) => {
-      const clean = await send(port, { method: "POST", path: "/api/items?sort=asc", headers: [["content-type", "application/json"]], body: '{"name":"select"}' });
+      const clean = await send(port, {
+        method: "POST",
+        path: "/api/items?sort=asc",
+        headers: [["content-type", "application/json"]],
+        body: '{"name":"select"}',
+      });
       assert.equal(clean.status, 200);
       assert.equal(upstream.seen.length, 1);
       assert.equal(upstream.seen[0]!.body, '{"name":"select"}');
@@ -114,7 +122,16 @@ describe("examples/waf in Envoy", { skip }, () => {
         ["admin-area", { path: "//admin//users" }],
         ["admin-area", { path: "/%61dmin" }],
         ["sqli-union", { path: "/search?q=1+UNION+SELECT+password" }],
-        ["xss-script", { path: "/", headers: [["x-note", "harmless"], ["x-note", "<script>alert(1)</script>"]] }],
+        [
+          "xss-script",
+          {
+            path: "/",
+            headers: [
+              ["x-note", "harmless"],
+              ["x-note", "<script>alert(1)</script>"],
+            ],
+          },
+        ],
         ["scanner", { path: "/", headers: [["user-agent", "sqlmap/1.7"]] }],
         ["no-trace", { method: "TRACE", path: "/" }],
       ];
@@ -177,11 +194,17 @@ describe("examples/waf in Envoy", { skip }, () => {
       assert.equal(upstream.seen[0]!.body, "<script>");
       const detected = (l: { message: string }) => l.message.endsWith("(detect mode: not blocked)");
       await proxy.waitForLine(() => proxy.wasmLogs().filter(detected).length >= 3, 2000);
-      assert.deepEqual(proxy.wasmLogs().filter(detected).map((l) => l.message), [
-        "waf: rule admin-area matched the path (detect mode: not blocked)",
-        "waf: rule sqli-union matched the query (detect mode: not blocked)",
-        "waf: rule xss-script matched the body (detect mode: not blocked)",
-      ]);
+      assert.deepEqual(
+        proxy
+          .wasmLogs()
+          .filter(detected)
+          .map((l) => l.message),
+        [
+          "waf: rule admin-area matched the path (detect mode: not blocked)",
+          "waf: rule sqli-union matched the query (detect mode: not blocked)",
+          "waf: rule xss-script matched the body (detect mode: not blocked)",
+        ],
+      );
     });
   });
 });

@@ -49,7 +49,15 @@ const cases: Case[] = [
   { method: "Slow", cluster: "silent", timeoutMs: 200, emulated: "pending" },
 ];
 
-const bytes = { path: "", requestStream: false, responseStream: false, requestSerialize: (b: Buffer) => b, requestDeserialize: (b: Buffer) => b, responseSerialize: (b: Buffer) => b, responseDeserialize: (b: Buffer) => b };
+const bytes = {
+  path: "",
+  requestStream: false,
+  responseStream: false,
+  requestSerialize: (b: Buffer) => b,
+  requestDeserialize: (b: Buffer) => b,
+  responseSerialize: (b: Buffer) => b,
+  responseDeserialize: (b: Buffer) => b,
+};
 
 /** A @grpc/grpc-js server on 127.0.0.1 serving probe.Probe/<method> for every case, messages as raw bytes. */
 async function startProbeServer(): Promise<{ port: number; close(): void }> {
@@ -74,7 +82,13 @@ async function startProbeServer(): Promise<{ port: number; close(): void }> {
 }
 
 function requestHeaders(c: Case): HeaderList {
-  const headers: HeaderList = [[":method", "GET"], [":scheme", "http"], [":path", "/probe"], [":authority", "example.com"], ["x-method", c.method]];
+  const headers: HeaderList = [
+    [":method", "GET"],
+    [":scheme", "http"],
+    [":path", "/probe"],
+    [":authority", "example.com"],
+    ["x-method", c.method],
+  ];
   if (c.timeoutMs !== undefined) headers.push(["x-timeout", String(c.timeoutMs)]);
   if (c.cluster) headers.push(["x-cluster", c.cluster]);
   return headers;
@@ -110,27 +124,34 @@ describe("unary gRPC calls: the emulator gives the filter what Envoy 1.40 gives 
   });
 
   test("OK answer: receive only; failure: close with the encoded grpc-message{via_upstream}; no message: {via_upstream} alone; timeout: 14 upstream request timeout{response_timeout}", async () => {
-    const inEnvoy = await withEnvoy({ binary: envoy.binary!, wasmPath }, { type: "HTTP", upstreamPort: upstream.port, calloutClusters: { grpc: server.port, silent: silent.port } }, async (proxy) => {
-      const results = [];
-      for (const c of cases) {
-        const from = proxy.lines.length;
-        const before = upstream.received.length;
-        const client = await sendH2Request(proxy.listenerPort("listener_http"), { headers: requestHeaders(c) }, 10_000);
-        await proxy.untilZero("^http\\.ingress_http\\.downstream_(cx|rq)_active$");
-        assert.equal(client.response.headers.find(([n]) => n === ":status")?.[1], "200", `${c.method}: the request went on`);
-        results.push({ logs: proxy.wasmLogs(from), forwarded: upstream.received.length > before });
-      }
-      return results;
-    });
+    const inEnvoy = await withEnvoy(
+      { binary: envoy.binary!, wasmPath },
+      { type: "HTTP", upstreamPort: upstream.port, calloutClusters: { grpc: server.port, silent: silent.port } },
+      async (proxy) => {
+        const results = [];
+        for (const c of cases) {
+          const from = proxy.lines.length;
+          const before = upstream.received.length;
+          const client = await sendH2Request(proxy.listenerPort("listener_http"), { headers: requestHeaders(c) }, 10_000);
+          await proxy.untilZero("^http\\.ingress_http\\.downstream_(cx|rq)_active$");
+          assert.equal(client.response.headers.find(([n]) => n === ":status")?.[1], "200", `${c.method}: the request went on`);
+          results.push({ logs: proxy.wasmLogs(from), forwarded: upstream.received.length > before });
+        }
+        return results;
+      },
+    );
     const inEmulator = await emulated(await readFile(wasmPath));
 
     // What Envoy does, spelled out (so a change on either side shows here first).
-    assert.deepEqual(inEnvoy.map((r) => r.logs.map((l) => l.message)), [
-      ["call token=ok", "receive size=4 body=pong"],
-      ["call token=ok", "close status=14 get_status=14 message=authz%20store%20down{via_upstream}"],
-      ["call token=ok", "close status=7 get_status=7 message=via_upstream"],
-      ["call token=ok", "close status=14 get_status=14 message=upstream request timeout{response_timeout}"],
-    ]);
+    assert.deepEqual(
+      inEnvoy.map((r) => r.logs.map((l) => l.message)),
+      [
+        ["call token=ok", "receive size=4 body=pong"],
+        ["call token=ok", "close status=14 get_status=14 message=authz%20store%20down{via_upstream}"],
+        ["call token=ok", "close status=7 get_status=7 message=via_upstream"],
+        ["call token=ok", "close status=14 get_status=14 message=upstream request timeout{response_timeout}"],
+      ],
+    );
     assert.deepEqual(inEmulator, inEnvoy);
   });
 });

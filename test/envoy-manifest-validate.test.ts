@@ -71,42 +71,75 @@ const pluginConfig = (bootstrap: any) => httpFilters(bootstrap)[0].typed_config.
 
 test("manifest envoy → envoy --mode validate: an HTTP filter answering directly, and routed to --upstream", { skip }, async () => {
   await assertAccepted(await generate("envoy", ["--image", modules.addHeader]));
-  await assertAccepted(await generate("envoy", ["--image", modules.addHeader, "--upstream", "127.0.0.1:8080", "--env", "MODE=strict", "--plugin-name", "add_header"]));
+  await assertAccepted(
+    await generate("envoy", ["--image", modules.addHeader, "--upstream", "127.0.0.1:8080", "--env", "MODE=strict", "--plugin-name", "add_header"]),
+  );
 });
 
-test("--grpc-cluster (HTTP/2 protocol options), --service-vm-id/--service-config (a singleton WasmService) --stats-tag and --buffer-limit → envoy --mode validate", { skip }, async () => {
-  const bootstrap = await generate("envoy", [
-    "--image", modules.addHeader, "--upstream", "127.0.0.1:8080", "--grpc-cluster", "authz=127.0.0.1:9000",
-    "--service-vm-id", "add-header-service", "--service-config", '{"header":"x-service"}',
-    "--stats-tag", String.raw`route=^wasmcustom\.add_header\.(route=([^.]+)\.)`, "--buffer-limit", "2097152",
-  ]);
-  assert.equal(bootstrap.bootstrap_extensions[0].typed_config.config.vm_config.vm_id, "add-header-service");
-  await assertAccepted(bootstrap);
-});
-
-test("--service-vm-id/--service-config under envoy -c: the singleton service runs in its own VM and receives what the filter's workers send it", { skip }, async () => {
-  // examples/shared-queue: the HTTP filter (producer) enqueues a record per request into the queue the service (consumer) registered.
-  const module = await filterModule("example/shared-queue");
-  const upstream = await startHttpUpstream();
-  try {
+test(
+  "--grpc-cluster (HTTP/2 protocol options), --service-vm-id/--service-config (a singleton WasmService) --stats-tag and --buffer-limit → envoy --mode validate",
+  { skip },
+  async () => {
     const bootstrap = await generate("envoy", [
-      "--image", module, "--upstream", `127.0.0.1:${upstream.port}`,
-      "--config", JSON.stringify({ role: "producer", queue: "records", consumerVmId: "queue-consumer" }),
-      "--service-vm-id", "queue-consumer", "--service-config", JSON.stringify({ role: "consumer", queue: "records" }),
+      "--image",
+      modules.addHeader,
+      "--upstream",
+      "127.0.0.1:8080",
+      "--grpc-cluster",
+      "authz=127.0.0.1:9000",
+      "--service-vm-id",
+      "add-header-service",
+      "--service-config",
+      '{"header":"x-service"}',
+      "--stats-tag",
+      String.raw`route=^wasmcustom\.add_header\.(route=([^.]+)\.)`,
+      "--buffer-limit",
+      "2097152",
     ]);
-    await withValidatedEnvoy(envoy.binary!, bootstrap, async (proxy) => {
-      const port = proxy.listenerPort("listener_http");
-      for (const path of ["/a", "/b", "/c"]) assert.equal((await send(port, { path })).status, 200);
-      let received = 0;
-      for (const deadline = Date.now() + 10_000; received < 3 && Date.now() < deadline; await sleep(50)) {
-        received = Number((await proxy.stats("shared_queue")).get("wasmcustom.shared_queue.received") ?? 0);
-      }
-      assert.equal(received, 3, "the consumer counted every record");
-    }, 2);
-  } finally {
-    await upstream.close();
-  }
-});
+    assert.equal(bootstrap.bootstrap_extensions[0].typed_config.config.vm_config.vm_id, "add-header-service");
+    await assertAccepted(bootstrap);
+  },
+);
+
+test(
+  "--service-vm-id/--service-config under envoy -c: the singleton service runs in its own VM and receives what the filter's workers send it",
+  { skip },
+  async () => {
+    // examples/shared-queue: the HTTP filter (producer) enqueues a record per request into the queue the service (consumer) registered.
+    const module = await filterModule("example/shared-queue");
+    const upstream = await startHttpUpstream();
+    try {
+      const bootstrap = await generate("envoy", [
+        "--image",
+        module,
+        "--upstream",
+        `127.0.0.1:${upstream.port}`,
+        "--config",
+        JSON.stringify({ role: "producer", queue: "records", consumerVmId: "queue-consumer" }),
+        "--service-vm-id",
+        "queue-consumer",
+        "--service-config",
+        JSON.stringify({ role: "consumer", queue: "records" }),
+      ]);
+      await withValidatedEnvoy(
+        envoy.binary!,
+        bootstrap,
+        async (proxy) => {
+          const port = proxy.listenerPort("listener_http");
+          for (const path of ["/a", "/b", "/c"]) assert.equal((await send(port, { path })).status, 200);
+          let received = 0;
+          for (const deadline = Date.now() + 10_000; received < 3 && Date.now() < deadline; await sleep(50)) {
+            received = Number((await proxy.stats("shared_queue")).get("wasmcustom.shared_queue.received") ?? 0);
+          }
+          assert.equal(received, 3, "the consumer counted every record");
+        },
+        2,
+      );
+    } finally {
+      await upstream.close();
+    }
+  },
+);
 
 test("each --failure-policy and --fail-strategy is accepted; both fields at once Envoy refuses, as the CLI does", { skip }, async () => {
   for (const policy of ["FAIL_CLOSED", "FAIL_OPEN", "FAIL_RELOAD"]) {
@@ -121,7 +154,10 @@ test("each --failure-policy and --fail-strategy is accepted; both fields at once
   pluginConfig(older).failure_policy = "FAIL_OPEN";
   const both = await validateEnvoyConfig(envoy.binary!, older);
   assert.equal(both.ok, false);
-  assert.ok(both.problems.some((p) => p.includes("only one of fail_open or failure_policy can be set")), both.problems.join("\n"));
+  assert.ok(
+    both.problems.some((p) => p.includes("only one of fail_open or failure_policy can be set")),
+    both.problems.join("\n"),
+  );
 });
 
 test("a NETWORK filter (tcp template) proxying to --upstream", { skip }, async () => {
@@ -134,12 +170,27 @@ test("a configuration the plugin refuses: Envoy's reason is reported", { skip },
   const bootstrap = await generate("envoy", ["--image", modules.metrics, "--config", '{"refuse":true}']);
   const result = await validateEnvoyConfig(envoy.binary!, bootstrap);
   assert.equal(result.ok, false);
-  assert.ok(result.problems.some((p) => /Unable to create Wasm plugin metrics/.test(p)), result.problems.join("\n"));
-  assert.ok(result.problems.some((p) => /failed to configure/i.test(p)), result.problems.join("\n"));
+  assert.ok(
+    result.problems.some((p) => /Unable to create Wasm plugin metrics/.test(p)),
+    result.problems.join("\n"),
+  );
+  assert.ok(
+    result.problems.some((p) => /failed to configure/i.test(p)),
+    result.problems.join("\n"),
+  );
 });
 
 test("manifest envoyfilter: the patched wasm filter (HTTP and NETWORK) in a bootstrap passes envoy --mode validate", { skip }, async () => {
-  const http = await generate("envoyfilter", ["--image", modules.addHeader, "--failure-policy", "FAIL_RELOAD", "--config", '{"header":"x-hello"}', "--env-from-host", "HOSTNAME"]);
+  const http = await generate("envoyfilter", [
+    "--image",
+    modules.addHeader,
+    "--failure-policy",
+    "FAIL_RELOAD",
+    "--config",
+    '{"header":"x-hello"}',
+    "--env-from-host",
+    "HOSTNAME",
+  ]);
   const httpBootstrap = await generate("envoy", ["--image", modules.addHeader]);
   httpFilters(httpBootstrap)[0] = http.spec.configPatches[0].patch.value;
   await assertAccepted(httpBootstrap);
@@ -179,7 +230,10 @@ test("--cluster: the http-callout template's callout (its example config names a
   try {
     const args = ["--image", "build/plugin.wasm", "--config", "@config.example.json", "--upstream", address];
     const withCluster = await generate("envoy", [...args, "--cluster", `auth-service=${address}`], modules.callout);
-    assert.deepEqual(withCluster.static_resources.clusters.map((c: { name: string }) => c.name), ["upstream", "auth-service"]);
+    assert.deepEqual(
+      withCluster.static_resources.clusters.map((c: { name: string }) => c.name),
+      ["upstream", "auth-service"],
+    );
     await withEnvoy(withCluster, async (_, url) => {
       const allowed = await fetch(`${url}/`, { headers: { authorization: "Bearer good" } });
       assert.equal(allowed.status, 200);

@@ -51,7 +51,12 @@ describe("tagged metrics in Envoy with the stats_tags of sdk/README.md", { skip:
       Object.assign(bootstrap, { stats_config: statsConfig, stats_flush_interval: "1s" });
       await withValidatedEnvoy(envoy.binary!, bootstrap, async (proxy) => {
         const port = proxy.listenerPort("listener_http");
-        for (const [path, route] of [["/a", "api"], ["/b", "api"], ["/missing", "api.v1"], ["/c", "api.v1"]]) {
+        for (const [path, route] of [
+          ["/a", "api"],
+          ["/b", "api"],
+          ["/missing", "api.v1"],
+          ["/c", "api.v1"],
+        ]) {
           await send(port, { path: path!, headers: [["x-route", route!]] });
         }
         const deadline = Date.now() + 10_000;

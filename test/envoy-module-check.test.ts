@@ -31,7 +31,22 @@ async function envoyLoads(name: string, wasm: Uint8Array): Promise<{ loaded: boo
   await mkdir(join(dir, "build"), { recursive: true });
   // The bootstrap is written for a loadable module (manifest checks it), then the module is swapped in.
   await writeFile(join(dir, "build/plugin.wasm"), firstMarker("proxy_abi_version_0_2_1", "proxy_abi_version_0_1_0"));
-  const args = ["manifest", "envoy", "--image", "build/plugin.wasm", "--port", "0", "--admin-port", "0", "--address", "127.0.0.1", "--upstream", "127.0.0.1:9", "-o", "envoy.yaml"];
+  const args = [
+    "manifest",
+    "envoy",
+    "--image",
+    "build/plugin.wasm",
+    "--port",
+    "0",
+    "--admin-port",
+    "0",
+    "--address",
+    "127.0.0.1",
+    "--upstream",
+    "127.0.0.1:9",
+    "-o",
+    "envoy.yaml",
+  ];
   const written = await cli(args, dir);
   assert.equal(written.code, 0, written.stderr);
   await writeFile(join(dir, "build/plugin.wasm"), wasm);
@@ -55,7 +70,11 @@ test("several ABI markers: Envoy loads the module exactly when the host's module
     const check = checkModule(readWasmInterface(wasm));
     assert.equal(check.abiVersion, version);
     const envoyResult = await envoyLoads(name, wasm);
-    assert.equal(envoyResult.loaded, check.loadable, `${name}: Envoy ${envoyResult.loaded ? "loaded" : "refused"} it; the check says ${check.problems.join("; ") || "loadable"}\n${envoyResult.problems.join("\n")}`);
+    assert.equal(
+      envoyResult.loaded,
+      check.loadable,
+      `${name}: Envoy ${envoyResult.loaded ? "loaded" : "refused"} it; the check says ${check.problems.join("; ") || "loadable"}\n${envoyResult.problems.join("\n")}`,
+    );
     if (!envoyResult.loaded) assert.match(envoyResult.problems.join("\n"), /proxy_continue_stream/);
   }
 });

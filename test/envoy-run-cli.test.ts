@@ -57,11 +57,25 @@ test("run --compare: the emulator and Envoy agree on the init project", { skip: 
 test("run --compare: where the hosts differ it says where, and exits 1", { skip: envoy.skip }, async () => {
   // Scenario properties are the emulator's: Envoy answers request.path from the real request.
   const wasm = await filterModule("sdk/http");
-  const scenario = { request: { headers: [[":method", "GET"], [":path", "/real"], [":authority", "a"], [":scheme", "http"], ["x-mode", "props"]] }, properties: { "request.path": "/pretend" } };
+  const scenario = {
+    request: {
+      headers: [
+        [":method", "GET"],
+        [":path", "/real"],
+        [":authority", "a"],
+        [":scheme", "http"],
+        ["x-mode", "props"],
+      ],
+    },
+    properties: { "request.path": "/pretend" },
+  };
   await writeFile(join(dir, "props.json"), JSON.stringify(scenario));
   const { code, stdout, stderr } = await cli(["run", wasm, "--compare", "--request", "props.json"], dir);
   assert.equal(code, 1);
-  assert.match(stdout, /^the emulator and Envoy differ in 1 place\(s\):\nrequest\.headers:\n {2}emulator: .*\["x-prop-path","\/pretend"\].*\n {2}envoy: {4}.*\["x-prop-path","\/real"\]/);
+  assert.match(
+    stdout,
+    /^the emulator and Envoy differ in 1 place\(s\):\nrequest\.headers:\n {2}emulator: .*\["x-prop-path","\/pretend"\].*\n {2}envoy: {4}.*\["x-prop-path","\/real"\]/,
+  );
   assert.equal(stderr, "note: the scenario's properties are the emulator's; Envoy answers properties from the real connection and stream\n");
 });
 
@@ -70,7 +84,10 @@ test("run --envoy: a configuration the filter refuses stops Envoy, and the filte
   const { code, stdout, stderr } = await cli(["run", auth, "--envoy", "--config", "{}"], dir);
   assert.equal(code, 1);
   assert.equal(stdout, "");
-  assert.equal(stderr, 'error: envoy did not start: the filter logged: auth: configuration refused: it needs a non-empty "token" string (or "tokens" array), e.g. {"token": "<a long random secret>"}\n');
+  assert.equal(
+    stderr,
+    'error: envoy did not start: the filter logged: auth: configuration refused: it needs a non-empty "token" string (or "tokens" array), e.g. {"token": "<a long random secret>"}\n',
+  );
 });
 
 test("run --envoy: an Envoy that is not there is one line naming ways to get one", async () => {

@@ -27,7 +27,9 @@ const dir = await mkdtemp(join(tmpdir(), "status-"));
 test.after(() => rm(dir, { recursive: true, force: true }));
 const wasm = join(dir, "chunks.wasm");
 await writeFile(wasm, await compileCached({ entry: join(packageRoot, "test", "fixtures", "debug", "chunks", "index.ts") }));
-const sha256 = createHash("sha256").update(await readFile(wasm)).digest("hex");
+const sha256 = createHash("sha256")
+  .update(await readFile(wasm))
+  .digest("hex");
 const wasmType = "type.googleapis.com/envoy.extensions.filters.http.wasm.v3.Wasm";
 
 async function withProxy(bootstrap: Record<string, unknown>, run: (proxy: EnvoyProcess) => Promise<void>): Promise<void> {
@@ -42,31 +44,46 @@ async function withProxy(bootstrap: Record<string, unknown>, run: (proxy: EnvoyP
 test("a healthy filter: plugin, vm_id, module file and sha256, VM running, its metrics; exit 0", { skip: envoy.skip }, async () => {
   const upstream = await startH2Server(() => ({ headers: [[":status", "200"]], body: Buffer.from("ok") }));
   try {
-    await withProxy(runBootstrap({ type: "HTTP", name: "chunks", wasmPath: wasm, configuration: "", upstreamPort: upstream.port, calloutClusters: {} }), async (proxy) => {
-      const port = proxy.listenerPort("listener_http");
-      await sendH2Request(port, { headers: [[":method", "POST"], [":path", "/"], [":authority", "s.test"], [":scheme", "http"]], body: Buffer.from("12345") }, 5000);
-      const { code, stdout, stderr } = await cli(["status", "--admin", proxy.adminUrl, "--wasm", wasm, "--json"], dir);
-      assert.equal(code, 0, stderr);
-      const report = JSON.parse(stdout);
-      assert.equal(report.filters.length, 1, JSON.stringify(report.filters.map((f: { where: string }) => f.where)));
-      assert.deepEqual(report.filters[0], {
-        where: "listener listener_http",
-        type: "HTTP",
-        pluginName: "chunks",
-        rootId: "",
-        vmId: "chunks",
-        source: { file: wasm },
-        sha256,
-        failOpen: false,
-        failurePolicy: null,
-        vm: "running",
-        problems: [],
-      });
-      assert.deepEqual(report.metrics, { "wasmcustom.chunks_body_bytes": "5", "wasmcustom.chunks_requests": "1" });
-      const text = await cli(["status", "--admin", proxy.adminUrl], dir);
-      assert.match(text.stdout, /^chunks \(HTTP filter in listener listener_http\): running\n {2}vm_id {6}chunks\n/);
-      assert.match(text.stdout, /\nmetrics \(2\)\n {2}wasmcustom.chunks_body_bytes: 5\n {2}wasmcustom.chunks_requests: 1\n$/);
-    });
+    await withProxy(
+      runBootstrap({ type: "HTTP", name: "chunks", wasmPath: wasm, configuration: "", upstreamPort: upstream.port, calloutClusters: {} }),
+      async (proxy) => {
+        const port = proxy.listenerPort("listener_http");
+        await sendH2Request(
+          port,
+          {
+            headers: [
+              [":method", "POST"],
+              [":path", "/"],
+              [":authority", "s.test"],
+              [":scheme", "http"],
+            ],
+            body: Buffer.from("12345"),
+          },
+          5000,
+        );
+        const { code, stdout, stderr } = await cli(["status", "--admin", proxy.adminUrl, "--wasm", wasm, "--json"], dir);
+        assert.equal(code, 0, stderr);
+        const report = JSON.parse(stdout);
+        assert.equal(report.filters.length, 1, JSON.stringify(report.filters.map((f: { where: string }) => f.where)));
+        assert.deepEqual(report.filters[0], {
+          where: "listener listener_http",
+          type: "HTTP",
+          pluginName: "chunks",
+          rootId: "",
+          vmId: "chunks",
+          source: { file: wasm },
+          sha256,
+          failOpen: false,
+          failurePolicy: null,
+          vm: "running",
+          problems: [],
+        });
+        assert.deepEqual(report.metrics, { "wasmcustom.chunks_body_bytes": "5", "wasmcustom.chunks_requests": "1" });
+        const text = await cli(["status", "--admin", proxy.adminUrl], dir);
+        assert.match(text.stdout, /^chunks \(HTTP filter in listener listener_http\): running\n {2}vm_id {6}chunks\n/);
+        assert.match(text.stdout, /\nmetrics \(2\)\n {2}wasmcustom.chunks_body_bytes: 5\n {2}wasmcustom.chunks_requests: 1\n$/);
+      },
+    );
   } finally {
     await upstream.close();
   }
@@ -108,12 +125,22 @@ test("a remote module pinned by a wrong sha256 with fail_open: not fetched, skip
 });
 
 test("a plugin configuration delivered by ECDS (as Istio does) that the plugin refuses: rejected, no VM; exit 1", { skip: envoy.skip }, async () => {
-  const bootstrap = runBootstrap({ type: "HTTP", name: "chunks", wasmPath: wasm, configuration: "refuse", upstreamPort: 9, calloutClusters: {} }) as Record<string, any>;
+  const bootstrap = runBootstrap({ type: "HTTP", name: "chunks", wasmPath: wasm, configuration: "refuse", upstreamPort: 9, calloutClusters: {} }) as Record<
+    string,
+    any
+  >;
   const manager = bootstrap.static_resources.listeners[0].filter_chains[0].filters[0].typed_config;
   const ecds = join(dir, "ecds.json");
-  const extension = { "@type": "type.googleapis.com/envoy.config.core.v3.TypedExtensionConfig", name: "chunks", typed_config: manager.http_filters[0].typed_config };
+  const extension = {
+    "@type": "type.googleapis.com/envoy.config.core.v3.TypedExtensionConfig",
+    name: "chunks",
+    typed_config: manager.http_filters[0].typed_config,
+  };
   await writeFile(ecds, JSON.stringify({ resources: [extension] }));
-  manager.http_filters[0] = { name: "chunks", config_discovery: { config_source: { path_config_source: { path: ecds }, resource_api_version: "V3" }, type_urls: [wasmType] } };
+  manager.http_filters[0] = {
+    name: "chunks",
+    config_discovery: { config_source: { path_config_source: { path: ecds }, resource_api_version: "V3" }, type_urls: [wasmType] },
+  };
   bootstrap.node = { id: "status-test", cluster: "status-test" }; // ECDS subscriptions need a node
   await withProxy(bootstrap, async (proxy) => {
     assert.ok(await proxy.waitForLine((l) => l.message === "Plugin chunks failed to load", 10_000), "Envoy did not refuse the configuration");

@@ -24,15 +24,31 @@ const dir = await mkdtemp(join(tmpdir(), "symbolize-"));
 test.after(() => rm(dir, { recursive: true, force: true }));
 const entry = "test/fixtures/debug/trap/index.ts";
 
-
 /** Envoy's error line for a request to /boom through `wasmPath`, as the harness read it (newlines real). */
 async function trapInEnvoy(wasmPath: string): Promise<string> {
   const upstream = await startH2Server(() => ({ headers: [[":status", "200"]], body: Buffer.from("ok") }));
-  const proxy = await startEnvoy({ binary: envoy.binary!, bootstrap: runBootstrap({ type: "HTTP", name: "trap", wasmPath, configuration: "", upstreamPort: upstream.port, calloutClusters: {} }) });
+  const proxy = await startEnvoy({
+    binary: envoy.binary!,
+    bootstrap: runBootstrap({ type: "HTTP", name: "trap", wasmPath, configuration: "", upstreamPort: upstream.port, calloutClusters: {} }),
+  });
   try {
     const port = proxy.listenerPort("listener_http");
-    const { response } = await sendH2Request(port, { headers: [[":method", "GET"], [":path", "/boom"], [":authority", "trap.test"], [":scheme", "http"]] }, 5000);
-    assert.deepEqual(response.headers.find(([name]) => name === ":status"), [":status", "503"]);
+    const { response } = await sendH2Request(
+      port,
+      {
+        headers: [
+          [":method", "GET"],
+          [":path", "/boom"],
+          [":authority", "trap.test"],
+          [":scheme", "http"],
+        ],
+      },
+      5000,
+    );
+    assert.deepEqual(
+      response.headers.find(([name]) => name === ":status"),
+      [":status", "503"],
+    );
     const failed = (line: { message: string }) => line.message.startsWith("Function: proxy_on_request_headers failed");
     assert.ok(await proxy.waitForLine(failed, 5000), "Envoy logged no trap");
     return proxy.lines.find(failed)!.message;
@@ -60,7 +76,10 @@ test("a debug build's backtrace from Envoy: frames named and placed in the filte
   assert.match(stdout, /^\[2026-11-29 08:00:00.000\]\[12\]\[critical\]\[wasm\] wasm log trap: abort: Index out of range in ~lib\/array.ts\n/);
   assert.match(stdout, /\n {2}2: {2}0x[0-9a-f]+ - test\/fixtures\/debug\/trap\/index\/limitAt {2}at test\/fixtures\/debug\/trap\/index.ts:9:10\n/);
   assert.match(stdout, /\n {2}3: {2}0x[0-9a-f]+ - test\/fixtures\/debug\/trap\/index\/pickLimit {2}at test\/fixtures\/debug\/trap\/index.ts:13:10\n/);
-  assert.match(stdout, /\n {2}4: {2}0x[0-9a-f]+ - test\/fixtures\/debug\/trap\/index\/Trap#onRequestHeaders {2}at test\/fixtures\/debug\/trap\/index.ts:19:\d+\n/);
+  assert.match(
+    stdout,
+    /\n {2}4: {2}0x[0-9a-f]+ - test\/fixtures\/debug\/trap\/index\/Trap#onRequestHeaders {2}at test\/fixtures\/debug\/trap\/index.ts:19:\d+\n/,
+  );
   const escaped = await symbolize(["-", "--wasm", "debug.wasm", "--source-map", "debug.wasm.map"], `error|wasm|${message.replaceAll("\n", "\\n")}\n`);
   assert.equal(escaped.stdout.split("\n").length, 2, "still one line");
   assert.match(escaped.stdout, /\\n {2}2: {2}0x[0-9a-f]+ - test\/fixtures\/debug\/trap\/index\/limitAt {2}at test\/fixtures\/debug\/trap\/index.ts:9:10\\n/);

@@ -60,7 +60,10 @@ describe("rate-limit template, two workers", { skip }, () => {
         assert.equal(upstream.requests.length, 20, "429s never reached the upstream");
         // Every token was taken exactly once (compare-and-swap, retried): remaining 19, 18, … 0, each once.
         const remaining = allowed.map((r) => Number(header(r.headers, "x-ratelimit-remaining"))).sort((a, b) => a - b);
-        assert.deepEqual(remaining, Array.from({ length: 20 }, (_, i) => i));
+        assert.deepEqual(
+          remaining,
+          Array.from({ length: 20 }, (_, i) => i),
+        );
         for (const r of allowed) assert.equal(header(r.headers, "x-ratelimit-limit"), "20");
         for (const r of limited) {
           assert.equal(header(r.headers, "x-ratelimit-limit"), "20");
@@ -72,7 +75,10 @@ describe("rate-limit template, two workers", { skip }, () => {
         const stats = await proxy.stats("downstream_cx_total");
         const perWorker = [...stats].filter(([name]) => /worker_\d+\.downstream_cx_total$/.test(name) && name.startsWith("listener.127.0.0.1"));
         assert.equal(perWorker.length, 2, JSON.stringify([...stats]));
-        assert.ok(perWorker.every(([, value]) => Number(value) > 0), `connections per worker: ${JSON.stringify(perWorker)}`);
+        assert.ok(
+          perWorker.every(([, value]) => Number(value) > 0),
+          `connections per worker: ${JSON.stringify(perWorker)}`,
+        );
 
         // A second burst in the same minute: nothing left, whichever worker answers.
         const again = await Promise.all(Array.from({ length: 20 }, () => send(port)));
@@ -208,7 +214,13 @@ describe("body-rewrite template, responses it must leave alone", { skip }, () =>
     const huge = "http://".repeat(300_000); // 2.1 MB: twice Envoy's 1 MiB buffer limit
     const upstream: HttpUpstream = await startHttpUpstream((request) =>
       request.path === "/length"
-        ? { headers: [["content-type", "text/plain"], ["content-length", String(huge.length)]], body: huge }
+        ? {
+            headers: [
+              ["content-type", "text/plain"],
+              ["content-length", String(huge.length)],
+            ],
+            body: huge,
+          }
         : { headers: [["content-type", "text/plain"]], chunks: [huge.slice(0, 100_000), huge.slice(100_000, 1_000_000), huge.slice(1_000_000)] },
     );
     try {

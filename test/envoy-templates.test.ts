@@ -22,7 +22,15 @@ import { envoyForTests, startEnvoy, validateEnvoyConfig, withValidatedEnvoy, typ
 import { cli, filterModule, templateProject } from "./helpers/filters.js";
 import { bodyRewriteEnvoyFlags } from "./helpers/example-envoy.js";
 import {
-  closedPort, header, send, startHttpUpstream, startTcpUpstream, tcpConnect, type Answer, type ClientResponse, type HttpUpstream,
+  closedPort,
+  header,
+  send,
+  startHttpUpstream,
+  startTcpUpstream,
+  tcpConnect,
+  type Answer,
+  type ClientResponse,
+  type HttpUpstream,
 } from "./helpers/envoy-upstream.js";
 
 const envoy = envoyForTests();
@@ -96,7 +104,14 @@ test("every init template has Envoy tests, here or in its own test/envoy-example
 });
 
 describe("add-header template", { skip }, () => {
-  const answer = (): Answer => ({ headers: [["x-powered-by", "php"], ["content-type", "text/plain"], ["x-powered-by", "express"]], body: "hi" });
+  const answer = (): Answer => ({
+    headers: [
+      ["x-powered-by", "php"],
+      ["content-type", "text/plain"],
+      ["x-powered-by", "express"],
+    ],
+    body: "hi",
+  });
 
   test("adds x-hello to the response and removes every x-powered-by; the client's x-request-id comes back on the response", async () => {
     await withUpstream(answer, async (upstream) => {
@@ -130,7 +145,13 @@ describe("add-header template", { skip }, () => {
 
   test("a configured header instead, and an empty `remove` keeps x-powered-by", async () => {
     await withUpstream(
-      () => ({ headers: [["x-powered-by", "php"], ["content-type", "text/plain"]], body: "hi" }),
+      () => ({
+        headers: [
+          ["x-powered-by", "php"],
+          ["content-type", "text/plain"],
+        ],
+        body: "hi",
+      }),
       async (upstream) => {
         const config = JSON.stringify({ name: "x-team", value: "edge", remove: "" });
         await withEnvoy(await bootstrapFor("add-header", upstream.port, { config }), async (proxy) => {
@@ -222,7 +243,13 @@ describe("auth template", { skip }, () => {
           assert.equal(proxy.wasmLogs().filter(rejected).length, 6, JSON.stringify(proxy.wasmLogs()));
           assert.ok(!proxy.wasmLogs().some((l) => l.message.includes(token)), "the token is never logged");
 
-          const ok = await send(port, { path: "/account", headers: [["authorization", `Bearer ${token}`], ["x-other", "kept"]] });
+          const ok = await send(port, {
+            path: "/account",
+            headers: [
+              ["authorization", `Bearer ${token}`],
+              ["x-other", "kept"],
+            ],
+          });
           assert.equal(ok.status, 200);
           assert.equal(ok.body, "account data");
           assert.equal(upstream.requests.length, 1);
@@ -239,7 +266,10 @@ describe("auth template", { skip }, () => {
           // A repeated credential header reaches the filter as one value joined with "," (Envoy's codec does
           // that to authorization), which is no token: refused whichever value comes first. (The emulator
           // keeps two headers and the filter reads the first: the right token first passes there.)
-          for (const values of [[`Bearer ${token}`, "Bearer for-the-upstream"], ["Bearer nope", `Bearer ${token}`]]) {
+          for (const values of [
+            [`Bearer ${token}`, "Bearer for-the-upstream"],
+            ["Bearer nope", `Bearer ${token}`],
+          ]) {
             const twice = await send(port, { headers: values.map((v): [string, string] => ["authorization", v]) });
             assert.equal(twice.status, 403, JSON.stringify(values));
           }
@@ -254,12 +284,21 @@ describe("auth template", { skip }, () => {
       const config = JSON.stringify({ header: "X-Api-Key", token: "k-123" });
       await withEnvoy(await bootstrapFor("auth", upstream.port, { config }), async (proxy) => {
         const port = proxy.listenerPort("listener_http");
-        const ok = await send(port, { headers: [["x-api-key", "Bearer k-123"], ["authorization", "Bearer other"], ["authorization", "Bearer second"]] });
+        const ok = await send(port, {
+          headers: [
+            ["x-api-key", "Bearer k-123"],
+            ["authorization", "Bearer other"],
+            ["authorization", "Bearer second"],
+          ],
+        });
         assert.equal(ok.status, 200);
         assert.equal(upstream.requests.length, 1);
         assert.ok(!names(upstream.requests[0]!).includes("x-api-key"));
         // Envoy's HTTP/1 codec joins a repeated authorization header into one value.
-        assert.deepEqual(upstream.requests[0]!.headers.filter(([n]) => n === "authorization"), [["authorization", "Bearer other,Bearer second"]]);
+        assert.deepEqual(
+          upstream.requests[0]!.headers.filter(([n]) => n === "authorization"),
+          [["authorization", "Bearer other,Bearer second"]],
+        );
         const missing = await send(port, { headers: [["authorization", "Bearer k-123"]] });
         assert.equal(missing.status, 401);
         assert.equal(upstream.requests.length, 1);
@@ -281,7 +320,10 @@ describe("auth template", { skip }, () => {
       wasmFilter(bootstrap).typed_config.config!.configuration!.value = configuration;
       const validation = await validateEnvoyConfig(envoy.binary!, bootstrap);
       assert.equal(validation.ok, false, `validate accepted ${configuration}`);
-      assert.ok(validation.problems.some((p) => critical.test(p)), `${configuration}: ${validation.problems.join("\n")}`);
+      assert.ok(
+        validation.problems.some((p) => critical.test(p)),
+        `${configuration}: ${validation.problems.join("\n")}`,
+      );
       if (configuration === "{}") {
         const started = await startEnvoy({ binary: envoy.binary!, bootstrap, readyTimeoutMs: 10_000 }).then(
           async (proxy) => {
@@ -291,7 +333,10 @@ describe("auth template", { skip }, () => {
           (error: unknown) => error,
         );
         assert.ok(started instanceof EnvoyStartError, `Envoy started with ${configuration}: ${String(started)}`);
-        assert.ok(started.problems.some((p) => critical.test(p)), started.problems.join("\n"));
+        assert.ok(
+          started.problems.some((p) => critical.test(p)),
+          started.problems.join("\n"),
+        );
       }
     }
   });
@@ -385,7 +430,10 @@ describe("http-callout template", { skip }, () => {
         assert.equal(upstream.requests.length, 1);
         assert.equal(upstream.requests[0]!.path, "/orders");
         assert.equal(header(upstream.requests[0]!.headers, "x-auth-checked"), "true");
-        assert.deepEqual(upstream.requests[0]!.headers.filter(([n]) => n === "x-user-id"), [["x-user-id", "alice"]]);
+        assert.deepEqual(
+          upstream.requests[0]!.headers.filter(([n]) => n === "x-user-id"),
+          [["x-user-id", "alice"]],
+        );
         assert.equal(header(upstream.requests[0]!.headers, "authorization"), "Bearer abc");
 
         // Without credentials the check carries none.
@@ -491,8 +539,14 @@ describe("body-rewrite template", { skip }, () => {
         request.path === "/huge"
           ? { headers: [["content-type", "text/plain"]], body: "http://".repeat(300_000) }
           : request.path === "/big"
-          ? { headers: [["content-type", "text/plain"], ["content-length", String(big.length)]], body: big }
-          : { headers: [["content-type", "text/html"]], chunks: ['<a href="ht', 'tp://a.example">a</a> <a href="http://b.example">b</a>'] },
+            ? {
+                headers: [
+                  ["content-type", "text/plain"],
+                  ["content-length", String(big.length)],
+                ],
+                body: big,
+              }
+            : { headers: [["content-type", "text/html"]], chunks: ['<a href="ht', 'tp://a.example">a</a> <a href="http://b.example">b</a>'] },
       async (upstream) => {
         await withEnvoy(await bootstrapFor("body-rewrite", upstream.port, { extra: bodyRewriteEnvoyFlags }), async (proxy) => {
           const port = proxy.listenerPort("listener_http");
@@ -524,10 +578,20 @@ describe("body-rewrite template", { skip }, () => {
 
   test("leaves other content types and request bodies alone", async () => {
     await withUpstream(
-      () => ({ headers: [["content-type", "image/png"], ["content-length", "13"]], body: "http://binary" }),
+      () => ({
+        headers: [
+          ["content-type", "image/png"],
+          ["content-length", "13"],
+        ],
+        body: "http://binary",
+      }),
       async (upstream) => {
         await withEnvoy(await bootstrapFor("body-rewrite", upstream.port), async (proxy) => {
-          const response = await send(proxy.listenerPort("listener_http"), { method: "POST", headers: [["content-type", "text/plain"]], body: "see http://up" });
+          const response = await send(proxy.listenerPort("listener_http"), {
+            method: "POST",
+            headers: [["content-type", "text/plain"]],
+            body: "see http://up",
+          });
           assert.equal(response.body, "http://binary");
           assert.equal(header(response.headers, "content-length"), "13");
           assert.equal(upstream.requests[0]!.body, "see http://up");
@@ -598,19 +662,16 @@ describe("tcp template", { skip }, () => {
     });
   });
 
-  test(
-    "closes a connection whose first bytes start with the blocked prefix, also when they arrive in two segments",
-    async () => {
-      await withTcp(async (proxy, upstream) => {
-        const client = await tcpConnect(proxy.listenerPort("listener_tcp"));
-        client.socket.write("DR");
-        await sleep(50);
-        client.socket.write("OP TABLE users");
-        const closed = await Promise.race([client.closed, sleep(1000).then(() => "still open" as const)]);
-        client.socket.destroy();
-        assert.equal(upstream.connections.map((c) => c.received).join(""), "", "nothing reaches the upstream");
-        assert.notEqual(closed, "still open", "Envoy closed the connection");
-      });
-    },
-  );
+  test("closes a connection whose first bytes start with the blocked prefix, also when they arrive in two segments", async () => {
+    await withTcp(async (proxy, upstream) => {
+      const client = await tcpConnect(proxy.listenerPort("listener_tcp"));
+      client.socket.write("DR");
+      await sleep(50);
+      client.socket.write("OP TABLE users");
+      const closed = await Promise.race([client.closed, sleep(1000).then(() => "still open" as const)]);
+      client.socket.destroy();
+      assert.equal(upstream.connections.map((c) => c.received).join(""), "", "nothing reaches the upstream");
+      assert.notEqual(closed, "still open", "Envoy closed the connection");
+    });
+  });
 });

@@ -34,7 +34,12 @@ const WORKERS = 2;
 const METRICS = ["workers_starts", "workers_requests", "workers_consumed", "workers_last"] as const;
 const SHARED = ["count", "starts", "configures", "consumed"] as const;
 
-const requestHeaders = (path: string): HeaderList => [[":method", "GET"], [":path", path], [":authority", "workers.test"], [":scheme", "http"]];
+const requestHeaders = (path: string): HeaderList => [
+  [":method", "GET"],
+  [":path", path],
+  [":authority", "workers.test"],
+  [":scheme", "http"],
+];
 const get = (headers: HeaderList, name: string): string | undefined => headers.find(([n]) => n === name)?.[1];
 
 /** A response of the fixture: the x-* headers it added, by name. */
@@ -47,7 +52,14 @@ async function withEnvoy<T>(run: (proxy: EnvoyProcess, request: (path: string) =
   const upstream: LoopbackServer = await startH2Server(() => ({ headers: [[":status", "200"]], body: Buffer.from("ok") }));
   let proxy: EnvoyProcess | undefined;
   try {
-    const bootstrap = runBootstrap({ type: "HTTP", name: NAME, wasmPath: await filterModule("differential/workers"), configuration: "", upstreamPort: upstream.port, calloutClusters: {} });
+    const bootstrap = runBootstrap({
+      type: "HTTP",
+      name: NAME,
+      wasmPath: await filterModule("differential/workers"),
+      configuration: "",
+      upstreamPort: upstream.port,
+      calloutClusters: {},
+    });
     proxy = await startEnvoy({ binary: envoy.binary!, bootstrap, concurrency: WORKERS, wasmLogLevel: "info" });
     const port = proxy.listenerPort("listener_http");
     // One HTTP/2 connection per request: Envoy pins a connection to the worker that accepted it, and the
@@ -154,56 +166,66 @@ const expectedWorkersOutcome: WorkersOutcome = {
   consumedPerServingVm: [0, N],
 };
 
-test("shared data, a shared queue and metrics across two worker threads: Envoy --concurrency 2 and two emulator VMs of one vm_id agree", { skip: envoy.skip }, async (t) => {
-  const started = Date.now();
-  const inEnvoy = await withEnvoy(async (proxy, request) => {
-    // N - 1 requests at once (one connection each, spread over both workers), then one more after they all
-    // answered, so the last gauge write is the last count (concurrent writers would race for the gauge).
-    const responses = await Promise.all(Array.from({ length: N - 1 }, () => request("/")));
-    responses.push(await request("/"));
+test(
+  "shared data, a shared queue and metrics across two worker threads: Envoy --concurrency 2 and two emulator VMs of one vm_id agree",
+  { skip: envoy.skip },
+  async (t) => {
+    const started = Date.now();
+    const inEnvoy = await withEnvoy(async (proxy, request) => {
+      // N - 1 requests at once (one connection each, spread over both workers), then one more after they all
+      // answered, so the last gauge write is the last count (concurrent writers would race for the gauge).
+      const responses = await Promise.all(Array.from({ length: N - 1 }, () => request("/")));
+      responses.push(await request("/"));
 
-    // Both workers accepted connections (each request had its own), N in all so far.
-    const stats = await proxy.stats("^listener\\..*\\.worker_\\d+\\.downstream_cx_total$");
-    const perWorker = [...stats].map(([name, value]) => [name.replace(/^.*\.(worker_\d+)\..*$/, "$1"), Number(value)] as const).sort();
-    assert.equal(perWorker.length, WORKERS, `per-worker stats: ${JSON.stringify(perWorker)}`);
-    assert.ok(perWorker.every(([, connections]) => connections > 0), `both workers served requests: ${JSON.stringify(perWorker)}`);
-    assert.equal(perWorker.reduce((sum, [, connections]) => sum + connections, 0), N);
+      // Both workers accepted connections (each request had its own), N in all so far.
+      const stats = await proxy.stats("^listener\\..*\\.worker_\\d+\\.downstream_cx_total$");
+      const perWorker = [...stats].map(([name, value]) => [name.replace(/^.*\.(worker_\d+)\..*$/, "$1"), Number(value)] as const).sort();
+      assert.equal(perWorker.length, WORKERS, `per-worker stats: ${JSON.stringify(perWorker)}`);
+      assert.ok(
+        perWorker.every(([, connections]) => connections > 0),
+        `both workers served requests: ${JSON.stringify(perWorker)}`,
+      );
+      assert.equal(
+        perWorker.reduce((sum, [, connections]) => sum + connections, 0),
+        N,
+      );
 
-    // Queue notifications are posted to the registering thread's dispatcher: wait until all are consumed.
-    const deadline = Date.now() + 5000;
-    while ((await envoyMetrics(proxy)).workers_consumed !== String(N) && Date.now() < deadline) await sleep(20);
-    const vms = new Set(responses.map((r) => r["x-vm"]!));
-    const reports = await reportsFrom(vms, () => request("/report"), 60);
-    assert.equal(reports.size, vms.size, "a /report from every serving VM");
-    const outcome = workersOutcome(responses, reports, await envoyMetrics(proxy));
-    return { outcome, retries: responses.reduce((sum, r) => sum + Number(r["x-cas-retries"]), 0), perWorker, vms: [...vms].sort() };
-  });
+      // Queue notifications are posted to the registering thread's dispatcher: wait until all are consumed.
+      const deadline = Date.now() + 5000;
+      while ((await envoyMetrics(proxy)).workers_consumed !== String(N) && Date.now() < deadline) await sleep(20);
+      const vms = new Set(responses.map((r) => r["x-vm"]!));
+      const reports = await reportsFrom(vms, () => request("/report"), 60);
+      assert.equal(reports.size, vms.size, "a /report from every serving VM");
+      const outcome = workersOutcome(responses, reports, await envoyMetrics(proxy));
+      return { outcome, retries: responses.reduce((sum, r) => sum + Number(r["x-cas-retries"]), 0), perWorker, vms: [...vms].sort() };
+    });
 
-  // The emulator: the two workers' VMs, streams alternating between them; all N - 1 streams in flight at once
-  // (each httpStream yields between its phases, so their callbacks interleave), then the last one.
-  const { host, plugins } = await emulatorVms(WORKERS);
-  const responses = await Promise.all(Array.from({ length: N - 1 }, (_, i) => emulatorRequest(plugins[i % WORKERS]!, "/")));
-  responses.push(await emulatorRequest(plugins[(N - 1) % WORKERS]!, "/"));
-  const reports = new Map<string, Seen>();
-  for (const plugin of plugins) {
-    const report = await emulatorRequest(plugin, "/report");
-    reports.set(report["x-vm"]!, report);
-  }
-  const inEmulator = workersOutcome(responses, reports, emulatorMetrics(host));
+    // The emulator: the two workers' VMs, streams alternating between them; all N - 1 streams in flight at once
+    // (each httpStream yields between its phases, so their callbacks interleave), then the last one.
+    const { host, plugins } = await emulatorVms(WORKERS);
+    const responses = await Promise.all(Array.from({ length: N - 1 }, (_, i) => emulatorRequest(plugins[i % WORKERS]!, "/")));
+    responses.push(await emulatorRequest(plugins[(N - 1) % WORKERS]!, "/"));
+    const reports = new Map<string, Seen>();
+    for (const plugin of plugins) {
+      const report = await emulatorRequest(plugin, "/report");
+      reports.set(report["x-vm"]!, report);
+    }
+    const inEmulator = workersOutcome(responses, reports, emulatorMetrics(host));
 
-  // The differential check: the same final values in both hosts...
-  assert.deepEqual(inEmulator, inEnvoy.outcome);
-  // ...and they are the right ones.
-  assert.deepEqual(inEnvoy.outcome, expectedWorkersOutcome);
-  // The emulator's own view agrees with what the module reported: nothing left queued.
-  assert.equal(sharedValue(host, "count"), String(N));
-  assert.deepEqual(host.queueItems(NAME, "workers"), []);
-  const emulatorRetries = responses.reduce((sum, r) => sum + Number(r["x-cas-retries"]), 0);
-  t.diagnostic(
-    `Envoy: connections per worker ${JSON.stringify(inEnvoy.perWorker)}, serving VMs ${inEnvoy.vms.join(",")}, CAS retries ${inEnvoy.retries}; ` +
-      `emulator CAS retries ${emulatorRetries}; ${Date.now() - started} ms`,
-  );
-});
+    // The differential check: the same final values in both hosts...
+    assert.deepEqual(inEmulator, inEnvoy.outcome);
+    // ...and they are the right ones.
+    assert.deepEqual(inEnvoy.outcome, expectedWorkersOutcome);
+    // The emulator's own view agrees with what the module reported: nothing left queued.
+    assert.equal(sharedValue(host, "count"), String(N));
+    assert.deepEqual(host.queueItems(NAME, "workers"), []);
+    const emulatorRetries = responses.reduce((sum, r) => sum + Number(r["x-cas-retries"]), 0);
+    t.diagnostic(
+      `Envoy: connections per worker ${JSON.stringify(inEnvoy.perWorker)}, serving VMs ${inEnvoy.vms.join(",")}, CAS retries ${inEnvoy.retries}; ` +
+        `emulator CAS retries ${emulatorRetries}; ${Date.now() - started} ms`,
+    );
+  },
+);
 
 // --- 2. Host calls during VM start ---
 
@@ -217,7 +239,10 @@ interface StartOutcome {
 }
 
 const startLogs = (logs: { level: string; message: string }[]) =>
-  logs.filter((l) => l.message.startsWith("workers: ")).map((l) => `${l.level} ${l.message}`).sort();
+  logs
+    .filter((l) => l.message.startsWith("workers: "))
+    .map((l) => `${l.level} ${l.message}`)
+    .sort();
 
 /** What Envoy's four VMs (canary, main thread, two workers) did at start, each one start number. */
 const ENVOY_STARTS = 2 + WORKERS;
@@ -225,32 +250,38 @@ const expectedStartOutcome: StartOutcome = {
   logs: Array.from({ length: ENVOY_STARTS }, (_, i) => [
     `info workers: configure #${i + 1} queue=registered plugin_name=${NAME}`,
     `info workers: vm_start #${i + 1} plugin_name=${NAME} vm_id=${NAME}`,
-  ]).flat().sort(),
+  ])
+    .flat()
+    .sort(),
   // workers_starts: incremented once per on_vm_start, the canary's included (the stat outlives its VM);
   // workers_requests is defined in on_vm_start, the others in on_configure: all listed, 0, before any request.
   metrics: { workers_starts: String(ENVOY_STARTS), workers_requests: "0", workers_consumed: "0", workers_last: "0" },
   shared: { count: "0", starts: String(ENVOY_STARTS), configures: String(ENVOY_STARTS), consumed: "0" },
 };
 
-test("host calls during VM start: every VM Envoy starts (canary, main thread, each worker) logs, defines metrics and writes shared data; the emulator's VMs do the same", { skip: envoy.skip }, async () => {
-  const inEnvoy = await withEnvoy(async (proxy, request) => {
-    // Metrics defined at start are on /stats before any request, and all four VMs' start lines are already
-    // logged when the admin says ready (observed on every run: the workers' VMs are configured by then).
-    const metrics = await envoyMetrics(proxy);
-    const logs = startLogs(proxy.wasmLogs());
-    const report = await request("/report");
-    return { logs, metrics, shared: Object.fromEntries(SHARED.map((key) => [key, report[`x-shared-${key}`]])) } satisfies StartOutcome;
-  });
+test(
+  "host calls during VM start: every VM Envoy starts (canary, main thread, each worker) logs, defines metrics and writes shared data; the emulator's VMs do the same",
+  { skip: envoy.skip },
+  async () => {
+    const inEnvoy = await withEnvoy(async (proxy, request) => {
+      // Metrics defined at start are on /stats before any request, and all four VMs' start lines are already
+      // logged when the admin says ready (observed on every run: the workers' VMs are configured by then).
+      const metrics = await envoyMetrics(proxy);
+      const logs = startLogs(proxy.wasmLogs());
+      const report = await request("/report");
+      return { logs, metrics, shared: Object.fromEntries(SHARED.map((key) => [key, report[`x-shared-${key}`]])) } satisfies StartOutcome;
+    });
 
-  // The emulator, loaded the way Envoy starts the plugin: four VMs of the vm_id, one after another.
-  const { host, plugins } = await emulatorVms(ENVOY_STARTS);
-  const metrics = emulatorMetrics(host);
-  const logs = startLogs(host.logs);
-  const report = await emulatorRequest(plugins.at(-1)!, "/report");
-  const inEmulator: StartOutcome = { logs, metrics, shared: Object.fromEntries(SHARED.map((key) => [key, report[`x-shared-${key}`]])) };
-  // The module's report matches the emulator's own view of its shared data.
-  assert.deepEqual(Object.fromEntries(SHARED.map((key) => [key, sharedValue(host, key)])), inEmulator.shared);
+    // The emulator, loaded the way Envoy starts the plugin: four VMs of the vm_id, one after another.
+    const { host, plugins } = await emulatorVms(ENVOY_STARTS);
+    const metrics = emulatorMetrics(host);
+    const logs = startLogs(host.logs);
+    const report = await emulatorRequest(plugins.at(-1)!, "/report");
+    const inEmulator: StartOutcome = { logs, metrics, shared: Object.fromEntries(SHARED.map((key) => [key, report[`x-shared-${key}`]])) };
+    // The module's report matches the emulator's own view of its shared data.
+    assert.deepEqual(Object.fromEntries(SHARED.map((key) => [key, sharedValue(host, key)])), inEmulator.shared);
 
-  assert.deepEqual(inEmulator, inEnvoy);
-  assert.deepEqual(inEnvoy, expectedStartOutcome);
-});
+    assert.deepEqual(inEmulator, inEnvoy);
+    assert.deepEqual(inEnvoy, expectedStartOutcome);
+  },
+);

@@ -1,6 +1,18 @@
 import { before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { ENV_FUNCTIONS, Host, HostError, WASI_FUNCTIONS, WASI_MODULES, abiVersionExport, hostFunctionsFor, parseHeaders, readWasmInterface, serializeHeaders, type AbiVersion } from "../host/index.js";
+import {
+  ENV_FUNCTIONS,
+  Host,
+  HostError,
+  WASI_FUNCTIONS,
+  WASI_MODULES,
+  abiVersionExport,
+  hostFunctionsFor,
+  parseHeaders,
+  readWasmInterface,
+  serializeHeaders,
+  type AbiVersion,
+} from "../host/index.js";
 import { envImports } from "../host/env-imports.js";
 import { wasiImports } from "../host/wasi-imports.js";
 import { assembleModule, type ModuleSpec } from "./fixtures/cli/assemble.js";
@@ -8,7 +20,8 @@ import { buildFixture, messages } from "./fixtures/host/build.js";
 import { codecFixtures } from "./helpers/codec-fixtures.js";
 
 const MALLOC = { name: "malloc", params: 1, results: ["i32" as const] };
-const moduleFor = (version: AbiVersion, spec: ModuleSpec = {}) => assembleModule({ ...spec, exports: [abiVersionExport(version), MALLOC, ...(spec.exports ?? [])] });
+const moduleFor = (version: AbiVersion, spec: ModuleSpec = {}) =>
+  assembleModule({ ...spec, exports: [abiVersionExport(version), MALLOC, ...(spec.exports ?? [])] });
 const names = (imports: WebAssembly.Imports, module: string) => Object.keys(imports[module] ?? {}).sort();
 const loadError = (wasm: Uint8Array, pattern: RegExp) =>
   assert.rejects(new Host().loadVm(wasm), (e: unknown) => e instanceof HostError && e.operation === "load" && pattern.test(e.message));
@@ -61,21 +74,41 @@ describe("loading refuses what cpp-host refuses, with the reason", () => {
   test("an import no host provides (AssemblyScript's env.abort)", () =>
     loadError(moduleFor("0.2.1", { imports: [{ name: "abort", params: 4 }] }), /imports env\.abort, which hosts do not provide/));
   test("a 0.2.x function in a 0.1.0 module, and get_log_level in a 0.2.0 module", async () => {
-    await loadError(moduleFor("0.1.0", { imports: [{ name: "proxy_continue_stream", params: 1, results: ["i32"] }] }), /only to ABI 0\.2\.0\/0\.2\.1 modules \(this one is 0\.1\.0\)/);
-    await loadError(moduleFor("0.2.0", { imports: [{ name: "proxy_get_log_level", params: 1, results: ["i32"] }] }), /only to ABI 0\.2\.1 modules \(this one is 0\.2\.0\)/);
+    await loadError(
+      moduleFor("0.1.0", { imports: [{ name: "proxy_continue_stream", params: 1, results: ["i32"] }] }),
+      /only to ABI 0\.2\.0\/0\.2\.1 modules \(this one is 0\.1\.0\)/,
+    );
+    await loadError(
+      moduleFor("0.2.0", { imports: [{ name: "proxy_get_log_level", params: 1, results: ["i32"] }] }),
+      /only to ABI 0\.2\.1 modules \(this one is 0\.2\.0\)/,
+    );
     await loadError(moduleFor("0.2.1", { imports: [{ name: "proxy_get_configuration", params: 2, results: ["i32"] }] }), /only to ABI 0\.1\.0 modules/);
   });
   test("the old 10-parameter proxy_grpc_call is an import type mismatch", () =>
-    loadError(moduleFor("0.2.1", { imports: [{ name: "proxy_grpc_call", params: 10, results: ["i32"] }] }), /imports env\.proxy_grpc_call as .* \(import type mismatch\)/));
+    loadError(
+      moduleFor("0.2.1", { imports: [{ name: "proxy_grpc_call", params: 10, results: ["i32"] }] }),
+      /imports env\.proxy_grpc_call as .* \(import type mismatch\)/,
+    ));
   test("not a wasm module", () => loadError(new TextEncoder().encode("hello"), /not a valid WebAssembly module/));
   test("the binary reader gives import signatures", () => {
-    const wasm = moduleFor("0.2.1", { imports: [{ name: "proxy_record_metric", params: ["i32", "i64"], results: ["i32"] }, { module: "wasi_snapshot_preview1", name: "proc_exit", params: 1 }] });
+    const wasm = moduleFor("0.2.1", {
+      imports: [
+        { name: "proxy_record_metric", params: ["i32", "i64"], results: ["i32"] },
+        { module: "wasi_snapshot_preview1", name: "proc_exit", params: 1 },
+      ],
+    });
     const { imports, exports } = readWasmInterface(wasm);
-    assert.deepEqual(imports.map((i) => [i.module, i.name, i.type]), [
-      ["env", "proxy_record_metric", { params: ["i32", "i64"], results: ["i32"] }],
-      ["wasi_snapshot_preview1", "proc_exit", { params: ["i32"], results: [] }],
-    ]);
-    assert.deepEqual(exports.map((e) => e.name), ["proxy_abi_version_0_2_1", "malloc", "memory"]);
+    assert.deepEqual(
+      imports.map((i) => [i.module, i.name, i.type]),
+      [
+        ["env", "proxy_record_metric", { params: ["i32", "i64"], results: ["i32"] }],
+        ["wasi_snapshot_preview1", "proc_exit", { params: ["i32"], results: [] }],
+      ],
+    );
+    assert.deepEqual(
+      exports.map((e) => e.name),
+      ["proxy_abi_version_0_2_1", "malloc", "memory"],
+    );
   });
 });
 
@@ -87,7 +120,13 @@ describe("start functions", () => {
     assert.ok(readWasmInterface(command).exports.some((e) => e.name === "_start"));
     const host = new Host();
     await host.loadVm(reactor);
-    assert.deepEqual(host.logs.map((l) => [l.message, l.contextId]), [["start function ran", 0], ["main ran", 0]]);
+    assert.deepEqual(
+      host.logs.map((l) => [l.message, l.contextId]),
+      [
+        ["start function ran", 0],
+        ["main ran", 0],
+      ],
+    );
     host.clearLogs();
     await host.loadVm(command);
     assert.deepEqual(messages(host.logs), ["start function ran"]);
@@ -105,7 +144,14 @@ describe("ABI 0.1.0 module (raw AssemblyScript)", () => {
     const vm = await host.loadVm(legacy);
     assert.equal(vm.abiVersion, "0.1.0");
     const plugin = vm.startPlugin({ configuration: "legacy-config" });
-    const result = await plugin.httpStream({ request: { headers: [[":path", "/"], [":method", "GET"]] } });
+    const result = await plugin.httpStream({
+      request: {
+        headers: [
+          [":path", "/"],
+          [":method", "GET"],
+        ],
+      },
+    });
     assert.deepEqual(messages(host.logs).slice(0, 1), ["configuration=legacy-config"]);
     assert.deepEqual(messages(result.logs), ["headers n=4 missing=[] status=0"]);
     assert.deepEqual(result.request?.headers.at(-1), ["x-legacy", "1"]);

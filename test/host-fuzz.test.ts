@@ -30,8 +30,17 @@ async function fuzz(seed: number, steps: number) {
   const pick = <T>(list: readonly T[]): T => list[int(list.length)]!;
   // The module asks for its operations: an action byte, then up to 6 operations of 4 bytes.
   const ops = () => Uint8Array.from({ length: 1 + 4 * int(7) }, () => int(256));
-  const calloutAnswers: (CalloutAnswer | "pending")[] = [{ status: 200, body: "ok", trailers: [["x-t", "1"]] }, { status: 503 }, { failure: "reset" }, "pending"];
-  const grpcAnswers: (GrpcAnswer | "pending")[] = [{ initialMetadata: [["k", "v"]], message: "m", trailingMetadata: [["t", "1"]] }, { status: 14, statusMessage: "down" }, "pending"];
+  const calloutAnswers: (CalloutAnswer | "pending")[] = [
+    { status: 200, body: "ok", trailers: [["x-t", "1"]] },
+    { status: 503 },
+    { failure: "reset" },
+    "pending",
+  ];
+  const grpcAnswers: (GrpcAnswer | "pending")[] = [
+    { initialMetadata: [["k", "v"]], message: "m", trailingMetadata: [["t", "1"]] },
+    { status: 14, statusMessage: "down" },
+    "pending",
+  ];
   const host = new Host({
     foreignFunctions: { ops },
     callouts: { fz: () => pick(calloutAnswers) },
@@ -71,15 +80,26 @@ async function fuzz(seed: number, steps: number) {
     () => tcp.push(pick(plugins).newTcpContext()),
     () => tcp.length && pick(tcpSteps)(pick(tcp)),
     () => pick(plugins).deliverCallouts(),
-    () => host.callouts.filter((c) => !c.answered).slice(0, 1).forEach((c) => c.respond(pick(calloutAnswers.slice(0, 3)) as CalloutAnswer)),
-    () => host.grpcCalls.filter((c) => !c.finished).slice(0, 1).forEach((c) => (random() < 0.5 ? c.receive("r") : c.close(int(17), "closed"))),
+    () =>
+      host.callouts
+        .filter((c) => !c.answered)
+        .slice(0, 1)
+        .forEach((c) => c.respond(pick(calloutAnswers.slice(0, 3)) as CalloutAnswer)),
+    () =>
+      host.grpcCalls
+        .filter((c) => !c.finished)
+        .slice(0, 1)
+        .forEach((c) => (random() < 0.5 ? c.receive("r") : c.close(int(17), "closed"))),
     () => host.advanceTime(int(40)),
     () => pick(plugins).onForeignFunction(int(4), "args"),
     () => host.queueItems("", "q0") !== undefined && host.enqueue("", "q0", "job"),
     () => pick(plugins).tick(),
     async () => {
       try {
-        await pick(plugins).httpStream({ request: { headers: [[":path", "/"], ...headers()], bodyChunks: ["a", "b"] }, response: { headers: [[":status", "200"]], body: "r" } });
+        await pick(plugins).httpStream({
+          request: { headers: [[":path", "/"], ...headers()], bodyChunks: ["a", "b"] },
+          response: { headers: [[":status", "200"]], body: "r" },
+        });
       } catch (e) {
         // A stream the module leaves paused with nothing pending is the one error the driver reports.
         if (!(e instanceof HostError && e.operation === "http_stream")) throw e;

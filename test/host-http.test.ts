@@ -3,7 +3,11 @@ import assert from "node:assert/strict";
 import { FilterDataStatus, FilterHeadersStatus, Host, HostError, StreamType, WasmTrapError } from "../host/index.js";
 import { buildFixture, messages } from "./fixtures/host/build.js";
 
-const GET = [[":method", "GET"], [":path", "/a"], [":authority", "example.com"]] as [string, string][];
+const GET = [
+  [":method", "GET"],
+  [":path", "/a"],
+  [":authority", "example.com"],
+] as [string, string][];
 let probe: Uint8Array;
 let local: Uint8Array;
 let callout: Uint8Array;
@@ -35,17 +39,26 @@ describe("lifecycle and configuration", () => {
     assert.equal(p.contextId, 1);
     assert.equal(second.contextId, 2);
     const result = await p.httpStream({ request: { headers: GET } });
-    assert.deepEqual(messages(result.logs).filter((m) => /^(create|done|delete)/.test(m)), ["create 3 parent=1", "done 3", "delete 3"]);
+    assert.deepEqual(
+      messages(result.logs).filter((m) => /^(create|done|delete)/.test(m)),
+      ["create 3 parent=1", "done 3", "delete 3"],
+    );
   });
 
   test("a plugin whose on_configure returns false is refused, as Envoy does", async () => {
     const vm = await new Host().loadVm(probe);
-    assert.throws(() => vm.startPlugin({ configuration: "reject" }), (e: unknown) => e instanceof HostError && e.operation === "proxy_on_configure" && /refused its configuration/.test(e.message));
+    assert.throws(
+      () => vm.startPlugin({ configuration: "reject" }),
+      (e: unknown) => e instanceof HostError && e.operation === "proxy_on_configure" && /refused its configuration/.test(e.message),
+    );
   });
 
   test("a module whose on_vm_start returns false does not start", async () => {
     const vm = await new Host().loadVm(probe, { vmConfig: "refuse" });
-    assert.throws(() => vm.startPlugin(), (e: unknown) => e instanceof HostError && e.operation === "proxy_on_vm_start");
+    assert.throws(
+      () => vm.startPlugin(),
+      (e: unknown) => e instanceof HostError && e.operation === "proxy_on_vm_start",
+    );
   });
 });
 
@@ -76,29 +89,61 @@ describe("maps and buffers each callback may touch (Envoy's rules)", () => {
   test("what the filter changed is what is forwarded, and the run --json shape is exact", async () => {
     const { plugin: p } = await plugin(probe, "rewrite");
     const result = await p.httpStream({
-      request: { headers: [[":method", "POST"], [":path", "/up"], ["Content-Type", "text/plain"], ["x-dup", "1"], ["x-dup", "2"]], body: "hello" },
+      request: {
+        headers: [
+          [":method", "POST"],
+          [":path", "/up"],
+          ["Content-Type", "text/plain"],
+          ["x-dup", "1"],
+          ["x-dup", "2"],
+        ],
+        body: "hello",
+      },
       response: { headers: [[":status", "201"]], body: "world" },
     });
     assert.deepEqual(Object.keys(result), ["request", "response", "localResponse", "logs", "reset"]);
     assert.deepEqual(result.request, {
       // The connection manager's two headers come before the filter sees the request, as in Envoy.
       headers: [
-        [":method", "POST"], [":path", "/up"], ["content-type", "text/plain"], ["x-dup", "1"], ["x-dup", "2"],
-        ["x-forwarded-proto", "http"], ["x-request-id", "00000000-0000-4000-8000-000000000001"], ["x-added", "yes"],
+        [":method", "POST"],
+        [":path", "/up"],
+        ["content-type", "text/plain"],
+        ["x-dup", "1"],
+        ["x-dup", "2"],
+        ["x-forwarded-proto", "http"],
+        ["x-request-id", "00000000-0000-4000-8000-000000000001"],
+        ["x-added", "yes"],
       ],
       body: "<hello>",
       trailers: [],
     });
-    assert.deepEqual(result.response, { headers: [[":status", "201"], ["x-resp", "yes"]], body: "world!", trailers: [] });
+    assert.deepEqual(result.response, {
+      headers: [
+        [":status", "201"],
+        ["x-resp", "yes"],
+      ],
+      body: "world!",
+      trailers: [],
+    });
     assert.equal(new TextDecoder().decode(result.response.bodyBytes), "world!");
     assert.equal(result.localResponse, null);
-    assert.deepEqual(JSON.parse(JSON.stringify(result)).response, { headers: [[":status", "201"], ["x-resp", "yes"]], body: "world!", trailers: [] });
+    assert.deepEqual(JSON.parse(JSON.stringify(result)).response, {
+      headers: [
+        [":status", "201"],
+        ["x-resp", "yes"],
+      ],
+      body: "world!",
+      trailers: [],
+    });
   });
 
   test("trailers: the filter adds one in the trailers callback; a headers-only request ends at headers", async () => {
     const { plugin: p } = await plugin(probe);
     const result = await p.httpStream({ request: { headers: GET, body: "b", trailers: [["grpc-status", "0"]] } });
-    assert.deepEqual(result.request?.trailers, [["grpc-status", "0"], ["x-trailer-added", "1"]]);
+    assert.deepEqual(result.request?.trailers, [
+      ["grpc-status", "0"],
+      ["x-trailer-added", "1"],
+    ]);
     assert.ok(messages(result.logs).some((m) => m.startsWith("req_trailers n=1 read=2122 write=2022")));
     const headersOnly = await p.httpStream({ request: { headers: GET } });
     assert.ok(messages(headersOnly.logs).some((m) => m.startsWith("req_headers eos=1")));
@@ -111,13 +156,26 @@ describe("header-map and buffer operations, WASI", () => {
     const host = new Host();
     const vm = await host.loadVm(await buildFixture("maps"), { env: { A: "1", LANG: "C" } });
     const p = vm.startPlugin();
-    assert.deepEqual(host.logs.map((l) => [l.level, l.message]), [
-      ["info", "env count=2 bytes=11 A=1,LANG=C"],
-      ["info", "random status=0 too_big=28"],
-      ["error", "to stderr"],
-    ]);
+    assert.deepEqual(
+      host.logs.map((l) => [l.level, l.message]),
+      [
+        ["info", "env count=2 bytes=11 A=1,LANG=C"],
+        ["info", "random status=0 too_big=28"],
+        ["error", "to stderr"],
+      ],
+    );
     const result = await p.httpStream({
-      request: { headers: [[":method", "GET"], [":path", "/"], ["x-dup", "1"], ["x-gone", "g"], ["x-dup", "2"], ["x-keep", "k"]], body: "0123456789" },
+      request: {
+        headers: [
+          [":method", "GET"],
+          [":path", "/"],
+          ["x-dup", "1"],
+          ["x-gone", "g"],
+          ["x-dup", "2"],
+          ["x-keep", "k"],
+        ],
+        body: "0123456789",
+      },
     });
     assert.deepEqual(messages(result.logs), [
       "after replace/remove: :method=GET;:path=/;x-keep=k;x-forwarded-proto=http;x-request-id=00000000-0000-4000-8000-000000000001;x-dup=only",
@@ -129,7 +187,11 @@ describe("header-map and buffer operations, WASI", () => {
       "replace=0 now=[3456789>",
       "config not writable=2",
     ]);
-    assert.deepEqual(result.request?.headers, [[":method", "PUT"], [":path", "/new"], ["x-set", "1"]]);
+    assert.deepEqual(result.request?.headers, [
+      [":method", "PUT"],
+      [":path", "/new"],
+      ["x-set", "1"],
+    ]);
     assert.equal(result.request?.body, "[3456789>");
   });
 });
@@ -141,7 +203,9 @@ describe("pause, buffering and continue", () => {
       request: { headers: GET, bodyChunks: ["ab", "cd", "ef"] },
       response: { headers: [[":status", "200"]], bodyChunks: ["x", "yz"] },
     });
-    const sizes = messages(result.logs).filter((m) => /^(req|resp)_body eos/.test(m)).map((m) => m.split(" read=")[0]);
+    const sizes = messages(result.logs)
+      .filter((m) => /^(req|resp)_body eos/.test(m))
+      .map((m) => m.split(" read=")[0]);
     assert.deepEqual(sizes, ["req_body eos=0 size=2", "req_body eos=0 size=4", "req_body eos=1 size=6", "resp_body eos=0 size=1", "resp_body eos=1 size=3"]);
     assert.ok(messages(result.logs).includes("req_body_data=abcdef"));
     assert.equal(result.request?.body, "abcdef");
@@ -170,7 +234,10 @@ describe("pause, buffering and continue", () => {
 
   test("httpStream reports a stream left paused with nothing to resume it", async () => {
     const { plugin: p } = await plugin(probe, "req_headers=1");
-    await assert.rejects(p.httpStream({ request: { headers: GET } }), (e: unknown) => e instanceof HostError && e.operation === "http_stream" && /paused/.test(e.message));
+    await assert.rejects(
+      p.httpStream({ request: { headers: GET } }),
+      (e: unknown) => e instanceof HostError && e.operation === "http_stream" && /paused/.test(e.message),
+    );
   });
 
   test("step by step: body actions and buffers", async () => {
@@ -191,11 +258,20 @@ describe("pause, buffering and continue", () => {
 describe("local responses", () => {
   test("a local reply ends the request: not forwarded, response callbacks run on the reply", async () => {
     const { plugin: p } = await plugin(local);
-    const result = await p.httpStream({ request: { headers: [...GET, ["x-deny", "1"]], body: "never seen" }, response: { headers: [[":status", "200"]], body: "upstream" } });
+    const result = await p.httpStream({
+      request: { headers: [...GET, ["x-deny", "1"]], body: "never seen" },
+      response: { headers: [[":status", "200"]], body: "upstream" },
+    });
     assert.equal(result.request, null);
     assert.deepEqual(result.localResponse, { status: 403, headers: [["x-reason", "test"]], body: "denied\n", details: "access_denied" });
     assert.deepEqual(result.response, {
-      headers: [[":status", "403"], ["x-reason", "test"], ["content-length", "7"], ["content-type", "text/plain"], ["x-seen", "403"]],
+      headers: [
+        [":status", "403"],
+        ["x-reason", "test"],
+        ["content-length", "7"],
+        ["content-type", "text/plain"],
+        ["x-seen", "403"],
+      ],
       body: "denied\n",
       trailers: [],
     });
@@ -230,7 +306,13 @@ describe("HTTP callouts", () => {
     assert.deepEqual(result.request?.headers.at(-1), ["x-auth", "ok:ann"]);
     const [call] = host.callouts;
     assert.equal(call?.cluster, "auth");
-    assert.deepEqual(call?.headers, [[":method", "POST"], [":path", "/check"], [":authority", "auth.local"], ["x-user", "ann"], ["content-length", "7"]]);
+    assert.deepEqual(call?.headers, [
+      [":method", "POST"],
+      [":path", "/check"],
+      [":authority", "auth.local"],
+      ["x-user", "ann"],
+      ["content-length", "7"],
+    ]);
     assert.equal(new TextDecoder().decode(call?.body), "payload");
     assert.equal(call?.timeoutMs, 500);
     assert.equal(call?.answered, true);
@@ -296,14 +378,21 @@ describe("HTTP callouts", () => {
     host.setCallout("auth", { status: 200 });
     const a = await p.httpStream({ request: { headers: [[":path", "/bad-cluster"]] } });
     const b = await p.httpStream({ request: { headers: [[":path", "/missing-path"]] } });
-    assert.deepEqual([...messages(a.logs), ...messages(b.logs)].filter((m) => m.includes("status=")).slice(0, 2), ["unknown cluster status=2", "missing :path status=2"]);
+    assert.deepEqual([...messages(a.logs), ...messages(b.logs)].filter((m) => m.includes("status=")).slice(0, 2), [
+      "unknown cluster status=2",
+      "missing :path status=2",
+    ]);
     assert.equal(host.callouts.length, 0);
     assert.deepEqual(host.refusedCallouts, ["nowhere"], "only the cluster with no handler is recorded as refused");
   });
 });
 
 describe("a module that traps", () => {
-  for (const [path, pattern] of [["/trap", /unreachable/], ["/abort", /proc_exit\(255\).*abort: boom/], ["/oob", /out of bounds/]] as const) {
+  for (const [path, pattern] of [
+    ["/trap", /unreachable/],
+    ["/abort", /proc_exit\(255\).*abort: boom/],
+    ["/oob", /out of bounds/],
+  ] as const) {
     test(`${path}: a clear error naming the callback and context, and the VM is failed`, async () => {
       const { vm, plugin: p } = await plugin(trap);
       await assert.rejects(p.httpStream({ request: { headers: [[":path", path]] } }), (e: unknown) => {

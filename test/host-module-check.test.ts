@@ -51,7 +51,13 @@ test("several ABI markers: load, inspect and the check all take the first known 
 });
 
 test("a module refused for several reasons: the host's load error lists the problems inspect reports", async () => {
-  const bytes = assembleModule({ imports: [{ name: "abort", params: 4 }, { name: "proxy_continue_request", results: ["i32"] }], exports: ["proxy_abi_version_0_2_1"] });
+  const bytes = assembleModule({
+    imports: [
+      { name: "abort", params: 4 },
+      { name: "proxy_continue_request", results: ["i32"] },
+    ],
+    exports: ["proxy_abi_version_0_2_1"],
+  });
   const { inspected, loaded } = await answers(bytes, "refused.wasm");
   assert.equal(inspected.loadable, false);
   assert.equal(inspected.problems.length, 3, inspected.problems.join("\n"));
@@ -71,7 +77,9 @@ test("build gives the verdict the host gives on the same bytes (an AssemblyScrip
   const { binary } = await compileAssemblyScript({ entry: join(dir, "assembly/index.ts"), config: join(dir, "asconfig.json"), flags: ["--baseDir", dir] });
   assert.ok(binary);
   const { inspected, loaded, checked } = await answers(binary, "two-markers.wasm");
-  const markers = readModuleInfo(binary).exports.filter((e) => e.name.startsWith("proxy_abi_version_")).map((e) => e.name);
+  const markers = readModuleInfo(binary)
+    .exports.filter((e) => e.name.startsWith("proxy_abi_version_"))
+    .map((e) => e.name);
   assert.equal(markers.length, 2, markers.join());
   assert.equal(checked.abiVersion, markers[0].replace("proxy_abi_version_", "").replaceAll("_", "."));
   assert.equal(inspected.abiVersion, checked.abiVersion);
@@ -90,14 +98,20 @@ test("build gives the verdict the host gives on the same bytes (an AssemblyScrip
 async function trap(debug: boolean): Promise<WasmTrapError> {
   const wasm = await compileCached({ entry: join(newcomer, "trap/index.ts"), debug });
   const plugin = (await new Host().loadVm(wasm)).startPlugin();
-  const error = await plugin.httpStream({}).then(() => undefined, (e: unknown) => e);
+  const error = await plugin.httpStream({}).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   assert.ok(error instanceof WasmTrapError, String(error));
   return error;
 }
 
 test("a trap names the filter's own functions (debug build: names from the name section)", async () => {
   const error = await trap(true);
-  assert.match(error.message, /Index out of range in ~lib\/array\.ts\) in test\/fixtures\/newcomer\/trap\/index\/pickBackend < test\/fixtures\/newcomer\/trap\/index\/Picker#onRequestHeaders < /);
+  assert.match(
+    error.message,
+    /Index out of range in ~lib\/array\.ts\) in test\/fixtures\/newcomer\/trap\/index\/pickBackend < test\/fixtures\/newcomer\/trap\/index\/Picker#onRequestHeaders < /,
+  );
   assert.equal(error.wasmFrames[0], "~lib/runtime-hooks/proxyAbort");
   assert.ok(error.wasmFrames.includes("test/fixtures/newcomer/trap/index/pickBackend"), error.wasmFrames.join("\n"));
 });

@@ -61,7 +61,11 @@ describe("root-level features", () => {
     assert.deepEqual(messages(host.logs), []);
     host.advanceTime(400);
     const start = Date.UTC(2030, 0, 1);
-    assert.deepEqual(messages(host.logs), [`tick 1 at_ms=${start + 100} cas_write=0`, `tick 2 at_ms=${start + 200} cas_write=0`, `tick 3 at_ms=${start + 300} cas_write=0`]);
+    assert.deepEqual(messages(host.logs), [
+      `tick 1 at_ms=${start + 100} cas_write=0`,
+      `tick 2 at_ms=${start + 200} cas_write=0`,
+      `tick 3 at_ms=${start + 300} cas_write=0`,
+    ]);
     assert.equal(ticker.tickPeriodMs, 0);
     assert.equal(host.now(), start + 499);
     assert.equal(text(host.getSharedData("ticks", "t")?.value), "3");
@@ -132,7 +136,10 @@ describe("gRPC calls and streams", () => {
     const plugin = (await host.loadVm(grpc)).startPlugin();
     assert.equal(await plugin.deliverCallouts(), 1);
     const [call, stream] = host.grpcCalls;
-    assert.deepEqual([call?.id, call?.cluster, call?.service, call?.method, call?.initialMetadata, text(call?.message), call?.timeoutMs], [1, "grpc-cluster", "svc.Echo", "Say", [["k", "v"]], "ping", 1000]);
+    assert.deepEqual(
+      [call?.id, call?.cluster, call?.service, call?.method, call?.initialMetadata, text(call?.message), call?.timeoutMs],
+      [1, "grpc-cluster", "svc.Echo", "Say", [["k", "v"]], "ping", 1000],
+    );
     assert.equal(call?.finished, true);
     assert.equal(stream?.stream, true);
     assert.deepEqual(stream?.sent.map(text), ["a", "b"]);

@@ -34,7 +34,10 @@ test("a TCP connection: data rewritten both ways, then close callbacks and done,
 test("data held by StopIteration stays in the buffer and comes back with the next chunk", async () => {
   const plugin = await start();
   const result = await plugin.tcpConnection({ downstream: ["HOLD a", "b", "c"] });
-  assert.deepEqual(messages(result.logs).filter((m) => m.startsWith("downstream size")), ["downstream size=6 eos=0", "downstream size=7 eos=0", "downstream size=8 eos=0", "downstream size=8 eos=1"]);
+  assert.deepEqual(
+    messages(result.logs).filter((m) => m.startsWith("downstream size")),
+    ["downstream size=6 eos=0", "downstream size=7 eos=0", "downstream size=8 eos=0", "downstream size=8 eos=1"],
+  );
   assert.equal(result.upstream, "HOLD ABC");
 });
 

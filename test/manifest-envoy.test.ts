@@ -43,9 +43,27 @@ const stringValueType = "type.googleapis.com/google.protobuf.StringValue";
 
 test("EnvoyFilter: a local module inserted before the router of the inbound HTTP connection manager", async () => {
   const document = await generate(
-    "envoyfilter", "--image", "filter.wasm", "--name", "add-header", "--namespace", "bookinfo", "--selector", "app=reviews",
-    "--config", '{"header":"x-hello"}', "--plugin-name", "add_header", "--priority", "-10",
-    "--env", "MODE=strict", "--env-from-host", "HOSTNAME", "--fail-strategy", "FAIL_OPEN",
+    "envoyfilter",
+    "--image",
+    "filter.wasm",
+    "--name",
+    "add-header",
+    "--namespace",
+    "bookinfo",
+    "--selector",
+    "app=reviews",
+    "--config",
+    '{"header":"x-hello"}',
+    "--plugin-name",
+    "add_header",
+    "--priority",
+    "-10",
+    "--env",
+    "MODE=strict",
+    "--env-from-host",
+    "HOSTNAME",
+    "--fail-strategy",
+    "FAIL_OPEN",
   );
   assert.deepEqual(document, {
     apiVersion: "networking.istio.io/v1alpha3",
@@ -104,7 +122,17 @@ test("EnvoyFilter: each context; targetRefs instead of a selector", async () => 
 });
 
 test("EnvoyFilter: an https module is fetched through a TLS cluster added by a CLUSTER patch, pinned by sha256", async () => {
-  const document = await generate("envoyfilter", "--image", "https://cdn.example.com/wasm/filter.wasm", "--wasm", "filter.wasm", "--fetch-timeout", "30s", "--context", "GATEWAY");
+  const document = await generate(
+    "envoyfilter",
+    "--image",
+    "https://cdn.example.com/wasm/filter.wasm",
+    "--wasm",
+    "filter.wasm",
+    "--fetch-timeout",
+    "30s",
+    "--context",
+    "GATEWAY",
+  );
   const [filterPatch, clusterPatch] = document.spec.configPatches;
   assert.deepEqual(filterPatch.patch.value.typed_config.config.vm_config.code, {
     remote: {
@@ -145,20 +173,52 @@ test("EnvoyFilter: plain http to an IP gets a STATIC cluster; sidecar contexts a
 });
 
 test("EnvoyFilter: --fetch-cluster reuses an existing cluster and adds none", async () => {
-  const document = await generate("envoyfilter", "--image", "https://cdn.example.com/f.wasm", "--sha256", wasmSha256, "--fetch-cluster", "outbound|443||cdn.example.com");
+  const document = await generate(
+    "envoyfilter",
+    "--image",
+    "https://cdn.example.com/f.wasm",
+    "--sha256",
+    wasmSha256,
+    "--fetch-cluster",
+    "outbound|443||cdn.example.com",
+  );
   assert.equal(document.spec.configPatches.length, 1);
   assert.equal(document.spec.configPatches[0].patch.value.typed_config.config.vm_config.code.remote.http_uri.cluster, "outbound|443||cdn.example.com");
 });
 
 test("EnvoyFilter: invalid input is refused with the field", async () => {
-  await refused("envoyfilter", ["--image", "filter.wasm", "--context", "INBOUND"], 'spec.configPatches[0].match.context: must be one of ANY, SIDECAR_INBOUND, SIDECAR_OUTBOUND, GATEWAY (got "INBOUND")');
-  await refused("envoyfilter", ["--image", "filter.wasm", "--selector", "app=a", "--target-ref", "Gateway/g"], "spec: only one of targetRefs or workloadSelector can be set");
-  await refused("envoyfilter", ["--image", "filter.wasm", "--selector", "app=a*"], 'spec.workloadSelector.labels.app: wildcard is not supported in selector (got "a*")');
+  await refused(
+    "envoyfilter",
+    ["--image", "filter.wasm", "--context", "INBOUND"],
+    'spec.configPatches[0].match.context: must be one of ANY, SIDECAR_INBOUND, SIDECAR_OUTBOUND, GATEWAY (got "INBOUND")',
+  );
+  await refused(
+    "envoyfilter",
+    ["--image", "filter.wasm", "--selector", "app=a", "--target-ref", "Gateway/g"],
+    "spec: only one of targetRefs or workloadSelector can be set",
+  );
+  await refused(
+    "envoyfilter",
+    ["--image", "filter.wasm", "--selector", "app=a*"],
+    'spec.workloadSelector.labels.app: wildcard is not supported in selector (got "a*")',
+  );
   await refused("envoyfilter", ["--image", "ghcr.io/acme/filter:v1"], "--image: Envoy cannot load oci:// images");
   await refused("envoyfilter", ["--image", "https://cdn.example.com/f.wasm"], "--sha256: an http(s) url must be pinned by the module's sha256");
-  await refused("envoyfilter", ["--image", "https://cdn.example.com/f.wasm", "--sha256", wasmSha256, "--fetch-timeout", "10"], 'spec.configPatches[0].patch.value.typed_config.config.vm_config.code.remote.http_uri.timeout: must match ^[0-9]+(\\.[0-9]{1,9})?s$ (got "10")');
-  await refused("envoyfilter", ["--image", "https://cdn.example.com/f.wasm", "--sha256", "xyz"], 'spec.configPatches[0].patch.value.typed_config.config.vm_config.code.remote.sha256: must match ^[a-f0-9]{64}$ (got "xyz")');
-  await refused("envoyfilter", ["--image", "filter.wasm", "--fail-strategy", "FAIL_RELOAD"], '--fail-strategy: must be one of FAIL_CLOSE, FAIL_OPEN (got "FAIL_RELOAD")');
+  await refused(
+    "envoyfilter",
+    ["--image", "https://cdn.example.com/f.wasm", "--sha256", wasmSha256, "--fetch-timeout", "10"],
+    'spec.configPatches[0].patch.value.typed_config.config.vm_config.code.remote.http_uri.timeout: must match ^[0-9]+(\\.[0-9]{1,9})?s$ (got "10")',
+  );
+  await refused(
+    "envoyfilter",
+    ["--image", "https://cdn.example.com/f.wasm", "--sha256", "xyz"],
+    'spec.configPatches[0].patch.value.typed_config.config.vm_config.code.remote.sha256: must match ^[a-f0-9]{64}$ (got "xyz")',
+  );
+  await refused(
+    "envoyfilter",
+    ["--image", "filter.wasm", "--fail-strategy", "FAIL_RELOAD"],
+    '--fail-strategy: must be one of FAIL_CLOSE, FAIL_OPEN (got "FAIL_RELOAD")',
+  );
 });
 
 /** The HTTP connection manager of the bootstrap's only listener. */
@@ -171,7 +231,19 @@ function connectionManager(bootstrap: any) {
 }
 
 test("Envoy bootstrap: admin, a listener whose HCM runs the wasm filter before the router, a route to the upstream cluster", async () => {
-  const bootstrap = await generate("envoy", "--image", "filter.wasm", "--upstream", "httpbin.org:80", "--port", "8000", "--admin-port", "19000", "--config", '{"header":"x-hello"}');
+  const bootstrap = await generate(
+    "envoy",
+    "--image",
+    "filter.wasm",
+    "--upstream",
+    "httpbin.org:80",
+    "--port",
+    "8000",
+    "--admin-port",
+    "19000",
+    "--config",
+    '{"header":"x-hello"}',
+  );
   assert.deepEqual(Object.keys(bootstrap), ["admin", "static_resources"]);
   assert.deepEqual(bootstrap.admin, { address: { socket_address: { address: "127.0.0.1", port_value: 19000 } } });
   const [listener] = bootstrap.static_resources.listeners;
@@ -186,7 +258,10 @@ test("Envoy bootstrap: admin, a listener whose HCM runs the wasm filter before t
     name: "local_route",
     virtual_hosts: [{ name: "local", domains: ["*"], routes: [{ match: { prefix: "/" }, route: { cluster: "upstream" } }] }],
   });
-  assert.deepEqual(hcm.http_filters.map((f: { name: string }) => f.name), ["envoy.filters.http.wasm", "envoy.filters.http.router"]);
+  assert.deepEqual(
+    hcm.http_filters.map((f: { name: string }) => f.name),
+    ["envoy.filters.http.wasm", "envoy.filters.http.router"],
+  );
   assert.deepEqual(hcm.http_filters[0].typed_config, {
     "@type": wasmFilterType,
     config: {
@@ -221,20 +296,34 @@ test("Envoy bootstrap: defaults, a direct response without upstream, a STATIC cl
   const ipv6 = await generate("envoy", "--image", "filter.wasm", "--upstream", "[::1]:8080", "--address", "127.0.0.1");
   assert.equal(ipv6.static_resources.listeners[0].address.socket_address.address, "127.0.0.1");
   assert.equal(ipv6.static_resources.clusters[0].type, "STATIC");
-  assert.deepEqual(ipv6.static_resources.clusters[0].load_assignment.endpoints[0].lb_endpoints[0].endpoint.address.socket_address, { address: "::1", port_value: 8080 });
+  assert.deepEqual(ipv6.static_resources.clusters[0].load_assignment.endpoints[0].lb_endpoints[0].endpoint.address.socket_address, {
+    address: "::1",
+    port_value: 8080,
+  });
 });
 
 test("Envoy bootstrap: an http module adds its fetch cluster next to the upstream", async () => {
   const bootstrap = await generate("envoy", "--image", "http://127.0.0.1:9000/filter.wasm", "--wasm", "filter.wasm", "--upstream", "127.0.0.1:8080");
-  assert.deepEqual(bootstrap.static_resources.clusters.map((c: { name: string }) => c.name), ["upstream", "wasm-fetch_127.0.0.1_9000"]);
+  assert.deepEqual(
+    bootstrap.static_resources.clusters.map((c: { name: string }) => c.name),
+    ["upstream", "wasm-fetch_127.0.0.1_9000"],
+  );
   assert.equal(connectionManager(bootstrap).http_filters[0].typed_config.config.vm_config.code.remote.sha256, wasmSha256);
 });
 
 test("Envoy bootstrap: invalid ports and upstreams are refused", async () => {
-  await refused("envoy", ["--image", "filter.wasm", "--port", "70000"], "static_resources.listeners[0].address.socket_address.port_value: must be <= 65535 (got 70000)");
+  await refused(
+    "envoy",
+    ["--image", "filter.wasm", "--port", "70000"],
+    "static_resources.listeners[0].address.socket_address.port_value: must be <= 65535 (got 70000)",
+  );
   await refused("envoy", ["--image", "filter.wasm", "--admin-port", "x"], 'admin.address.socket_address.port_value: must be integer (got "x")');
   await refused("envoy", ["--image", "filter.wasm", "--upstream", "httpbin.org"], '--upstream: expected host:port (got "httpbin.org")');
-  await refused("envoy", ["--image", "filter.wasm", "--upstream", "httpbin.org:99999"], "static_resources.clusters[0].load_assignment.endpoints[0].lb_endpoints[0].endpoint.address.socket_address.port_value: must be <= 65535 (got 99999)");
+  await refused(
+    "envoy",
+    ["--image", "filter.wasm", "--upstream", "httpbin.org:99999"],
+    "static_resources.clusters[0].load_assignment.endpoints[0].lb_endpoints[0].endpoint.address.socket_address.port_value: must be <= 65535 (got 99999)",
+  );
   await refused("envoy", ["--image", "oci://ghcr.io/acme/filter:v1"], "--image: Envoy cannot load oci:// images");
 });
 
@@ -247,11 +336,23 @@ test("Envoy bootstrap for a module not built yet: the YAML, and a warning that E
 
 test("Envoy bootstrap: --cluster adds the clusters callouts name, after the upstream and before the fetch cluster", async () => {
   const bootstrap = await generate(
-    "envoy", "--image", "http://127.0.0.1:9000/filter.wasm", "--wasm", "filter.wasm", "--upstream", "127.0.0.1:8080",
-    "--cluster", "auth-service=127.0.0.1:9001", "--cluster", "ratelimit=ratelimit.local:8081",
+    "envoy",
+    "--image",
+    "http://127.0.0.1:9000/filter.wasm",
+    "--wasm",
+    "filter.wasm",
+    "--upstream",
+    "127.0.0.1:8080",
+    "--cluster",
+    "auth-service=127.0.0.1:9001",
+    "--cluster",
+    "ratelimit=ratelimit.local:8081",
   );
   const clusters = bootstrap.static_resources.clusters;
-  assert.deepEqual(clusters.map((c: { name: string }) => c.name), ["upstream", "auth-service", "ratelimit", "wasm-fetch_127.0.0.1_9000"]);
+  assert.deepEqual(
+    clusters.map((c: { name: string }) => c.name),
+    ["upstream", "auth-service", "ratelimit", "wasm-fetch_127.0.0.1_9000"],
+  );
   assert.equal(clusters[1].type, "STATIC");
   assert.equal(clusters[2].type, "STRICT_DNS");
   assert.deepEqual(clusters[2].load_assignment, {
@@ -267,15 +368,28 @@ test("Envoy bootstrap: --cluster mistakes are one line naming the flag", async (
   await refused("envoy", ["--image", "filter.wasm", "--cluster", "a=127.0.0.1:1", "--cluster", "a=127.0.0.1:2"], '--cluster: "a" is given twice');
   await refused("envoy", ["--image", "filter.wasm", "--cluster", "upstream=127.0.0.1:1"], '--cluster: "upstream" is reserved for the --upstream cluster');
   await refused(
-    "envoy", ["--image", "http://127.0.0.1:9000/f.wasm", "--sha256", wasmSha256, "--cluster", "wasm-fetch_127.0.0.1_9000=127.0.0.1:1"],
+    "envoy",
+    ["--image", "http://127.0.0.1:9000/f.wasm", "--sha256", wasmSha256, "--cluster", "wasm-fetch_127.0.0.1_9000=127.0.0.1:1"],
     '--cluster: "wasm-fetch_127.0.0.1_9000" is the cluster the module is fetched through',
   );
-  await refused("envoy", ["--image", "filter.wasm", "--cluster", "auth=127.0.0.1:70000"], "static_resources.clusters[0].load_assignment.endpoints[0].lb_endpoints[0].endpoint.address.socket_address.port_value: must be <= 65535 (got 70000)");
+  await refused(
+    "envoy",
+    ["--image", "filter.wasm", "--cluster", "auth=127.0.0.1:70000"],
+    "static_resources.clusters[0].load_assignment.endpoints[0].lb_endpoints[0].endpoint.address.socket_address.port_value: must be <= 65535 (got 70000)",
+  );
 });
 
 test("Envoy bootstrap: --grpc-cluster adds a cluster speaking HTTP/2 (gRPC), after the --cluster ones", async () => {
   const bootstrap = await generate(
-    "envoy", "--image", "filter.wasm", "--upstream", "127.0.0.1:8080", "--cluster", "auth=127.0.0.1:9001", "--grpc-cluster", "authz=127.0.0.1:9000",
+    "envoy",
+    "--image",
+    "filter.wasm",
+    "--upstream",
+    "127.0.0.1:8080",
+    "--cluster",
+    "auth=127.0.0.1:9001",
+    "--grpc-cluster",
+    "authz=127.0.0.1:9000",
   );
   const [upstream, auth, authz] = bootstrap.static_resources.clusters;
   assert.deepEqual([upstream.name, auth.name, authz.name], ["upstream", "auth", "authz"]);
@@ -292,14 +406,35 @@ test("Envoy bootstrap: --grpc-cluster adds a cluster speaking HTTP/2 (gRPC), aft
 test("Envoy bootstrap: --grpc-cluster mistakes name the flag; its names and --cluster's are one namespace", async () => {
   await refused("envoy", ["--image", "filter.wasm", "--grpc-cluster", "127.0.0.1:9000"], '--grpc-cluster: expected name=host:port (got "127.0.0.1:9000")');
   await refused("envoy", ["--image", "filter.wasm", "--grpc-cluster", "authz=127.0.0.1"], '--grpc-cluster: expected host:port (got "127.0.0.1")');
-  await refused("envoy", ["--image", "filter.wasm", "--cluster", "authz=127.0.0.1:1", "--grpc-cluster", "authz=127.0.0.1:2"], '--grpc-cluster: "authz" is given twice');
-  await refused("envoy", ["--image", "filter.wasm", "--grpc-cluster", "upstream=127.0.0.1:1"], '--grpc-cluster: "upstream" is reserved for the --upstream cluster');
+  await refused(
+    "envoy",
+    ["--image", "filter.wasm", "--cluster", "authz=127.0.0.1:1", "--grpc-cluster", "authz=127.0.0.1:2"],
+    '--grpc-cluster: "authz" is given twice',
+  );
+  await refused(
+    "envoy",
+    ["--image", "filter.wasm", "--grpc-cluster", "upstream=127.0.0.1:1"],
+    '--grpc-cluster: "upstream" is reserved for the --upstream cluster',
+  );
 });
 
 test("Envoy bootstrap: --service-vm-id runs the same module as a singleton wasm service in its own VM, configured by --service-config", async () => {
   const bootstrap = await generate(
-    "envoy", "--image", "filter.wasm", "--name", "producer", "--config", '{"role":"producer"}', "--env", "MODE=strict", "--failure-policy", "FAIL_OPEN",
-    "--service-vm-id", "consumer", "--service-config", '{"role":"consumer"}',
+    "envoy",
+    "--image",
+    "filter.wasm",
+    "--name",
+    "producer",
+    "--config",
+    '{"role":"producer"}',
+    "--env",
+    "MODE=strict",
+    "--failure-policy",
+    "FAIL_OPEN",
+    "--service-vm-id",
+    "consumer",
+    "--service-config",
+    '{"role":"consumer"}',
   );
   assert.deepEqual(bootstrap.bootstrap_extensions, [
     {
@@ -330,15 +465,28 @@ test("Envoy bootstrap: --service-vm-id runs the same module as a singleton wasm 
 });
 
 test("Envoy bootstrap: --service-vm-id empty or the filter's own, --service-config without a vm id, unreadable, or against the project's schema is refused naming the flag", async () => {
-  await refused("envoy", ["--image", "filter.wasm", "--service-config", "{}"], "--service-config: configures the wasm service, which needs --service-vm-id <id>");
+  await refused(
+    "envoy",
+    ["--image", "filter.wasm", "--service-config", "{}"],
+    "--service-config: configures the wasm service, which needs --service-vm-id <id>",
+  );
   await refused("envoy", ["--image", "filter.wasm", "--service-vm-id", ""], '--service-vm-id: "" is empty');
   await refused("envoy", ["--image", "filter.wasm", "--name", "queue", "--service-vm-id", "queue"], '--service-vm-id: "queue" is the filter\'s vm_id (--name)');
-  await refused("envoy", ["--image", "filter.wasm", "--service-vm-id", "c", "--service-config", "{nope"], "--service-config: not valid JSON: " + jsonError("{nope"));
-  await refused("envoy", ["--image", "filter.wasm", "--service-vm-id", "c", "--service-config", "@missing.json"], `--service-config: cannot read ${join(dir, "missing.json")}`);
+  await refused(
+    "envoy",
+    ["--image", "filter.wasm", "--service-vm-id", "c", "--service-config", "{nope"],
+    "--service-config: not valid JSON: " + jsonError("{nope"),
+  );
+  await refused(
+    "envoy",
+    ["--image", "filter.wasm", "--service-vm-id", "c", "--service-config", "@missing.json"],
+    `--service-config: cannot read ${join(dir, "missing.json")}`,
+  );
   const schema = join(dir, "service.schema.json");
   await writeFile(schema, JSON.stringify({ type: "object", required: ["role"], properties: { role: { enum: ["producer", "consumer"] } } }));
   await refused(
-    "envoy", ["--image", "filter.wasm", "--config-schema", "service.schema.json", "--service-vm-id", "c", "--service-config", '{"role":"sink"}'],
+    "envoy",
+    ["--image", "filter.wasm", "--config-schema", "service.schema.json", "--service-vm-id", "c", "--service-config", '{"role":"sink"}'],
     'serviceConfig.role: must be one of producer, consumer (got "sink") (per service.schema.json)',
   );
 });
@@ -349,7 +497,8 @@ test("Envoy bootstrap: --module-path is the module's path as written (relative t
   assert.deepEqual(filter.vm_config.code, { local: { filename: "build/plugin.wasm" } });
   assert.deepEqual(bootstrap.bootstrap_extensions[0].typed_config.config.vm_config.code, { local: { filename: "build/plugin.wasm" } });
   await refused(
-    "envoy", ["--image", "http://127.0.0.1:9000/f.wasm", "--sha256", wasmSha256, "--module-path", "build/plugin.wasm"],
+    "envoy",
+    ["--image", "http://127.0.0.1:9000/f.wasm", "--sha256", wasmSha256, "--module-path", "build/plugin.wasm"],
     "--module-path: applies to a local module only",
   );
 });
@@ -357,7 +506,12 @@ test("Envoy bootstrap: --module-path is the module's path as written (relative t
 test("Envoy bootstrap: --stats-tag writes stats_config.stats_tags in order; a tag without a name or regex is refused", async () => {
   const route = String.raw`^wasmcustom\.m\.(route=([^.]+)\.)`;
   const bootstrap = await generate("envoy", "--image", "filter.wasm", "--stats-tag", `route=${route}`, "--stats-tag", "code=^x=(c=(\\d))");
-  assert.deepEqual(bootstrap.stats_config, { stats_tags: [{ tag_name: "route", regex: route }, { tag_name: "code", regex: "^x=(c=(\\d))" }] });
+  assert.deepEqual(bootstrap.stats_config, {
+    stats_tags: [
+      { tag_name: "route", regex: route },
+      { tag_name: "code", regex: "^x=(c=(\\d))" },
+    ],
+  });
   assert.equal((await generate("envoy", "--image", "filter.wasm")).stats_config, undefined);
   await refused("envoy", ["--image", "filter.wasm", "--stats-tag", "route"], '--stats-tag: expected name=regex (got "route")');
   await refused("envoy", ["--image", "filter.wasm", "--stats-tag", "=^a(b)"], '--stats-tag: expected name=regex (got "=^a(b)")');
@@ -370,7 +524,10 @@ test("Envoy bootstrap: --buffer-limit sets the listener's per_connection_buffer_
   const bootstrap = await generate("envoy", "--image", "filter.wasm", "--buffer-limit", "2097152");
   assert.equal(bootstrap.static_resources.listeners[0].per_connection_buffer_limit_bytes, 2097152);
   assert.equal((await generate("envoy", "--image", "filter.wasm")).static_resources.listeners[0].per_connection_buffer_limit_bytes, undefined);
-  for (const [value, problem] of [["0", "must be >= 1 (got 0)"], ["2MiB", 'must be integer (got "2MiB")']]) {
+  for (const [value, problem] of [
+    ["0", "must be >= 1 (got 0)"],
+    ["2MiB", 'must be integer (got "2MiB")'],
+  ]) {
     const refused = await manifest(["envoy", "--image", "filter.wasm", "--buffer-limit", value], dir);
     assert.equal(refused.code, 2);
     assert.equal(refused.stderr, `error: static_resources.listeners[0].per_connection_buffer_limit_bytes: ${problem}\nhint: set by --buffer-limit\n`);
@@ -403,12 +560,27 @@ test("--failure-policy writes failure_policy alone, on the bootstrap and the Env
 
 test("--failure-policy: unknown values and contradictions with --fail-strategy are refused", async () => {
   for (const kind of ["envoy", "envoyfilter"] as const) {
-    await refused(kind, ["--image", "filter.wasm", "--failure-policy", "FAIL_CLOSE"], '--failure-policy: must be one of FAIL_CLOSED, FAIL_OPEN, FAIL_RELOAD (got "FAIL_CLOSE")');
-    await refused(kind, ["--image", "filter.wasm", "--failure-policy", "FAIL_RELOAD", "--fail-strategy", "FAIL_OPEN"], "--fail-strategy FAIL_OPEN contradicts --failure-policy FAIL_RELOAD");
-    await refused(kind, ["--image", "filter.wasm", "--failure-policy", "FAIL_OPEN", "--fail-strategy", "FAIL_CLOSE"], "--fail-strategy FAIL_CLOSE contradicts --failure-policy FAIL_OPEN");
+    await refused(
+      kind,
+      ["--image", "filter.wasm", "--failure-policy", "FAIL_CLOSE"],
+      '--failure-policy: must be one of FAIL_CLOSED, FAIL_OPEN, FAIL_RELOAD (got "FAIL_CLOSE")',
+    );
+    await refused(
+      kind,
+      ["--image", "filter.wasm", "--failure-policy", "FAIL_RELOAD", "--fail-strategy", "FAIL_OPEN"],
+      "--fail-strategy FAIL_OPEN contradicts --failure-policy FAIL_RELOAD",
+    );
+    await refused(
+      kind,
+      ["--image", "filter.wasm", "--failure-policy", "FAIL_OPEN", "--fail-strategy", "FAIL_CLOSE"],
+      "--fail-strategy FAIL_CLOSE contradicts --failure-policy FAIL_OPEN",
+    );
   }
   const reload = await manifest(["envoy", "--image", "filter.wasm", "--fail-strategy", "FAIL_RELOAD"], dir);
-  assert.equal(reload.stderr, 'error: --fail-strategy: must be one of FAIL_CLOSE, FAIL_OPEN (got "FAIL_RELOAD")\nhint: Envoy ≥ 1.33 reloads a failed VM with --failure-policy FAIL_RELOAD\n');
+  assert.equal(
+    reload.stderr,
+    'error: --fail-strategy: must be one of FAIL_CLOSE, FAIL_OPEN (got "FAIL_RELOAD")\nhint: Envoy ≥ 1.33 reloads a failed VM with --failure-policy FAIL_RELOAD\n',
+  );
 });
 
 test("help: where the filter's metrics are, and how the failure flags combine", async () => {
@@ -416,7 +588,14 @@ test("help: where the filter's metrics are, and how the failure flags combine", 
   await runCli(["manifest", "envoy", "--help"], io);
   assert.match(stdout(), /--cluster <name=host:port>/);
   assert.match(stdout(), /--failure-policy <policy>/);
-  for (const flag of ["--grpc-cluster <name=host:port>", "--service-vm-id <id>", "--service-config <json|@file>", "--module-path <path>", "--stats-tag <name=regex>", "--buffer-limit <bytes>"]) {
+  for (const flag of [
+    "--grpc-cluster <name=host:port>",
+    "--service-vm-id <id>",
+    "--service-config <json|@file>",
+    "--module-path <path>",
+    "--stats-tag <name=regex>",
+    "--buffer-limit <bytes>",
+  ]) {
     assert.ok(stdout().includes(flag), flag);
   }
   assert.match(stdout(), /wasmcustom\.<name>/);
@@ -426,7 +605,8 @@ test("help: where the filter's metrics are, and how the failure flags combine", 
 test("the wasm filter schema refuses fail_open next to a failure_policy, as Envoy does", () => {
   const filter = { name: "f", code: { kind: "file", path: "/f.wasm" }, failOpen: true, failurePolicy: "FAIL_RELOAD" } as const;
   assert.throws(() => buildEnvoyBootstrap({ filter }), {
-    message: "static_resources.listeners[0].filter_chains[0].filters[0].typed_config.http_filters[0].typed_config.config.fail_open: must be equal to constant (got true)",
+    message:
+      "static_resources.listeners[0].filter_chains[0].filters[0].typed_config.http_filters[0].typed_config.config.fail_open: must be equal to constant (got true)",
     hint: "set by --fail-strategy",
   });
 });

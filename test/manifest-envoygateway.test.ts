@@ -49,13 +49,30 @@ async function refused(args: string[], error: string) {
 
 test("every EnvoyExtensionPolicy field from its flag", async () => {
   const document = await envoygateway(
-    "--image", "ghcr.io/acme/add-header:v1", "--digest", `sha256:${digest}`,
-    "--name", "add-header", "--namespace", "gateways",
-    "--target-ref", "Gateway/eg", "--target-ref", "HTTPRoute/backend",
-    "--plugin-name", "add_header_root", "--fail-strategy", "FAIL_OPEN",
-    "--image-pull-secret", "ghcr-pull", "--image-pull-policy", "Always",
-    "--env-from-host", "POD_NAME",
-    "--config", '{"header":"x-hello","nested":{"list":[1,"two",true]}}',
+    "--image",
+    "ghcr.io/acme/add-header:v1",
+    "--digest",
+    `sha256:${digest}`,
+    "--name",
+    "add-header",
+    "--namespace",
+    "gateways",
+    "--target-ref",
+    "Gateway/eg",
+    "--target-ref",
+    "HTTPRoute/backend",
+    "--plugin-name",
+    "add_header_root",
+    "--fail-strategy",
+    "FAIL_OPEN",
+    "--image-pull-secret",
+    "ghcr-pull",
+    "--image-pull-policy",
+    "Always",
+    "--env-from-host",
+    "POD_NAME",
+    "--config",
+    '{"header":"x-hello","nested":{"list":[1,"two",true]}}',
   );
   assert.deepEqual(document, {
     apiVersion: "gateway.envoyproxy.io/v1alpha1",
@@ -95,7 +112,16 @@ test("a pushed image is pinned by the manifest digest the registry serves, its u
 });
 
 test("an http(s) url is code.type HTTP, pinned by the module's sha256", async () => {
-  const document = await envoygateway("--image", "https://cdn.example.com/filter.wasm", "--wasm", "filter.wasm", "--target-ref", "Gateway/eg", "--fail-strategy", "FAIL_CLOSE");
+  const document = await envoygateway(
+    "--image",
+    "https://cdn.example.com/filter.wasm",
+    "--wasm",
+    "filter.wasm",
+    "--target-ref",
+    "Gateway/eg",
+    "--fail-strategy",
+    "FAIL_CLOSE",
+  );
   assert.deepEqual(document.spec.wasm[0], {
     name: "filter",
     code: { type: "HTTP", http: { url: "https://cdn.example.com/filter.wasm", sha256: wasmSha256 } },
@@ -108,16 +134,31 @@ test("what Envoy Gateway would refuse is refused with the field and the flag", a
   let run = await refused(image, "spec: either targetRef or targetRefs must be used");
   assert.match(run.stderr, /hint: set by --target-ref/);
   await refused([...image, "--target-ref", "Service/web"], "spec: this policy can only have a targetRefs[*].group of gateway.networking.k8s.io");
-  await refused([...image, "--target-ref", "gateway.networking.k8s.io/Mesh/m"], "spec: this policy can only have a targetRefs[*].kind of Gateway/HTTPRoute/GRPCRoute/TCPRoute/UDPRoute/TLSRoute");
-  run = await refused([...image, "--target-ref", "Gateway/eg", "--image-pull-policy", "Never"], 'spec.wasm[0].code.pullPolicy: must be one of IfNotPresent, Always (got "Never")');
+  await refused(
+    [...image, "--target-ref", "gateway.networking.k8s.io/Mesh/m"],
+    "spec: this policy can only have a targetRefs[*].kind of Gateway/HTTPRoute/GRPCRoute/TCPRoute/UDPRoute/TLSRoute",
+  );
+  run = await refused(
+    [...image, "--target-ref", "Gateway/eg", "--image-pull-policy", "Never"],
+    'spec.wasm[0].code.pullPolicy: must be one of IfNotPresent, Always (got "Never")',
+  );
   assert.match(run.stderr, /hint: set by --image-pull-policy/);
-  await refused([...image, "--target-ref", "Gateway/eg", "--name", "Bad_Name"], 'metadata.name: must match ^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$ (got "Bad_Name")');
-  await refused([...image, "--target-ref", "Gateway/eg", "--fail-strategy", "FAIL_RELOAD"], '--fail-strategy: must be one of FAIL_CLOSE, FAIL_OPEN (got "FAIL_RELOAD")');
+  await refused(
+    [...image, "--target-ref", "Gateway/eg", "--name", "Bad_Name"],
+    'metadata.name: must match ^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$ (got "Bad_Name")',
+  );
+  await refused(
+    [...image, "--target-ref", "Gateway/eg", "--fail-strategy", "FAIL_RELOAD"],
+    '--fail-strategy: must be one of FAIL_CLOSE, FAIL_OPEN (got "FAIL_RELOAD")',
+  );
   await refused([...image, "--target-ref", "Gateway/eg", "--env", "A=1"], "--env: Envoy Gateway passes no inline variables into the VM");
   await refused([...image, "--target-ref", "Gateway/eg", "--type", "NETWORK"], "--type: Envoy Gateway runs HTTP filters only (this is a NETWORK filter)");
   await refused(["--image", "filter.wasm", "--target-ref", "Gateway/eg"], "--image: Envoy Gateway loads modules from a registry image or an http(s) url only");
   await refused(["--image", "https://cdn.example.com/f.wasm", "--target-ref", "Gateway/eg"], "--sha256: an http(s) url must be pinned by the module's sha256");
-  await refused(["--image", "https://cdn.example.com/f.wasm", "--sha256", digest, "--target-ref", "Gateway/eg", "--image-pull-secret", "s"], "--image-pull-secret: applies to registry images only");
+  await refused(
+    ["--image", "https://cdn.example.com/f.wasm", "--sha256", digest, "--target-ref", "Gateway/eg", "--image-pull-secret", "s"],
+    "--image-pull-secret: applies to registry images only",
+  );
 });
 
 test("the vendored schema holds Envoy Gateway's rules on hand-written policies", () => {
@@ -129,21 +170,42 @@ test("the vendored schema holds Envoy Gateway's rules on hand-written policies",
   });
   const image = { type: "Image", image: { url: "ghcr.io/a/b:v1" } };
   assert.equal(verdict(envoyExtensionPolicySchema, policy({ code: image })), undefined);
-  assert.equal(verdict(envoyExtensionPolicySchema, policy({ code: { ...image, image: { url: "a/b", pullSecretRef: { name: "s", kind: "Secret" } } } })), undefined);
+  assert.equal(
+    verdict(envoyExtensionPolicySchema, policy({ code: { ...image, image: { url: "a/b", pullSecretRef: { name: "s", kind: "Secret" } } } })),
+    undefined,
+  );
   assert.equal(verdict(envoyExtensionPolicySchema, policy({ code: { type: "Image" } })), "spec.wasm[0].code: If type is Image, image field needs to be set.");
-  assert.equal(verdict(envoyExtensionPolicySchema, policy({ code: { type: "HTTP", image: { url: "a/b" } } })), "spec.wasm[0].code: If type is HTTP, http field needs to be set.");
-  assert.equal(verdict(envoyExtensionPolicySchema, policy({ code: { type: "OCI", image: { url: "a/b" } } })), "spec.wasm[0].code.type: must be one of HTTP, Image (got \"OCI\")");
+  assert.equal(
+    verdict(envoyExtensionPolicySchema, policy({ code: { type: "HTTP", image: { url: "a/b" } } })),
+    "spec.wasm[0].code: If type is HTTP, http field needs to be set.",
+  );
+  assert.equal(
+    verdict(envoyExtensionPolicySchema, policy({ code: { type: "OCI", image: { url: "a/b" } } })),
+    'spec.wasm[0].code.type: must be one of HTTP, Image (got "OCI")',
+  );
   assert.equal(
     verdict(envoyExtensionPolicySchema, policy({ code: { type: "Image", image: { url: "a/b", pullSecretRef: { name: "s", kind: "ConfigMap" } } } })),
     "spec.wasm[0].code.image.pullSecretRef: only support Secret kind.",
   );
   // Field names as the CRD spells them: the older `pullSecret` is refused, as kubectl's strict validation does.
-  assert.equal(verdict(envoyExtensionPolicySchema, policy({ code: { type: "Image", image: { url: "a/b", pullSecret: { name: "s" } } } })), "spec.wasm[0].code.image.pullSecret: is not an allowed property");
+  assert.equal(
+    verdict(envoyExtensionPolicySchema, policy({ code: { type: "Image", image: { url: "a/b", pullSecret: { name: "s" } } } })),
+    "spec.wasm[0].code.image.pullSecret: is not an allowed property",
+  );
   assert.equal(verdict(envoyExtensionPolicySchema, policy({ code: image, failOpen: "yes" })), 'spec.wasm[0].failOpen: must be boolean (got "yes")');
   assert.equal(
-    verdict(envoyExtensionPolicySchema, policy({ code: image }, { targetRefs: [{ group: "gateway.networking.k8s.io", kind: "Gateway", name: "eg", sectionName: "http" }] })),
+    verdict(
+      envoyExtensionPolicySchema,
+      policy({ code: image }, { targetRefs: [{ group: "gateway.networking.k8s.io", kind: "Gateway", name: "eg", sectionName: "http" }] }),
+    ),
     "spec: this policy does not yet support the sectionName field",
   );
-  assert.equal(verdict(envoyExtensionPolicySchema, policy({ code: image }, { targetRefs: [{ kind: "Gateway", name: "eg" }] })), "spec.targetRefs[0].group: is required");
-  assert.equal(verdict(envoyExtensionPolicySchema, { ...policy({ code: image }), spec: { wasm: Array(17).fill({ code: image }), targetRefs: [] } }), "spec.wasm: must NOT have more than 16 items");
+  assert.equal(
+    verdict(envoyExtensionPolicySchema, policy({ code: image }, { targetRefs: [{ kind: "Gateway", name: "eg" }] })),
+    "spec.targetRefs[0].group: is required",
+  );
+  assert.equal(
+    verdict(envoyExtensionPolicySchema, { ...policy({ code: image }), spec: { wasm: Array(17).fill({ code: image }), targetRefs: [] } }),
+    "spec.wasm: must NOT have more than 16 items",
+  );
 });

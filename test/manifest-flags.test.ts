@@ -20,7 +20,9 @@ test("--image: scheme, local file or registry reference", () => {
     ["/elsewhere/module.wasm", { kind: "file", url: "file:///elsewhere/module.wasm", path: "/elsewhere/module.wasm" }],
   ];
   for (const [image, expected] of cases) assert.deepEqual(classifyImage(image, "/work", exists), expected, image);
-  assert.throws(() => classifyImage("s3://bucket/f.wasm", "/work", exists), { message: '--image: url must have schema one of [http, https, file, oci] (got "s3://bucket/f.wasm")' });
+  assert.throws(() => classifyImage("s3://bucket/f.wasm", "/work", exists), {
+    message: '--image: url must have schema one of [http, https, file, oci] (got "s3://bucket/f.wasm")',
+  });
 });
 
 test("default names are DNS-1123 labels from the image", () => {
@@ -51,7 +53,10 @@ test("selector labels, target refs, match, env, integers, host:port", () => {
   assert.throws(() => parseMatch(":"), { message: '--match: expected MODE[:PORT,…] (got ":")' });
 
   assert.deepEqual(parseEnv(["A=1", "B=x=y", "C="], ["POD"]), [
-    { name: "A", value: "1" }, { name: "B", value: "x=y" }, { name: "C", value: "" }, { name: "POD", valueFrom: "HOST" },
+    { name: "A", value: "1" },
+    { name: "B", value: "x=y" },
+    { name: "C", value: "" },
+    { name: "POD", valueFrom: "HOST" },
   ]);
 
   assert.equal(parseInteger("42"), 42);
@@ -87,6 +92,8 @@ test("--fail-strategy and --failure-policy → fail_open or failure_policy, neve
   assert.deepEqual(parseFailure("FAIL_CLOSE", "FAIL_RELOAD"), { failOpen: false, failurePolicy: "FAIL_RELOAD" });
   assert.throws(() => parseFailure("FAIL_OPEN", "FAIL_CLOSED"), { message: "--fail-strategy FAIL_OPEN contradicts --failure-policy FAIL_CLOSED" });
   assert.throws(() => parseFailure("FAIL_CLOSE", "FAIL_OPEN"), { message: "--fail-strategy FAIL_CLOSE contradicts --failure-policy FAIL_OPEN" });
-  assert.throws(() => parseFailure(undefined, "UNSPECIFIED"), { message: '--failure-policy: must be one of FAIL_CLOSED, FAIL_OPEN, FAIL_RELOAD (got "UNSPECIFIED")' });
+  assert.throws(() => parseFailure(undefined, "UNSPECIFIED"), {
+    message: '--failure-policy: must be one of FAIL_CLOSED, FAIL_OPEN, FAIL_RELOAD (got "UNSPECIFIED")',
+  });
   assert.throws(() => parseFailure("FAIL_RELOAD", undefined), { message: '--fail-strategy: must be one of FAIL_CLOSE, FAIL_OPEN (got "FAIL_RELOAD")' });
 });

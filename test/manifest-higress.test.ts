@@ -40,15 +40,38 @@ async function refused(args: string[], error: string) {
 
 test("every Higress WasmPlugin field from its flag, match rules per domain, ingress and service", async () => {
   const document = await higress(
-    "--image", "ghcr.io/acme/add-header:v1", "--digest", `sha256:${digest}`,
-    "--name", "add-header", "--namespace", "higress-system",
-    "--plugin-name", "add_header_root", "--phase", "AUTHN", "--priority", "100",
-    "--fail-strategy", "FAIL_OPEN", "--image-pull-policy", "IfNotPresent", "--image-pull-secret", "ghcr-pull",
-    "--env", "GREETING=hi", "--env-from-host", "POD_NAME",
-    "--config", '{"header":"x-hello"}',
-    "--match-rule", "domain=api.example.com,*.example.org;@api.yaml",
-    "--match-rule", 'ingress=default/public;{"header":"x-public"}',
-    "--match-rule", "service=auth.default.svc.cluster.local;disable",
+    "--image",
+    "ghcr.io/acme/add-header:v1",
+    "--digest",
+    `sha256:${digest}`,
+    "--name",
+    "add-header",
+    "--namespace",
+    "higress-system",
+    "--plugin-name",
+    "add_header_root",
+    "--phase",
+    "AUTHN",
+    "--priority",
+    "100",
+    "--fail-strategy",
+    "FAIL_OPEN",
+    "--image-pull-policy",
+    "IfNotPresent",
+    "--image-pull-secret",
+    "ghcr-pull",
+    "--env",
+    "GREETING=hi",
+    "--env-from-host",
+    "POD_NAME",
+    "--config",
+    '{"header":"x-hello"}',
+    "--match-rule",
+    "domain=api.example.com,*.example.org;@api.yaml",
+    "--match-rule",
+    'ingress=default/public;{"header":"x-public"}',
+    "--match-rule",
+    "service=auth.default.svc.cluster.local;disable",
     "--default-config-disable",
   );
   assert.deepEqual(document, {
@@ -64,7 +87,12 @@ test("every Higress WasmPlugin field from its flag, match rules per domain, ingr
       phase: "AUTHN",
       priority: 100,
       failStrategy: "FAIL_OPEN",
-      vmConfig: { env: [{ name: "GREETING", value: "hi" }, { name: "POD_NAME", valueFrom: "HOST" }] },
+      vmConfig: {
+        env: [
+          { name: "GREETING", value: "hi" },
+          { name: "POD_NAME", valueFrom: "HOST" },
+        ],
+      },
       defaultConfig: { header: "x-hello" },
       defaultConfigDisable: true,
       matchRules: [
@@ -102,10 +130,22 @@ test("what Higress would refuse is refused with the field and the flag", async (
 test("the vendored schema: field names as Higress spells them", () => {
   const plugin = (spec: Record<string, unknown>) => ({ apiVersion: "extensions.higress.io/v1alpha1", kind: "WasmPlugin", metadata: { name: "p" }, spec });
   assert.equal(verdict(higressWasmPluginSchema, plugin({ url: "oci://a/b", matchRules: [{ domain: ["a"], routeType: "GRPC", config: {} }] })), undefined);
-  assert.equal(verdict(higressWasmPluginSchema, plugin({ url: "oci://a/b", matchRules: [{ domains: ["a"] }] })), "spec.matchRules[0].domains: is not an allowed property");
-  assert.equal(verdict(higressWasmPluginSchema, plugin({ url: "oci://a/b", matchRules: [{ route: ["a"] }] })), "spec.matchRules[0].route: is not an allowed property");
-  assert.equal(verdict(higressWasmPluginSchema, plugin({ url: "oci://a/b", matchRules: [{ routeType: "TCP" }] })), 'spec.matchRules[0].routeType: must be one of HTTP, GRPC (got "TCP")');
+  assert.equal(
+    verdict(higressWasmPluginSchema, plugin({ url: "oci://a/b", matchRules: [{ domains: ["a"] }] })),
+    "spec.matchRules[0].domains: is not an allowed property",
+  );
+  assert.equal(
+    verdict(higressWasmPluginSchema, plugin({ url: "oci://a/b", matchRules: [{ route: ["a"] }] })),
+    "spec.matchRules[0].route: is not an allowed property",
+  );
+  assert.equal(
+    verdict(higressWasmPluginSchema, plugin({ url: "oci://a/b", matchRules: [{ routeType: "TCP" }] })),
+    'spec.matchRules[0].routeType: must be one of HTTP, GRPC (got "TCP")',
+  );
   assert.equal(verdict(higressWasmPluginSchema, plugin({ url: "oci://a/b", match: [] })), "spec.match: is not an allowed property");
   assert.equal(verdict(higressWasmPluginSchema, plugin({ url: "oci://a/b", priority: null })), undefined);
-  assert.equal(verdict(higressWasmPluginSchema, { ...plugin({ url: "x" }), apiVersion: "extensions.istio.io/v1alpha1" }), "apiVersion: must be one of extensions.higress.io/v1alpha1 (got \"extensions.istio.io/v1alpha1\")");
+  assert.equal(
+    verdict(higressWasmPluginSchema, { ...plugin({ url: "x" }), apiVersion: "extensions.istio.io/v1alpha1" }),
+    'apiVersion: must be one of extensions.higress.io/v1alpha1 (got "extensions.istio.io/v1alpha1")',
+  );
 });

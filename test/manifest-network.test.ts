@@ -65,9 +65,25 @@ test("the filter type a module's exports show", () => {
 
 test("EnvoyFilter --type NETWORK: a NETWORK_FILTER patch inserting envoy.filters.network.wasm before tcp_proxy", async () => {
   const document = await generate(
-    "envoyfilter", "--image", "/var/local/wasm/tcp.wasm", "--type", "NETWORK", "--name", "tcp-guard", "--namespace", "db",
-    "--selector", "app=postgres", "--config", '{"deny":["10.0.0.0/8"]}', "--plugin-name", "tcp_guard", "--fail-strategy", "FAIL_OPEN",
-    "--env", "MODE=strict",
+    "envoyfilter",
+    "--image",
+    "/var/local/wasm/tcp.wasm",
+    "--type",
+    "NETWORK",
+    "--name",
+    "tcp-guard",
+    "--namespace",
+    "db",
+    "--selector",
+    "app=postgres",
+    "--config",
+    '{"deny":["10.0.0.0/8"]}',
+    "--plugin-name",
+    "tcp_guard",
+    "--fail-strategy",
+    "FAIL_OPEN",
+    "--env",
+    "MODE=strict",
   );
   assert.deepEqual(document, {
     apiVersion: "networking.istio.io/v1alpha3",
@@ -176,10 +192,26 @@ test("Envoy bootstrap for a network filter: a listener whose chain is the wasm f
 });
 
 test("Envoy bootstrap: --type NETWORK for a module elsewhere; --type HTTP keeps the connection manager", async () => {
-  const network = await generate("envoy", "--image", "http://127.0.0.1:9000/tcp.wasm", "--sha256", tcpSha256, "--type", "NETWORK", "--upstream", "db.internal:5432");
+  const network = await generate(
+    "envoy",
+    "--image",
+    "http://127.0.0.1:9000/tcp.wasm",
+    "--sha256",
+    tcpSha256,
+    "--type",
+    "NETWORK",
+    "--upstream",
+    "db.internal:5432",
+  );
   const names = network.static_resources.listeners[0].filter_chains[0].filters.map((f: { name: string }) => f.name);
   assert.deepEqual(names, ["envoy.filters.network.wasm", "envoy.filters.network.tcp_proxy"]);
-  assert.deepEqual(network.static_resources.clusters.map((c: { name: string; type: string }) => [c.name, c.type]), [["upstream", "STRICT_DNS"], ["wasm-fetch_127.0.0.1_9000", "STATIC"]]);
+  assert.deepEqual(
+    network.static_resources.clusters.map((c: { name: string; type: string }) => [c.name, c.type]),
+    [
+      ["upstream", "STRICT_DNS"],
+      ["wasm-fetch_127.0.0.1_9000", "STATIC"],
+    ],
+  );
 
   const http = await generate("envoy", "--image", "tcp.wasm", "--type", "HTTP");
   const [hcm] = http.static_resources.listeners[0].filter_chains[0].filters;
@@ -199,9 +231,14 @@ test("network filter errors: no upstream, an unknown type", async () => {
   await refused("envoy", ["--image", "tiny.wasm", "--type", "NETWORK"], "--upstream: a network filter needs an upstream to proxy connections to");
   await refused("envoy", ["--image", "tcp.wasm", "--type", "TCP", "--upstream", "127.0.0.1:1"], '--type: must be one of HTTP, NETWORK (got "TCP")');
   await refused("envoyfilter", ["--image", "tcp.wasm", "--type", "network"], '--type: must be one of HTTP, NETWORK (got "network")');
-  await refused("envoy", ["--image", "tcp.wasm", "--upstream", "127.0.0.1:70000"], "static_resources.clusters[0].load_assignment.endpoints[0].lb_endpoints[0].endpoint.address.socket_address.port_value: must be <= 65535 (got 70000)");
   await refused(
-    "envoyfilter", ["--image", "https://cdn.example.com/tcp.wasm", "--wasm", "tcp.wasm", "--fetch-timeout", "10"],
+    "envoy",
+    ["--image", "tcp.wasm", "--upstream", "127.0.0.1:70000"],
+    "static_resources.clusters[0].load_assignment.endpoints[0].lb_endpoints[0].endpoint.address.socket_address.port_value: must be <= 65535 (got 70000)",
+  );
+  await refused(
+    "envoyfilter",
+    ["--image", "https://cdn.example.com/tcp.wasm", "--wasm", "tcp.wasm", "--fetch-timeout", "10"],
     'spec.configPatches[0].patch.value.typed_config.config.vm_config.code.remote.http_uri.timeout: must match ^[0-9]+(\\.[0-9]{1,9})?s$ (got "10")',
   );
 });
@@ -214,12 +251,18 @@ test("network filter schemas: name and type agree; tcp_proxy needs a stat prefix
     'name: must be one of envoy.filters.network.wasm (got "envoy.filters.http.wasm")',
   );
   assert.equal(
-    verdict(envoyWasmNetworkFilterSchema, { name: "envoy.filters.network.wasm", typed_config: { "@type": "type.googleapis.com/envoy.extensions.filters.http.wasm.v3.Wasm", config } }),
+    verdict(envoyWasmNetworkFilterSchema, {
+      name: "envoy.filters.network.wasm",
+      typed_config: { "@type": "type.googleapis.com/envoy.extensions.filters.http.wasm.v3.Wasm", config },
+    }),
     'typed_config.@type: must be one of type.googleapis.com/envoy.extensions.filters.network.wasm.v3.Wasm (got "type.googleapis.com/envoy.extensions.filters.http.wasm.v3.Wasm")',
   );
   const tcpType = "type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy";
   const tcpProxy = (typedConfig: Record<string, unknown>) => ({ name: "envoy.filters.network.tcp_proxy", typed_config: { "@type": tcpType, ...typedConfig } });
   assert.equal(verdict(envoyTcpProxySchema, tcpProxy({ stat_prefix: "tcp", cluster: "upstream" })), undefined);
-  assert.equal(verdict(envoyTcpProxySchema, tcpProxy({ stat_prefix: "", cluster: "upstream" })), 'typed_config.stat_prefix: must NOT have fewer than 1 characters (got "")');
+  assert.equal(
+    verdict(envoyTcpProxySchema, tcpProxy({ stat_prefix: "", cluster: "upstream" })),
+    'typed_config.stat_prefix: must NOT have fewer than 1 characters (got "")',
+  );
   assert.equal(verdict(envoyTcpProxySchema, tcpProxy({ stat_prefix: "tcp" })), "typed_config.cluster: is required");
 });

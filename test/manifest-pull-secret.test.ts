@@ -110,7 +110,9 @@ test("no stored login: one error line saying how to log in, no Secret", async ()
   assert.equal(made.code, 1);
   assert.equal(made.stdout, "");
   assert.equal(made.stderr, "error: no stored login for quay.io\nhint: log in first: as-proxy-wasm login quay.io -u <user> --password-stdin\n");
-  const bad = await run(["manifest", "pull-secret", "--registry", "ghcr.io", "--name", "Bad_Name"], { DOCKER_CONFIG: await dockerConfig("bad", { auths: { "ghcr.io": { auth: "Ym90Ongu" } } }) });
+  const bad = await run(["manifest", "pull-secret", "--registry", "ghcr.io", "--name", "Bad_Name"], {
+    DOCKER_CONFIG: await dockerConfig("bad", { auths: { "ghcr.io": { auth: "Ym90Ongu" } } }),
+  });
   assert.equal(bad.code, 2);
   assert.equal(bad.stdout, "");
   assert.match(bad.stderr, /^error: metadata\.name: must match .* \(got "Bad_Name"\)\nhint: set by --name\n$/);

@@ -96,7 +96,13 @@ test("an image whose digest cannot be looked up: one error naming the image, no 
     const run = await manifest(["wasmplugin", ...args], dir);
     assert.equal(run.stdout, "");
     assert.match(run.stderr, message);
-    assert.equal(run.stderr.trim().split("\n").filter((l) => l.startsWith("error:")).length, 1);
+    assert.equal(
+      run.stderr
+        .trim()
+        .split("\n")
+        .filter((l) => l.startsWith("error:")).length,
+      1,
+    );
     assert.notEqual(run.code, 0);
   }
 });

@@ -20,7 +20,6 @@ function envoyFilter(spec: Record<string, unknown>) {
   return { apiVersion: "networking.istio.io/v1alpha3", kind: "EnvoyFilter", metadata: { name: "demo" }, spec };
 }
 
-
 test("every CEL rule in the vendored schemas has a TypeScript translation", () => {
   const rules: string[] = [];
   const walk = (node: unknown): void => {
@@ -56,7 +55,12 @@ test("a full WasmPlugin is valid", () => {
           failStrategy: "FAIL_OPEN",
           type: "NETWORK",
           match: [{ mode: "SERVER", ports: [{ number: 80 }, { number: 8080 }] }, { mode: "CLIENT" }],
-          vmConfig: { env: [{ name: "A", value: "1" }, { name: "B", valueFrom: "HOST" }] },
+          vmConfig: {
+            env: [
+              { name: "A", value: "1" },
+              { name: "B", valueFrom: "HOST" },
+            ],
+          },
           pluginConfig: { nested: { list: [1, 2] } },
         },
         { name: "demo", namespace: "istio-system" },
@@ -84,7 +88,10 @@ test("WasmPlugin enums, patterns, lengths and ranges name the field", () => {
     [{ url: "oci://a/b", pluginConfig: "text" }, 'spec.pluginConfig: must be object (got "text")'],
     [{ url: "" }, 'spec.url: must NOT have fewer than 1 characters (got "")'],
     [{ phase: "AUTHN" }, "spec.url: is required"],
-    [{ url: "oci://a/b", selector: { matchLabels: { app: "x".repeat(64) } } }, `spec.selector.matchLabels.app: must NOT have more than 63 characters (got "${"x".repeat(64)}")`],
+    [
+      { url: "oci://a/b", selector: { matchLabels: { app: "x".repeat(64) } } },
+      `spec.selector.matchLabels.app: must NOT have more than 63 characters (got "${"x".repeat(64)}")`,
+    ],
     [{ url: "oci://a/b", vmConfig: { env: [{ name: "" }] } }, 'spec.vmConfig.env[0].name: must NOT have fewer than 1 characters (got "")'],
     [{ url: "oci://a/b", vmConfig: { env: [{ name: "A", valueFrom: "FILE" }] } }, 'spec.vmConfig.env[0].valueFrom: must be one of INLINE, HOST (got "FILE")'],
   ];
@@ -104,16 +111,42 @@ test("WasmPlugin CEL rules: selector XOR targetRefs, target kinds, wildcards, en
       { url: "oci://a/b", targetRefs: [{ group: "apps", kind: "Deployment", name: "web" }] },
       "spec.targetRefs[0]: Support kinds are core/Service, gateway.networking.k8s.io/Gateway, gateway.networking.k8s.io/GatewayClass and networking.istio.io/ServiceEntry",
     ],
-    [{ url: "oci://a/b", targetRefs: [{ kind: "Gateway", name: "ingress" }] }, "spec.targetRefs[0]: Support kinds are core/Service, gateway.networking.k8s.io/Gateway, gateway.networking.k8s.io/GatewayClass and networking.istio.io/ServiceEntry"],
-    [{ url: "oci://a/b", targetRefs: [{ ...gateway, namespace: "other" }] }, "spec.targetRefs[0].namespace: cross namespace referencing is not currently supported (got \"other\")"],
-    [{ url: "oci://a/b", targetRefs: Array.from({ length: 17 }, (_, i) => ({ ...gateway, name: `g${i}` })) }, "spec.targetRefs: must NOT have more than 16 items"],
-    [{ url: "oci://a/b", targetRefs: [{ ...gateway, kind: "1Gateway" }] }, 'spec.targetRefs[0].kind: must match ^[a-zA-Z]([-a-zA-Z0-9]*[a-zA-Z0-9])?$ (got "1Gateway")'],
+    [
+      { url: "oci://a/b", targetRefs: [{ kind: "Gateway", name: "ingress" }] },
+      "spec.targetRefs[0]: Support kinds are core/Service, gateway.networking.k8s.io/Gateway, gateway.networking.k8s.io/GatewayClass and networking.istio.io/ServiceEntry",
+    ],
+    [
+      { url: "oci://a/b", targetRefs: [{ ...gateway, namespace: "other" }] },
+      'spec.targetRefs[0].namespace: cross namespace referencing is not currently supported (got "other")',
+    ],
+    [
+      { url: "oci://a/b", targetRefs: Array.from({ length: 17 }, (_, i) => ({ ...gateway, name: `g${i}` })) },
+      "spec.targetRefs: must NOT have more than 16 items",
+    ],
+    [
+      { url: "oci://a/b", targetRefs: [{ ...gateway, kind: "1Gateway" }] },
+      'spec.targetRefs[0].kind: must match ^[a-zA-Z]([-a-zA-Z0-9]*[a-zA-Z0-9])?$ (got "1Gateway")',
+    ],
     [{ url: "oci://a/b", selector: { matchLabels: { app: "web*" } } }, 'spec.selector.matchLabels.app: wildcard not allowed in label value match (got "web*")'],
     [{ url: "oci://a/b", selector: { matchLabels: { "app*": "web" } } }, "spec.selector.matchLabels: wildcard not allowed in label key match"],
     [{ url: "oci://a/b", selector: { matchLabels: { "": "web" } } }, "spec.selector.matchLabels: key must not be empty"],
-    [{ url: "oci://a/b", vmConfig: { env: [{ name: "A", value: "1", valueFrom: "HOST" }] } }, "spec.vmConfig.env[0]: value may only be set when valueFrom is INLINE"],
+    [
+      { url: "oci://a/b", vmConfig: { env: [{ name: "A", value: "1", valueFrom: "HOST" }] } },
+      "spec.vmConfig.env[0]: value may only be set when valueFrom is INLINE",
+    ],
     [{ url: "oci://a/b", vmConfig: { env: [{ name: "A", value: "1", valueFrom: "INLINE" }] } }, undefined],
-    [{ url: "oci://a/b", vmConfig: { env: [{ name: "A", value: "1" }, { name: "A", valueFrom: "HOST" }] } }, 'spec.vmConfig.env: duplicate entry at [1]: name "A"'],
+    [
+      {
+        url: "oci://a/b",
+        vmConfig: {
+          env: [
+            { name: "A", value: "1" },
+            { name: "A", valueFrom: "HOST" },
+          ],
+        },
+      },
+      'spec.vmConfig.env: duplicate entry at [1]: name "A"',
+    ],
     [{ url: "oci://a/b", match: [{ ports: [{ number: 80 }, { number: 80 }] }] }, "spec.match[0].ports: duplicate entry at [1]: number 80"],
   ];
   for (const [spec, expected] of cases) assert.equal(verdict(wasmPluginSchema, wasmPlugin(spec)), expected, JSON.stringify(spec));
@@ -131,16 +164,26 @@ test("the url CEL rule accepts the schemes Istio fetches and refuses others, as 
     "/opt/filters/filter.wasm",
     "ghcr.io/acme/filter:v1",
     "localhost:5000/filter:v1",
-  ]) assert.equal(accepts(url), true, url);
+  ])
+    assert.equal(accepts(url), true, url);
   for (const url of ["ftp://example.com/filter.wasm", "s3://bucket/filter.wasm", "oci://bad host/filter", "ghcr.io/acme/filter v1"]) {
     assert.equal(accepts(url), false, url);
   }
-  assert.equal(verdict(wasmPluginSchema, wasmPlugin({ url: "ftp://example.com/f.wasm" })), 'spec.url: url must have schema one of [http, https, file, oci] (got "ftp://example.com/f.wasm")');
+  assert.equal(
+    verdict(wasmPluginSchema, wasmPlugin({ url: "ftp://example.com/f.wasm" })),
+    'spec.url: url must have schema one of [http, https, file, oci] (got "ftp://example.com/f.wasm")',
+  );
 });
 
 test("metadata: name is a DNS-1123 subdomain, namespace a label", () => {
-  assert.equal(verdict(wasmPluginSchema, wasmPlugin({ url: "oci://a/b" }, { name: "My_Filter" })), 'metadata.name: must match ^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$ (got "My_Filter")');
-  assert.equal(verdict(wasmPluginSchema, wasmPlugin({ url: "oci://a/b" }, { name: "ok", namespace: "a.b" })), 'metadata.namespace: must match ^[a-z0-9]([-a-z0-9]*[a-z0-9])?$ (got "a.b")');
+  assert.equal(
+    verdict(wasmPluginSchema, wasmPlugin({ url: "oci://a/b" }, { name: "My_Filter" })),
+    'metadata.name: must match ^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$ (got "My_Filter")',
+  );
+  assert.equal(
+    verdict(wasmPluginSchema, wasmPlugin({ url: "oci://a/b" }, { name: "ok", namespace: "a.b" })),
+    'metadata.namespace: must match ^[a-z0-9]([-a-z0-9]*[a-z0-9])?$ (got "a.b")',
+  );
   assert.equal(verdict(wasmPluginSchema, wasmPlugin({ url: "oci://a/b" }, {})), "metadata.name: is required");
 });
 
@@ -149,11 +192,23 @@ test("EnvoyFilter schema: enums, match oneof, workloadSelector XOR targetRefs, l
   const listener = { filterChain: { filter: { name: "envoy.filters.network.http_connection_manager" } } };
   const cases: [Record<string, unknown>, string | undefined][] = [
     [{ configPatches: [patch({ context: "SIDECAR_INBOUND", listener })] }, undefined],
-    [{ configPatches: [patch({ context: "INBOUND", listener })] }, 'spec.configPatches[0].match.context: must be one of ANY, SIDECAR_INBOUND, SIDECAR_OUTBOUND, GATEWAY (got "INBOUND")'],
-    [{ configPatches: [patch({ listener }, "INSERT")] }, 'spec.configPatches[0].patch.operation: must be one of INVALID, MERGE, ADD, REMOVE, INSERT_BEFORE, INSERT_AFTER, INSERT_FIRST, REPLACE (got "INSERT")'],
-    [{ configPatches: [patch({ listener }, "ADD", "FILTER")] }, 'spec.configPatches[0].applyTo: must be one of INVALID, LISTENER, FILTER_CHAIN, NETWORK_FILTER, HTTP_FILTER, ROUTE_CONFIGURATION, VIRTUAL_HOST, HTTP_ROUTE, CLUSTER, EXTENSION_CONFIG, BOOTSTRAP, LISTENER_FILTER (got "FILTER")'],
+    [
+      { configPatches: [patch({ context: "INBOUND", listener })] },
+      'spec.configPatches[0].match.context: must be one of ANY, SIDECAR_INBOUND, SIDECAR_OUTBOUND, GATEWAY (got "INBOUND")',
+    ],
+    [
+      { configPatches: [patch({ listener }, "INSERT")] },
+      'spec.configPatches[0].patch.operation: must be one of INVALID, MERGE, ADD, REMOVE, INSERT_BEFORE, INSERT_AFTER, INSERT_FIRST, REPLACE (got "INSERT")',
+    ],
+    [
+      { configPatches: [patch({ listener }, "ADD", "FILTER")] },
+      'spec.configPatches[0].applyTo: must be one of INVALID, LISTENER, FILTER_CHAIN, NETWORK_FILTER, HTTP_FILTER, ROUTE_CONFIGURATION, VIRTUAL_HOST, HTTP_ROUTE, CLUSTER, EXTENSION_CONFIG, BOOTSTRAP, LISTENER_FILTER (got "FILTER")',
+    ],
     [{ configPatches: [patch({ listener, cluster: { name: "c" } })] }, "spec.configPatches[0].match: must set exactly one of its alternatives"],
-    [{ workloadSelector: { labels: { app: "web" } }, targetRefs: [{ kind: "Gateway", name: "g" }] }, "spec: only one of targetRefs or workloadSelector can be set"],
+    [
+      { workloadSelector: { labels: { app: "web" } }, targetRefs: [{ kind: "Gateway", name: "g" }] },
+      "spec: only one of targetRefs or workloadSelector can be set",
+    ],
     [{ workloadSelector: { labels: { app: "*" } } }, 'spec.workloadSelector.labels.app: wildcard is not supported in selector (got "*")'],
     [{ priority: "high" }, 'spec.priority: must be integer (got "high")'],
   ];
@@ -176,7 +231,7 @@ test("plugin configuration is checked against the project's JSON Schema, in its 
   };
   validatePluginConfig(draft2020, { rules: ["first", "second"] }, "pluginConfig", "s.json");
   assert.throws(() => validatePluginConfig(draft2020, { rules: ["second"] }, "pluginConfig", "s.json"), {
-    message: "pluginConfig.rules[0]: must be equal to constant (got \"second\") (per s.json)",
+    message: 'pluginConfig.rules[0]: must be equal to constant (got "second") (per s.json)',
   });
   assert.throws(() => validatePluginConfig({ type: "no-such-type" }, {}, "pluginConfig", "bad.json"), /bad\.json: not a usable JSON Schema/);
 });

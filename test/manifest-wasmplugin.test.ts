@@ -47,15 +47,42 @@ async function refused(args: string[], error: string | RegExp, cwd = dir) {
 
 test("every WasmPlugin field from its flag", async () => {
   const document = await wasmplugin(
-    "--image", "ghcr.io/acme/add-header:v1", "--digest", `sha256:${digest}`,
-    "--name", "add-header", "--namespace", "istio-ingress",
-    "--plugin-name", "add_header_root", "--phase", "AUTHZ", "--priority", "100",
-    "--selector", "app=web,version=v1", "--selector", "tier=front",
-    "--fail-strategy", "FAIL_OPEN", "--image-pull-policy", "Always", "--image-pull-secret", "ghcr-pull",
-    "--match", "SERVER:80,8080", "--match", "CLIENT",
-    "--type", "HTTP",
-    "--env", "GREETING=hello=world", "--env-from-host", "POD_NAME",
-    "--config", '{"header":"x-hello","nested":{"list":[1,"two",true]}}',
+    "--image",
+    "ghcr.io/acme/add-header:v1",
+    "--digest",
+    `sha256:${digest}`,
+    "--name",
+    "add-header",
+    "--namespace",
+    "istio-ingress",
+    "--plugin-name",
+    "add_header_root",
+    "--phase",
+    "AUTHZ",
+    "--priority",
+    "100",
+    "--selector",
+    "app=web,version=v1",
+    "--selector",
+    "tier=front",
+    "--fail-strategy",
+    "FAIL_OPEN",
+    "--image-pull-policy",
+    "Always",
+    "--image-pull-secret",
+    "ghcr-pull",
+    "--match",
+    "SERVER:80,8080",
+    "--match",
+    "CLIENT",
+    "--type",
+    "HTTP",
+    "--env",
+    "GREETING=hello=world",
+    "--env-from-host",
+    "POD_NAME",
+    "--config",
+    '{"header":"x-hello","nested":{"list":[1,"two",true]}}',
   );
   assert.deepEqual(document, {
     apiVersion: "extensions.istio.io/v1alpha1",
@@ -73,7 +100,12 @@ test("every WasmPlugin field from its flag", async () => {
       failStrategy: "FAIL_OPEN",
       type: "HTTP",
       match: [{ mode: "SERVER", ports: [{ number: 80 }, { number: 8080 }] }, { mode: "CLIENT" }],
-      vmConfig: { env: [{ name: "GREETING", value: "hello=world" }, { name: "POD_NAME", valueFrom: "HOST" }] },
+      vmConfig: {
+        env: [
+          { name: "GREETING", value: "hello=world" },
+          { name: "POD_NAME", valueFrom: "HOST" },
+        ],
+      },
       pluginConfig: { header: "x-hello", nested: { list: [1, "two", true] } },
     },
   });
@@ -103,16 +135,29 @@ test("every phase, fail strategy, pull policy, type and match mode Istio knows i
     assert.equal((await wasmplugin("--image", "r.io/f:1", "--digest", digest, "--type", type)).spec.type, type);
   }
   for (const mode of ["CLIENT", "SERVER", "CLIENT_AND_SERVER", "UNDEFINED"]) {
-    assert.deepEqual((await wasmplugin("--image", "r.io/f:1", "--digest", digest, "--match", `${mode}:9090`)).spec.match, [{ mode, ports: [{ number: 9090 }] }]);
+    assert.deepEqual((await wasmplugin("--image", "r.io/f:1", "--digest", digest, "--match", `${mode}:9090`)).spec.match, [
+      { mode, ports: [{ number: 9090 }] },
+    ]);
   }
   assert.deepEqual((await wasmplugin("--image", "r.io/f:1", "--digest", digest, "--match", ":443")).spec.match, [{ ports: [{ number: 443 }] }]);
 });
 
 test("targetRefs: the group is filled in for each attachable kind, or taken as given", async () => {
   const document = await wasmplugin(
-    "--image", "r.io/f:1", "--digest", digest,
-    "--target-ref", "Gateway/ingress", "--target-ref", "GatewayClass/istio", "--target-ref", "Service/reviews",
-    "--target-ref", "ServiceEntry/external", "--target-ref", "core/Service/ratings",
+    "--image",
+    "r.io/f:1",
+    "--digest",
+    digest,
+    "--target-ref",
+    "Gateway/ingress",
+    "--target-ref",
+    "GatewayClass/istio",
+    "--target-ref",
+    "Service/reviews",
+    "--target-ref",
+    "ServiceEntry/external",
+    "--target-ref",
+    "core/Service/ratings",
   );
   assert.deepEqual(document.spec.targetRefs, [
     { group: "gateway.networking.k8s.io", kind: "Gateway", name: "ingress" },
@@ -128,7 +173,10 @@ test("a digest pinned in the url is Istio's sha256; a different --digest is refu
   const document = await wasmplugin("--image", `r.io/team/f@sha256:${digest}`);
   assert.equal(document.spec.url, `oci://r.io/team/f@sha256:${digest}`);
   assert.equal(document.spec.sha256, digest);
-  await refused(["--image", `r.io/team/f@sha256:${digest}`, "--digest", "d".repeat(64)], `spec.sha256: does not match the digest in spec.url (sha256:${digest})`);
+  await refused(
+    ["--image", `r.io/team/f@sha256:${digest}`, "--digest", "d".repeat(64)],
+    `spec.sha256: does not match the digest in spec.url (sha256:${digest})`,
+  );
 });
 
 test("http(s) url: sha256 of the module, computed from --wasm or given", async () => {
@@ -139,7 +187,10 @@ test("http(s) url: sha256 of the module, computed from --wasm or given", async (
   assert.equal(given.spec.sha256, digest);
   await refused(["--image", "https://cdn.example.com/f.wasm"], "--sha256: an http(s) url must be pinned by the module's sha256");
   await refused(["--image", "https://cdn.example.com/f.wasm", "--digest", `sha256:${digest}`], "--digest: applies to registry images only");
-  await refused(["--image", "https://cdn.example.com/f.wasm", "--wasm", "filter.wasm", "--sha256", digest], `--sha256: does not match ${join(dir, "filter.wasm")} (its sha256 is ${wasmSha256})`);
+  await refused(
+    ["--image", "https://cdn.example.com/f.wasm", "--wasm", "filter.wasm", "--sha256", digest],
+    `--sha256: does not match ${join(dir, "filter.wasm")} (its sha256 is ${wasmSha256})`,
+  );
 });
 
 test("file: a local module becomes a file:// url with its sha256; a path only the proxy has is taken as is", async () => {
@@ -158,7 +209,7 @@ test("--config takes inline JSON or a JSON/YAML file", async () => {
   assert.deepEqual(jsonConfig.spec.pluginConfig, { header: "x-json", list: [1, 2] });
   await refused(["--image", "r.io/f:1", "--digest", digest, "--config", "{header:"], /^error: --config: not valid JSON: /);
   await refused(["--image", "r.io/f:1", "--digest", digest, "--config", "@missing.yaml"], `--config: cannot read ${join(dir, "missing.yaml")}`);
-  await refused(["--image", "r.io/f:1", "--digest", digest, "--config", "[1,2]"], 'spec.pluginConfig: must be object');
+  await refused(["--image", "r.io/f:1", "--digest", digest, "--config", "[1,2]"], "spec.pluginConfig: must be object");
 });
 
 test("pluginConfig is checked against the project's config.schema.json", async () => {
@@ -169,12 +220,22 @@ test("pluginConfig is checked against the project's config.schema.json", async (
   await refused(["--image", wasm, "--config", '{"header":"X BAD"}'], 'pluginConfig.header: must match ^[a-z0-9-]+$ (got "X BAD") (per config.schema.json)');
   await refused(["--image", wasm, "--config", '{"value":"v"}'], "pluginConfig.header: is required (per config.schema.json)");
   // … from --wasm for a registry image …
-  await refused(["--image", "r.io/f:1", "--digest", digest, "--wasm", wasm, "--config", '{"header":"x","limit":0}'], "pluginConfig.limit: must be >= 1 (got 0) (per config.schema.json)");
+  await refused(
+    ["--image", "r.io/f:1", "--digest", digest, "--wasm", wasm, "--config", '{"header":"x","limit":0}'],
+    "pluginConfig.limit: must be >= 1 (got 0) (per config.schema.json)",
+  );
   // … from the working directory's project …
-  await refused(["--image", "r.io/f:1", "--digest", digest, "--config", '{"header":"x","extra":1}'], "pluginConfig.extra: is not an allowed property (per config.schema.json)", project);
+  await refused(
+    ["--image", "r.io/f:1", "--digest", digest, "--config", '{"header":"x","extra":1}'],
+    "pluginConfig.extra: is not an allowed property (per config.schema.json)",
+    project,
+  );
   // … or named with --config-schema.
   await writeFile(join(dir, "strict.json"), JSON.stringify({ type: "object", properties: { header: { enum: ["x-a"] } } }));
-  await refused(["--image", "r.io/f:1", "--digest", digest, "--config-schema", "strict.json", "--config", '{"header":"x-b"}'], 'pluginConfig.header: must be one of x-a (got "x-b") (per strict.json)');
+  await refused(
+    ["--image", "r.io/f:1", "--digest", digest, "--config-schema", "strict.json", "--config", '{"header":"x-b"}'],
+    'pluginConfig.header: must be one of x-a (got "x-b") (per strict.json)',
+  );
   // A project without a schema accepts any object.
   assert.deepEqual((await wasmplugin("--image", "filter.wasm", "--config", '{"anything":[1]}')).spec.pluginConfig, { anything: [1] });
 });
@@ -188,7 +249,10 @@ test("invalid input: one error line naming the field and the flag, no YAML", asy
   const run = await refused([...image, "--phase", "AUTH"], 'spec.phase: must be one of UNSPECIFIED_PHASE, AUTHN, AUTHZ, STATS (got "AUTH")');
   assert.equal(run.stderr, 'error: spec.phase: must be one of UNSPECIFIED_PHASE, AUTHN, AUTHZ, STATS (got "AUTH")\nhint: set by --phase\n');
   await refused([...image, "--selector", "app=web", "--target-ref", "Gateway/ingress"], "spec: only one of targetRefs or selector can be set");
-  await refused([...image, "--target-ref", "Deployment/web"], "spec.targetRefs[0]: Support kinds are core/Service, gateway.networking.k8s.io/Gateway, gateway.networking.k8s.io/GatewayClass and networking.istio.io/ServiceEntry");
+  await refused(
+    [...image, "--target-ref", "Deployment/web"],
+    "spec.targetRefs[0]: Support kinds are core/Service, gateway.networking.k8s.io/Gateway, gateway.networking.k8s.io/GatewayClass and networking.istio.io/ServiceEntry",
+  );
   await refused([...image, "--target-ref", "ingress"], '--target-ref: expected Kind/name or group/Kind/name (got "ingress")');
   await refused([...image, "--selector", "app"], '--selector: expected key=value (got "app")');
   await refused([...image, "--selector", "app=*"], 'spec.selector.matchLabels.app: wildcard not allowed in label value match (got "*")');
@@ -203,7 +267,10 @@ test("invalid input: one error line naming the field and the flag, no YAML", asy
   await refused([...image, "--priority", "3000000000"], 'spec.priority: must match format "int32" (got 3000000000)');
   await refused([...image, "--env", "NOVALUE"], '--env: expected NAME=value (got "NOVALUE")');
   await refused([...image, "--env", "A=1", "--env-from-host", "A"], 'spec.vmConfig.env: duplicate entry at [1]: name "A"');
-  await refused([...image, "--name", "Add_Header"], 'metadata.name: must match ^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$ (got "Add_Header")');
+  await refused(
+    [...image, "--name", "Add_Header"],
+    'metadata.name: must match ^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$ (got "Add_Header")',
+  );
   await refused([...image, "--plugin-name", ""], 'spec.pluginName: must NOT have fewer than 1 characters (got "")');
   await refused(["--image", "r.io/f:1", "--digest", "sha256:abc"], 'spec.sha256: must match (^$|^[a-f0-9]{64}$) (got "abc")');
   await refused(["--image", "ftp://example.com/f.wasm"], '--image: url must have schema one of [http, https, file, oci] (got "ftp://example.com/f.wasm")');

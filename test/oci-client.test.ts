@@ -54,7 +54,10 @@ after(() => {
   other.server.closeAllConnections();
 });
 
-const status = (code: number, headers: Record<string, string> = {}): Handler => (_req, res) => res.writeHead(code, headers).end();
+const status =
+  (code: number, headers: Record<string, string> = {}): Handler =>
+  (_req, res) =>
+    res.writeHead(code, headers).end();
 const reset: Handler = (req) => req.socket.destroy();
 
 test("retry: which failures are retried, how often, and how long it waits", async () => {
@@ -73,7 +76,7 @@ test("retry: which failures are retried, how often, and how long it waits", asyn
     const waits: number[] = [];
     // Jitter pinned to its top (random = 1 → full exponential) so waits are exact.
     const send = retryingFetch({ sleep: async (ms) => void waits.push(ms), policy: { maxRetries: 4, minWait: 100, maxWait: 5000 }, random: () => 1 });
-    const init: RequestInit = c.body ? { method: "PUT", body: c.body, duplex: "half" } as RequestInit : { method: "GET" };
+    const init: RequestInit = c.body ? ({ method: "PUT", body: c.body, duplex: "half" } as RequestInit) : { method: "GET" };
     const response = await send(`${fake.url}/v2/`, init);
     assert.equal(response.status, c.status, c.name);
     await response.body?.cancel();
@@ -86,8 +89,14 @@ test("backoff: exponential with jitter within [half, full], capped; Retry-After 
   const policy = { maxRetries: 4, minWait: 200, maxWait: 1000 };
   for (let attempt = 0; attempt < 6; attempt++) {
     const full = Math.min(1000, 200 * 2 ** attempt);
-    assert.equal(backoff(policy, attempt, null, () => 0), full / 2);
-    assert.equal(backoff(policy, attempt, null, () => 1), full);
+    assert.equal(
+      backoff(policy, attempt, null, () => 0),
+      full / 2,
+    );
+    assert.equal(
+      backoff(policy, attempt, null, () => 1),
+      full,
+    );
   }
   assert.equal(parseRetryAfter("7"), 7000);
   assert.equal(parseRetryAfter(new Date(10_000).toUTCString(), 4_000), 6000);
@@ -103,7 +112,11 @@ test("auth: a basic challenge is answered once, then credentials go up front", a
 });
 
 test("auth: a refused basic credential is not sent twice", async () => {
-  fake.script.push(status(401, { "www-authenticate": 'Basic realm="test"' }), status(401, { "www-authenticate": 'Basic realm="test"' }), status(401, { "www-authenticate": 'Basic realm="test"' }));
+  fake.script.push(
+    status(401, { "www-authenticate": 'Basic realm="test"' }),
+    status(401, { "www-authenticate": 'Basic realm="test"' }),
+    status(401, { "www-authenticate": 'Basic realm="test"' }),
+  );
   const client = new AuthClient({ credential: async () => ({ username: "u", password: "wrong" }) });
   const first = await client.fetch(`${fake.url}/v2/`, { method: "GET" }, { scopes: [] });
   const second = await client.fetch(`${fake.url}/v2/`, { method: "GET" }, { scopes: [] });
@@ -131,7 +144,11 @@ test("auth: a bearer challenge fetches a token for the merged scopes", async () 
   assert.equal(tokenRequest.searchParams.get("service"), "reg");
   assert.deepEqual(tokenRequest.searchParams.getAll("scope"), ["repository:a:pull,push"]);
   assert.equal(fake.seen.at(-1)!.headers.authorization, "Bearer tok");
-  assert.deepEqual(mergeScopes(["repository:b:pull", "repository:a:push", "repository:a:pull", "registry:catalog:*"]), ["registry:catalog:*", "repository:a:pull,push", "repository:b:pull"]);
+  assert.deepEqual(mergeScopes(["repository:b:pull", "repository:a:push", "repository:a:pull", "registry:catalog:*"]), [
+    "registry:catalog:*",
+    "repository:a:pull,push",
+    "repository:b:pull",
+  ]);
 });
 
 test("WWW-Authenticate parsing", () => {
@@ -155,14 +172,16 @@ test("references: registries, Docker Hub, tags, digests, layouts", () => {
   for (const [raw, expected] of table) assert.deepEqual(parseReference(raw), expected, raw);
   for (const bad of ["ghcr.io/Acme/x", "ghcr.io/a:bad tag", "ghcr.io/a@sha256:short"]) assert.throws(() => parseReference(bad), /invalid reference/, bad);
   // A registry with no repository is not a Docker Hub image named after the host.
-  for (const hostOnly of ["127.0.0.1:5000", "localhost:5000", "ghcr.io", "localhost"]) assert.throws(() => parseReference(hostOnly), /names a registry but no repository/, hostOnly);
+  for (const hostOnly of ["127.0.0.1:5000", "localhost:5000", "ghcr.io", "localhost"])
+    assert.throws(() => parseReference(hostOnly), /names a registry but no repository/, hostOnly);
   assert.deepEqual(parseReference("alpine:3"), { registry: "docker.io", repository: "library/alpine", reference: "3" });
   assert.deepEqual(parseLayoutReference("./out/image:1.0"), { dir: "./out/image", reference: "1.0" });
   assert.deepEqual(parseLayoutReference("/tmp/a:b/image"), { dir: "/tmp/a:b/image", reference: "latest" });
   assert.deepEqual(parseLayoutReference(`img@${digest}`), { dir: "img", reference: digest });
   assert.deepEqual(parseLayoutReference(`/tmp/team@x/img:1`), { dir: "/tmp/team@x/img", reference: "1" });
   // A malformed digest is refused, not taken as part of a directory name (it created `dir@sha256`).
-  for (const bad of ["dir@sha256:abc", "dir@latest", "out/img@"]) assert.throws(() => parseLayoutReference(bad), /invalid OCI layout reference .* is not a sha256 digest/, bad);
+  for (const bad of ["dir@sha256:abc", "dir@latest", "out/img@"])
+    assert.throws(() => parseLayoutReference(bad), /invalid OCI layout reference .* is not a sha256 digest/, bad);
 });
 
 test("HTTPS by default; plain HTTP when asked or for loopback registries", () => {
@@ -178,13 +197,19 @@ test("blob downloads are verified as they stream: exact bytes pass; more, less o
   const blob = Buffer.alloc(300_000, 7);
   const descriptor = describeBlob("application/octet-stream", blob);
   const repository = new Repository(parseReference(`${fake.url.slice("http://".length)}/verify/blob`), { client: new AuthClient() });
-  const answer = (body: Buffer): Handler => (_req, res) => res.writeHead(200, { "content-length": String(body.byteLength) }).end(body);
+  const answer =
+    (body: Buffer): Handler =>
+    (_req, res) =>
+      res.writeHead(200, { "content-length": String(body.byteLength) }).end(body);
   fake.script.push(answer(blob), answer(Buffer.concat([blob, Buffer.from("!")])), answer(blob.subarray(1)), answer(Buffer.alloc(blob.byteLength, 8)));
   assert.ok(Buffer.from(await repository.fetch(descriptor)).equals(blob));
   await assert.rejects(repository.fetch(descriptor), /trailing data/);
   await assert.rejects(repository.fetch(descriptor), /truncated/);
   await assert.rejects(repository.fetch(descriptor), /digest mismatch/);
-  assert.deepEqual(fake.seen.slice(-4).map((r) => `${r.method} ${r.url}`), Array(4).fill(`GET /v2/verify/blob/blobs/${descriptor.digest}`));
+  assert.deepEqual(
+    fake.seen.slice(-4).map((r) => `${r.method} ${r.url}`),
+    Array(4).fill(`GET /v2/verify/blob/blobs/${descriptor.digest}`),
+  );
 });
 
 test("the transport sends bytes with their length, returns redirects unfollowed, and reports a refused connection as fetch does", async () => {

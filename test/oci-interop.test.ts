@@ -88,8 +88,15 @@ test("we pull a one-layer artifact the ORAS client pushed", async () => {
 
 test("a docker v2 image (skopeo --format v2s2) passes Istio's rules and we pull it", async () => {
   await push("compat", "docker/source");
-  await skopeo("copy", "--src-tls-verify=false", "--dest-tls-verify=false", "--format", "v2s2",
-    `docker://${registry.host}/docker/source:v1`, `docker://${registry.host}/docker/v2:v1`);
+  await skopeo(
+    "copy",
+    "--src-tls-verify=false",
+    "--dest-tls-verify=false",
+    "--format",
+    "v2s2",
+    `docker://${registry.host}/docker/source:v1`,
+    `docker://${registry.host}/docker/v2:v1`,
+  );
   const fetched = await istioFetch(registry.host, "docker/v2", "v1");
   assert.equal(fetched.variant, "docker");
   assert.ok(fetched.wasm.equals(wasm));

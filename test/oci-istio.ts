@@ -57,7 +57,7 @@ export async function istioFetch(host: string, repository: string, reference: st
 /** Go's `extractWasmPluginBinary`: walk the archive, the first entry whose base name is plugin.wasm. */
 function pluginFromTarGz(gz: Buffer): Buffer {
   const tar = gunzipSync(gz);
-  for (let offset = 0; offset + 512 <= tar.length; ) {
+  for (let offset = 0; offset + 512 <= tar.length;) {
     const header = tar.subarray(offset, offset + 512);
     if (header.every((b) => b === 0)) break;
     const name = header.subarray(0, 100).toString("utf8").replace(/\0.*$/s, "");

@@ -53,7 +53,18 @@ test("compat: the manifest carries module.wasm.image/variant=compat, and Istio's
 });
 
 test("oci: the runtime config records the ABI version the module exports and the given root ids", async () => {
-  const pushed = await cli(["push", "add-header.wasm", `${registry.host}/meta/oci:v1`, "--variant", "oci", "--root-id", "add_header", "--root-id", "audit", "--json"]);
+  const pushed = await cli([
+    "push",
+    "add-header.wasm",
+    `${registry.host}/meta/oci:v1`,
+    "--variant",
+    "oci",
+    "--root-id",
+    "add_header",
+    "--root-id",
+    "audit",
+    "--json",
+  ]);
   assert.equal(pushed.code, 0, pushed.stderr);
   const manifest = await registryJson("meta/oci", "manifests/v1");
   assert.equal(manifest.config.mediaType, "application/vnd.module.wasm.config.v1+json");
@@ -96,7 +107,14 @@ function twoAbiModule(): Buffer {
   const section = (id: number, body: number[]) => [id, body.length, ...body];
   const exports = [2, ...name("proxy_abi_version_0_1_0"), 0, 0, ...name("proxy_abi_version_0_2_0"), 0, 1];
   return Buffer.from([
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    0x00,
+    0x61,
+    0x73,
+    0x6d,
+    0x01,
+    0x00,
+    0x00,
+    0x00,
     ...section(1, [1, 0x60, 0, 0]), // type: () -> ()
     ...section(3, [2, 0, 0]), // two functions of that type
     ...section(7, exports),

@@ -46,7 +46,11 @@ test("resolveManifestDigest throws a CliError naming the image when missing, unr
   const cases: [string, { ociLayout?: boolean; io?: typeof io }, RegExp][] = [
     [`${registry.host}/resolve/filter:nope`, { io }, /^cannot resolve image 127\.0\.0\.1:\d+\/resolve\/filter:nope: not found$/],
     [join(dir, "no-layout:v1"), { ociLayout: true }, /^cannot resolve image .*no-layout:v1: not found$/],
-    [`127.0.0.1:${closed}/resolve/filter:v1`, { io }, /^cannot resolve image 127\.0\.0\.1:\d+\/resolve\/filter:v1: cannot reach registry 127\.0\.0\.1:\d+: ECONNREFUSED$/],
+    [
+      `127.0.0.1:${closed}/resolve/filter:v1`,
+      { io },
+      /^cannot resolve image 127\.0\.0\.1:\d+\/resolve\/filter:v1: cannot reach registry 127\.0\.0\.1:\d+: ECONNREFUSED$/,
+    ],
     [`${registry.host}/resolve/filter:v1`, { io: memoryIo().io }, /^cannot resolve image .*: unauthorized: registry 127\.0\.0\.1:\d+ needs credentials/],
   ];
   for (const [ref, opts, pattern] of cases) {

@@ -73,7 +73,11 @@ for (const variant of ["compat", "oci"] as const) {
     const secondBytes = counter.sent() - secondStart;
     assert.equal(second.digest, first.digest);
     const requests = registry.requests.slice(requestsBefore).map((r) => `${r.method} ${r.path.replace(/sha256:[0-9a-f]{64}/, "<digest>")} ${r.status}`);
-    assert.deepEqual(requests.filter((r) => !r.startsWith("HEAD ")), [`PUT /v2/again/${variant}/manifests/v1 201`], "no upload session");
+    assert.deepEqual(
+      requests.filter((r) => !r.startsWith("HEAD ")),
+      [`PUT /v2/again/${variant}/manifests/v1 201`],
+      "no upload session",
+    );
     // Request lines, headers and the manifest (under 1 KiB): nothing near a blob's size.
     assert.ok(secondBytes < 4096, `the second push sent ${secondBytes} bytes`);
     // Over 4 MiB, compat's layer is a multi-member gzip: Istio's rules read the module back whole.
@@ -87,7 +91,11 @@ test("a chunked upload (chunkSize set) PATCHes in order and the registry holds t
   const before = registry.requests.length;
   await copy(artifact.store, "local", opened.target, opened.reference);
   const patches = registry.requests.slice(before).filter((r) => r.method === "PATCH");
-  assert.deepEqual(patches.map((r) => r.status), [202, 202], "6 MiB in two 5 MiB-at-most chunks");
+  assert.deepEqual(
+    patches.map((r) => r.status),
+    [202, 202],
+    "6 MiB in two 5 MiB-at-most chunks",
+  );
   const fetched = await istioFetch(registry.host, "chunked/filter", "v1");
   assert.ok(Buffer.from(module).equals(fetched.wasm));
 });
@@ -102,5 +110,9 @@ test("a one-request upload reports progress as the network takes the bytes, endi
   const size = module.byteLength;
   assert.ok(reported.filter((n) => n > 0 && n < size).length >= 3, `progress in between: ${reported.join(", ")}`);
   assert.equal(reported.at(-1), size);
-  assert.deepEqual(reported, [...reported].sort((a, b) => a - b), "never goes back");
+  assert.deepEqual(
+    reported,
+    [...reported].sort((a, b) => a - b),
+    "never goes back",
+  );
 });

@@ -77,7 +77,8 @@ test("the tarball holds what exports, bin, ascMain and the templates need, and n
     ...TEMPLATES.flatMap((name) => [META, "README.md", "assembly/index.ts"].map((file) => `${fromRoot(templateDir(name))}/${file}`)),
   ].map((path) => path.replace(/^\.\//, ""));
   for (const path of needed) assert.ok(files.has(path), `missing from the tarball: ${path}`);
-  const forbidden = /^(test|bench|scripts|host|cli|packages|node_modules|\.test-cache|\.venv|\.scratch|\.git|\.github|\.changeset|\.ci)\/|(^|\/)fixtures\/|\.test\.(ts|mjs|js)$|\.map$|\.tsbuildinfo$|^tsconfig\.json$/;
+  const forbidden =
+    /^(test|bench|scripts|host|cli|packages|node_modules|\.test-cache|\.venv|\.scratch|\.git|\.github|\.changeset|\.ci)\/|(^|\/)fixtures\/|\.test\.(ts|mjs|js)$|\.map$|\.tsbuildinfo$|^tsconfig\.json$/;
   const templateTests = /^(templates|examples)\/[^/]+\/test\//; // the scaffolded projects' own tests are template files
   const unwanted = [...files].filter((path) => forbidden.test(path) && !templateTests.test(path));
   assert.deepEqual(unwanted, []);
@@ -133,8 +134,15 @@ for (const name of TEMPLATES) {
     const pushed = JSON.parse((await cli("push", "build/plugin.wasm", `${layout}:v1`, "--oci-layout", "--json")).stdout);
     assert.match(pushed.digest, /^sha256:[0-9a-f]{64}$/);
     const manifest = await cli(
-      "manifest", "wasmplugin", "--image", `registry.example.com/filters/${name}:v1`, "--oci-layout", `${layout}:v1`,
-      "--config", "@config.example.json", ...flags(meta.manifestFlags),
+      "manifest",
+      "wasmplugin",
+      "--image",
+      `registry.example.com/filters/${name}:v1`,
+      "--oci-layout",
+      `${layout}:v1`,
+      "--config",
+      "@config.example.json",
+      ...flags(meta.manifestFlags),
     );
     assert.match(manifest.stdout, /^kind: WasmPlugin$/m);
     assert.ok(manifest.stdout.includes(pushed.digest.slice("sha256:".length)), manifest.stdout);

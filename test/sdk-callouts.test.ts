@@ -15,11 +15,22 @@ test("HTTP callout: request sent as built, the stream pauses and resumes with th
   const { host, plugin } = await startPlugin(wasm, {
     callouts: { auth: { status: 200, body: "alice-ok", trailers: [["x-auth-trailer", "tt"]] } },
   });
-  const r = await plugin.httpStream({ request: { headers: get("/api", [["x-mode", "http"], ["x-user", "alice"]]) } });
+  const r = await plugin.httpStream({
+    request: {
+      headers: get("/api", [
+        ["x-mode", "http"],
+        ["x-user", "alice"],
+      ]),
+    },
+  });
   assert.equal(host.callouts.length, 1);
   const call = host.callouts[0];
   assert.equal(call.cluster, "auth");
-  assert.deepEqual(call.headers.slice(0, 3), [[":method", "GET"], [":path", "/check?user=alice"], [":authority", "auth.local"]]);
+  assert.deepEqual(call.headers.slice(0, 3), [
+    [":method", "GET"],
+    [":path", "/check?user=alice"],
+    [":authority", "auth.local"],
+  ]);
   assert.equal(text(call.body), "payload");
   assert.deepEqual(call.trailers, [["x-call-trailer", "t"]]);
   assert.equal(call.timeoutMs, 5000);
@@ -76,8 +87,11 @@ test("unary gRPC call: service, method, metadata, message; the OK answer is one 
   const { host, plugin } = await startPlugin(wasm, {
     grpc: {
       grpc: {
-        initialMetadata: [["x-initial", "i"]], message: "pong", trailingMetadata: [["x-trailing", "t"]],
-        status: 0, statusMessage: "fine",
+        initialMetadata: [["x-initial", "i"]],
+        message: "pong",
+        trailingMetadata: [["x-trailing", "t"]],
+        status: 0,
+        statusMessage: "fine",
       },
     },
   });

@@ -28,16 +28,13 @@ async function refused(configuration: string): Promise<string[]> {
 }
 
 test("empty configuration reads as {}: every getter gives its fallback", async () => {
-  assert.equal(
-    await read(""),
-    "read name=default-name|n=7|int=absent|f=0.5|on=false|list=none|deep=-|null=absent|missing=fallback",
-  );
+  assert.equal(await read(""), "read name=default-name|n=7|int=absent|f=0.5|on=false|list=none|deep=-|null=absent|missing=fallback");
   assert.equal(await read("  {  }  "), await read(""));
 });
 
 test("string escapes, \\u escapes and surrogate pairs are decoded; raw UTF-8 passes through", async () => {
   const line = await read(String.raw`{"name": "a\"b\\c\/d\n\t\r\b\f|\u00e9|\ud83d\ude00|ü€"}`);
-  assert.equal(line.split("|n=")[0], "read name=a\"b\\c/d\n\t\r\b\f|é|😀|ü€");
+  assert.equal(line.split("|n=")[0], 'read name=a"b\\c/d\n\t\r\b\f|é|😀|ü€');
 });
 
 test("numbers: negative, fraction, exponent; getInt drops the fraction and applies the exponent", async () => {
@@ -48,9 +45,7 @@ test("numbers: negative, fraction, exponent; getInt drops the fraction and appli
 });
 
 test("booleans, null, arrays of strings, nested objects and arrays", async () => {
-  const line = await read(
-    '{"on": true, "nothing": null, "list": ["a", "b,c", ""], "nested": {"items": [3, [1, {"y": "no"}], {"y": "z", "q": [[]]}, false]}}',
-  );
+  const line = await read('{"on": true, "nothing": null, "list": ["a", "b,c", ""], "nested": {"items": [3, [1, {"y": "no"}], {"y": "z", "q": [[]]}, false]}}');
   assert.match(line, /\|on=true\|list=a,b,c,\|deep=4:3:z\|null=null\|/);
 });
 
@@ -104,5 +99,8 @@ test("typed root: an HttpContext<Root> reads the root's fields through this.root
 test("typed root: a TcpContext<Root> reads the root's fields through this.root", async () => {
   const { plugin } = await startPlugin(wasm, {}, '{"name": "tcp-config", "tcp": true}');
   const r = await plugin.tcpConnection({ downstream: ["ping"], upstream: ["pong"] });
-  assert.ok(r.logs.some((l) => l.message === "tcp root name=tcp-config"), r.logs.map((l) => l.message).join("\n"));
+  assert.ok(
+    r.logs.some((l) => l.message === "tcp root name=tcp-config"),
+    r.logs.map((l) => l.message).join("\n"),
+  );
 });

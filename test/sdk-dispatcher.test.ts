@@ -19,17 +19,26 @@ test("a root that makes no stream context: its HTTP streams and TCP connections 
   const tcp = await plugin.tcpConnection({ downstream: ["ping"], upstream: ["pong"] });
   assert.equal(tcp.upstream, "ping");
   assert.equal(tcp.downstream, "pong");
-  assert.deepEqual(host.logs.filter((l) => l.level === "critical" || l.level === "error"), []);
+  assert.deepEqual(
+    host.logs.filter((l) => l.level === "critical" || l.level === "error"),
+    [],
+  );
 });
 
 test("a callback for a context id the host never created stops the VM with a critical log line", async () => {
   const { host, vm, plugin } = await startPlugin(wasm, {}, "{}");
-  assert.throws(() => vm.callback("proxy_on_response_headers", plugin, [4242, 0, 1]), (error: unknown) => {
-    assert.ok(error instanceof HostError);
-    assert.match(error.message, /proxy_on_response_headers.*abort: unknown context/s);
-    return true;
-  });
-  assert.ok(host.logs.some((l) => l.level === "critical" && l.message === "abort: unknown context"), JSON.stringify(host.logs));
+  assert.throws(
+    () => vm.callback("proxy_on_response_headers", plugin, [4242, 0, 1]),
+    (error: unknown) => {
+      assert.ok(error instanceof HostError);
+      assert.match(error.message, /proxy_on_response_headers.*abort: unknown context/s);
+      return true;
+    },
+  );
+  assert.ok(
+    host.logs.some((l) => l.level === "critical" && l.message === "abort: unknown context"),
+    JSON.stringify(host.logs),
+  );
 });
 
 test("HTTP callbacks for a TCP connection's context stop the VM (a network filter run as an HTTP filter)", async () => {

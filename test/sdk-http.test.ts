@@ -12,12 +12,28 @@ before(async () => {
 test("headers: get, add, replace, remove, has; the stream goes on", async () => {
   const { plugin } = await startPlugin(wasm);
   const r = await plugin.httpStream({
-    request: { headers: get("/h", [["x-mode", "headers"], ["x-replace", "old"], ["x-replace", "old2"], ["x-remove", "gone"]]) },
-    response: { headers: [[":status", "200"], ["server", "upstream"]], body: "ok" },
+    request: {
+      headers: get("/h", [
+        ["x-mode", "headers"],
+        ["x-replace", "old"],
+        ["x-replace", "old2"],
+        ["x-remove", "gone"],
+      ]),
+    },
+    response: {
+      headers: [
+        [":status", "200"],
+        ["server", "upstream"],
+      ],
+      body: "ok",
+    },
   });
   assert.ok(r.request);
   const fwd = r.request.headers;
-  assert.deepEqual(fwd.filter(([n]) => n === "x-replace"), [["x-replace", "new"]]);
+  assert.deepEqual(
+    fwd.filter(([n]) => n === "x-replace"),
+    [["x-replace", "new"]],
+  );
   assert.equal(header(fwd, "x-remove"), undefined);
   assert.equal(header(fwd, "x-mode"), undefined);
   assert.equal(header(fwd, "x-added"), "1");
@@ -32,12 +48,28 @@ test("headers: get, add, replace, remove, has; the stream goes on", async () => 
 
 test("whole header maps: getAll keeps order and duplicates, setAll replaces the map", async () => {
   const { plugin } = await startPlugin(wasm);
-  const r = await plugin.httpStream({ request: { headers: get("/all", [["x-mode", "setall"], ["dup", "a"], ["dup", "b"], ["é", "ü"]]) } });
+  const r = await plugin.httpStream({
+    request: {
+      headers: get("/all", [
+        ["x-mode", "setall"],
+        ["dup", "a"],
+        ["dup", "b"],
+        ["é", "ü"],
+      ]),
+    },
+  });
   assert.ok(r.request);
   assert.deepEqual(r.request.headers, [
-    [":method", "GET"], [":path", "/all"], [":authority", "example.com"], ["dup", "a"], ["dup", "b"], ["é", "ü"],
-    ["x-forwarded-proto", "http"], ["x-request-id", "00000000-0000-4000-8000-000000000001"],
-    ["x-num-headers", "9"], ["x-total", "9"],
+    [":method", "GET"],
+    [":path", "/all"],
+    [":authority", "example.com"],
+    ["dup", "a"],
+    ["dup", "b"],
+    ["é", "ü"],
+    ["x-forwarded-proto", "http"],
+    ["x-request-id", "00000000-0000-4000-8000-000000000001"],
+    ["x-num-headers", "9"],
+    ["x-total", "9"],
   ]);
 });
 
@@ -55,12 +87,33 @@ test("bodies: buffered until end of stream, then rewritten; response body prepen
 test("trailers: read, add and remove in both directions", async () => {
   const { plugin } = await startPlugin(wasm);
   const r = await plugin.httpStream({
-    request: { headers: get("/t"), body: "x", trailers: [["x-trailer", "v1"], ["x-drop", "1"]] },
-    response: { headers: [[":status", "200"]], body: "y", trailers: [["grpc-status", "0"], ["a", "b"]] },
+    request: {
+      headers: get("/t"),
+      body: "x",
+      trailers: [
+        ["x-trailer", "v1"],
+        ["x-drop", "1"],
+      ],
+    },
+    response: {
+      headers: [[":status", "200"]],
+      body: "y",
+      trailers: [
+        ["grpc-status", "0"],
+        ["a", "b"],
+      ],
+    },
   });
   assert.ok(r.request);
-  assert.deepEqual(r.request.trailers, [["x-trailer", "v1"], ["x-trailer-seen", "v1"]]);
-  assert.deepEqual(r.response.trailers, [["grpc-status", "0"], ["a", "b"], ["x-trailer-count", "2"]]);
+  assert.deepEqual(r.request.trailers, [
+    ["x-trailer", "v1"],
+    ["x-trailer-seen", "v1"],
+  ]);
+  assert.deepEqual(r.response.trailers, [
+    ["grpc-status", "0"],
+    ["a", "b"],
+    ["x-trailer-count", "2"],
+  ]);
 });
 
 test("local response: status, body, headers, details; nothing reaches the upstream", async () => {
@@ -78,7 +131,13 @@ test("local response: status, body, headers, details; nothing reaches the upstre
 test("local gRPC response carries the gRPC status", async () => {
   const { plugin } = await startPlugin(wasm);
   const ctx = plugin.newHttpContext();
-  ctx.onRequestHeaders(get("/svc.Auth/Check", [["x-mode", "grpc-local"], ["content-type", "application/grpc"]]), true);
+  ctx.onRequestHeaders(
+    get("/svc.Auth/Check", [
+      ["x-mode", "grpc-local"],
+      ["content-type", "application/grpc"],
+    ]),
+    true,
+  );
   assert.ok(ctx.localResponse);
   assert.equal(ctx.localResponse.status, 200);
   assert.equal(ctx.localResponse.grpcStatus, 7);
@@ -120,7 +179,17 @@ test("runtime hooks: Math.random works, trace logs at trace level, abort logs at
   const ok = await plugin.httpStream({ request: { headers: get("/r", [["x-mode", "runtime"]]) } });
   assert.equal(header(ok.request!.headers, "x-random"), "ok");
   assert.ok(host.logs.some((l) => l.level === "trace" && l.message === "trace: traced from the filter"));
-  await assert.rejects(plugin.httpStream({ request: { headers: get("/r", [["x-mode", "runtime"], ["x-abort", "1"]]) } }), WasmTrapError);
+  await assert.rejects(
+    plugin.httpStream({
+      request: {
+        headers: get("/r", [
+          ["x-mode", "runtime"],
+          ["x-abort", "1"],
+        ]),
+      },
+    }),
+    WasmTrapError,
+  );
   const critical = host.logs.find((l) => l.level === "critical");
   assert.match(critical?.message ?? "", /^abort: Index out of range in ~lib\/array\.ts$/);
 });

@@ -17,7 +17,14 @@ test("100,000 requests reading and writing headers and bodies: memory flat after
   const serve = async (i: number) => {
     const mode = i % 2 === 0 ? "headers" : "body";
     const r = await plugin.httpStream({
-      request: { headers: get(`/req/${i}`, [["x-mode", mode], ["x-replace", "a"], ["x-remove", "b"]]), bodyChunks: [body, `#${i}`] },
+      request: {
+        headers: get(`/req/${i}`, [
+          ["x-mode", mode],
+          ["x-replace", "a"],
+          ["x-remove", "b"],
+        ]),
+        bodyChunks: [body, `#${i}`],
+      },
       response: { headers: [[":status", "200"]], bodyChunks: ["resp", String(i)] },
     });
     return { mode, r };

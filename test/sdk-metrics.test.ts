@@ -11,7 +11,10 @@ before(async () => {
 
 test("metricName appends .key=value, replaces . = : / and non-ASCII with _, an empty value is _, an odd key is dropped", async () => {
   const { host } = await startPlugin(wasm);
-  assert.deepEqual(host.logs.map((l) => l.message).filter((m) => m.startsWith("name ")), ["name a.b.k=v_w_x_y_z__.empty=_"]);
+  assert.deepEqual(
+    host.logs.map((l) => l.message).filter((m) => m.startsWith("name ")),
+    ["name a.b.k=v_w_x_y_z__.empty=_"],
+  );
 });
 
 test("families: one host metric per tuple of tag values, defined on first use only", async () => {
@@ -20,10 +23,21 @@ test("families: one host metric per tuple of tag values, defined on first use on
   const define = host.defineMetric.bind(host);
   host.defineMetric = (type, name) => (defined.push(name), define(type, name));
 
-  const traffic: [string, string, string][] = [["api", "200", "10"], ["api", "200", "30"], ["api.v1", "404", "5"], ["api", "503", "7"], ["api", "201", "0"]];
+  const traffic: [string, string, string][] = [
+    ["api", "200", "10"],
+    ["api", "200", "30"],
+    ["api.v1", "404", "5"],
+    ["api", "503", "7"],
+    ["api", "201", "0"],
+  ];
   for (const [route, status, length] of traffic) {
     await plugin.httpStream({
-      request: { headers: get("/", [["x-route", route], ["content-length", length]]) },
+      request: {
+        headers: get("/", [
+          ["x-route", route],
+          ["content-length", length],
+        ]),
+      },
       response: { headers: [[":status", status]] },
     });
   }
@@ -38,8 +52,12 @@ test("families: one host metric per tuple of tag values, defined on first use on
     "tagged.requests.route=api.code=5xx": "counter 1",
   });
   assert.deepEqual(defined, [
-    "tagged.in_flight.route=api", "tagged.request_bytes.route=api", "tagged.requests.route=api.code=2xx",
-    "tagged.in_flight.route=api_v1", "tagged.request_bytes.route=api_v1", "tagged.requests.route=api_v1.code=4xx",
+    "tagged.in_flight.route=api",
+    "tagged.request_bytes.route=api",
+    "tagged.requests.route=api.code=2xx",
+    "tagged.in_flight.route=api_v1",
+    "tagged.request_bytes.route=api_v1",
+    "tagged.requests.route=api_v1.code=4xx",
     "tagged.requests.route=api.code=5xx",
   ]);
 });

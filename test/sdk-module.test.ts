@@ -13,36 +13,89 @@ import { buildFixture } from "./sdk-helpers.js";
 
 /** The host functions of ABI 0.2.1 (abi.md §2). */
 const PROXY_0_2_1 = new Set([
-  "proxy_log", "proxy_get_log_level", "proxy_get_current_time_nanoseconds", "proxy_set_tick_period_milliseconds",
-  "proxy_done", "proxy_set_effective_context", "proxy_set_buffer_bytes", "proxy_get_buffer_bytes",
-  "proxy_get_buffer_status", "proxy_get_header_map_size", "proxy_get_header_map_pairs", "proxy_set_header_map_pairs",
-  "proxy_get_header_map_value", "proxy_add_header_map_value", "proxy_replace_header_map_value",
-  "proxy_remove_header_map_value", "proxy_continue_stream", "proxy_close_stream", "proxy_get_status",
-  "proxy_send_local_response", "proxy_http_call", "proxy_grpc_call", "proxy_grpc_stream", "proxy_grpc_send",
-  "proxy_grpc_cancel", "proxy_grpc_close", "proxy_set_shared_data", "proxy_get_shared_data",
-  "proxy_register_shared_queue", "proxy_resolve_shared_queue", "proxy_enqueue_shared_queue",
-  "proxy_dequeue_shared_queue", "proxy_define_metric", "proxy_record_metric", "proxy_increment_metric",
-  "proxy_get_metric", "proxy_get_property", "proxy_set_property", "proxy_call_foreign_function",
+  "proxy_log",
+  "proxy_get_log_level",
+  "proxy_get_current_time_nanoseconds",
+  "proxy_set_tick_period_milliseconds",
+  "proxy_done",
+  "proxy_set_effective_context",
+  "proxy_set_buffer_bytes",
+  "proxy_get_buffer_bytes",
+  "proxy_get_buffer_status",
+  "proxy_get_header_map_size",
+  "proxy_get_header_map_pairs",
+  "proxy_set_header_map_pairs",
+  "proxy_get_header_map_value",
+  "proxy_add_header_map_value",
+  "proxy_replace_header_map_value",
+  "proxy_remove_header_map_value",
+  "proxy_continue_stream",
+  "proxy_close_stream",
+  "proxy_get_status",
+  "proxy_send_local_response",
+  "proxy_http_call",
+  "proxy_grpc_call",
+  "proxy_grpc_stream",
+  "proxy_grpc_send",
+  "proxy_grpc_cancel",
+  "proxy_grpc_close",
+  "proxy_set_shared_data",
+  "proxy_get_shared_data",
+  "proxy_register_shared_queue",
+  "proxy_resolve_shared_queue",
+  "proxy_enqueue_shared_queue",
+  "proxy_dequeue_shared_queue",
+  "proxy_define_metric",
+  "proxy_record_metric",
+  "proxy_increment_metric",
+  "proxy_get_metric",
+  "proxy_get_property",
+  "proxy_set_property",
+  "proxy_call_foreign_function",
 ]);
 /** The WASI functions abi.md lists as given meaning or stubbed by proxy-wasm hosts. */
 const WASI = new Set(["fd_write", "clock_time_get", "random_get", "environ_sizes_get", "environ_get", "args_sizes_get", "args_get", "proc_exit"]);
 /** Exports every SDK module has: allocator, version marker, reactor init, and the callbacks that keep SDK state. */
 const CORE_EXPORTS = [
-  "proxy_abi_version_0_2_1", "proxy_on_memory_allocate", "malloc", "_initialize", "memory",
-  "proxy_on_context_create", "proxy_on_delete", "proxy_on_vm_start", "proxy_on_configure", "proxy_on_tick",
-  "proxy_on_queue_ready", "proxy_on_foreign_function", "proxy_on_http_call_response",
-  "proxy_on_grpc_receive_initial_metadata", "proxy_on_grpc_receive", "proxy_on_grpc_receive_trailing_metadata",
+  "proxy_abi_version_0_2_1",
+  "proxy_on_memory_allocate",
+  "malloc",
+  "_initialize",
+  "memory",
+  "proxy_on_context_create",
+  "proxy_on_delete",
+  "proxy_on_vm_start",
+  "proxy_on_configure",
+  "proxy_on_tick",
+  "proxy_on_queue_ready",
+  "proxy_on_foreign_function",
+  "proxy_on_http_call_response",
+  "proxy_on_grpc_receive_initial_metadata",
+  "proxy_on_grpc_receive",
+  "proxy_on_grpc_receive_trailing_metadata",
   "proxy_on_grpc_close",
 ];
 /** Per-stream callbacks, exported only when the filter overrides the method (sdk/transform). */
 const STREAM_EXPORTS: Record<string, string[]> = {
   "add-header": ["proxy_on_response_headers"],
-  http: ["proxy_on_request_headers", "proxy_on_request_body", "proxy_on_request_trailers", "proxy_on_response_headers",
-    "proxy_on_response_body", "proxy_on_response_trailers", "proxy_on_log"],
+  http: [
+    "proxy_on_request_headers",
+    "proxy_on_request_body",
+    "proxy_on_request_trailers",
+    "proxy_on_response_headers",
+    "proxy_on_response_body",
+    "proxy_on_response_trailers",
+    "proxy_on_log",
+  ],
   callouts: ["proxy_on_request_headers", "proxy_on_response_headers"],
   root: ["proxy_on_request_headers", "proxy_on_done"],
-  tcp: ["proxy_on_new_connection", "proxy_on_downstream_data", "proxy_on_downstream_connection_close",
-    "proxy_on_upstream_data", "proxy_on_upstream_connection_close"],
+  tcp: [
+    "proxy_on_new_connection",
+    "proxy_on_downstream_data",
+    "proxy_on_downstream_connection_close",
+    "proxy_on_upstream_data",
+    "proxy_on_upstream_connection_close",
+  ],
 };
 const SIZE_TARGET = 6 * 1024;
 
@@ -86,7 +139,7 @@ test(`the add-header filter is at most ${SIZE_TARGET} bytes (release)`, (t) => {
   assert.ok(size <= SIZE_TARGET, `add-header is ${size} bytes, over the ${SIZE_TARGET}-byte design target`);
 });
 
-test("a dependent project imports \"as-proxy-wasm\" and \"as-proxy-wasm/exports\" and extends the SDK's asconfig.json", async () => {
+test('a dependent project imports "as-proxy-wasm" and "as-proxy-wasm/exports" and extends the SDK\'s asconfig.json', async () => {
   // What `npm install <path-to-this-repo>` makes: node_modules/as-proxy-wasm is a symlink to the package.
   const dir = await mkdtemp(join(tmpdir(), "sdk-dependent-"));
   try {
@@ -100,7 +153,9 @@ test("a dependent project imports \"as-proxy-wasm\" and \"as-proxy-wasm/exports\
     await writeFile(join(dir, "asconfig.json"), JSON.stringify({ extends: "./node_modules/as-proxy-wasm/asconfig.json" }));
     // asc looks for node_modules from its base directory: the project's.
     const { binary, diagnostics } = await compileAssemblyScript({
-      entry: "assembly/index.ts", config: join(dir, "asconfig.json"), flags: ["--baseDir", dir],
+      entry: "assembly/index.ts",
+      config: join(dir, "asconfig.json"),
+      flags: ["--baseDir", dir],
     });
     assert.ok(binary, diagnostics);
     // The same code as the in-repository fixture (only internal file names, hence function order, differ).

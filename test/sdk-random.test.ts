@@ -18,16 +18,25 @@ const MODES = ["", "headers", "setall", "body", "props", "env"];
 
 function scenarioSteps(random: () => number) {
   const int = (n: number) => Math.floor(random() * n);
-  const pick = <T,>(list: readonly T[]) => list[int(list.length)];
+  const pick = <T>(list: readonly T[]) => list[int(list.length)];
   const word = (max: number) => Array.from({ length: 1 + int(max) }, () => pick(ALPHABET)).join("");
   const value = (max: number) => Array.from({ length: int(max) }, () => pick(VALUE_CHARS)).join("");
   const headers = (n: number): HeaderList => Array.from({ length: n }, () => [`x-${word(12)}`, value(40)] as [string, string]);
   const chunks = () => Array.from({ length: int(4) }, () => value(int(2) ? 20 : 3000));
-  const request: HeaderList = [[":method", pick(["GET", "POST"])], [":path", `/${word(20)}`], [":authority", "h"], ["x-mode", pick(MODES)], ...headers(int(30))];
+  const request: HeaderList = [
+    [":method", pick(["GET", "POST"])],
+    [":path", `/${word(20)}`],
+    [":authority", "h"],
+    ["x-mode", pick(MODES)],
+    ...headers(int(30)),
+  ];
   if (int(2)) request.push(["x-replace", value(5)], ["x-remove", value(5)]);
   return {
-    request, requestBody: chunks(), requestTrailers: int(3) === 0 ? headers(1 + int(3)) : null,
-    response: [[":status", "200"], ...headers(int(20))] as HeaderList, responseBody: chunks(),
+    request,
+    requestBody: chunks(),
+    requestTrailers: int(3) === 0 ? headers(1 + int(3)) : null,
+    response: [[":status", "200"], ...headers(int(20))] as HeaderList,
+    responseBody: chunks(),
     responseTrailers: int(3) === 0 ? headers(1 + int(3)) : null,
   };
 }
@@ -46,7 +55,11 @@ function streamSteps(ctx: HttpContext, s: ReturnType<typeof scenarioSteps>): (()
   };
   direction(s.request, s.requestBody, s.requestTrailers, true);
   direction(s.response, s.responseBody, s.responseTrailers, false);
-  steps.push(() => ctx.onLog(), () => void ctx.onDone(), () => ctx.onDelete());
+  steps.push(
+    () => ctx.onLog(),
+    () => void ctx.onDone(),
+    () => ctx.onDelete(),
+  );
   return steps;
 }
 

@@ -23,7 +23,15 @@ const routes = [
 /** The x-route header the fixture forwarded for a request to host + path. */
 async function routed(configured: unknown, host: string, path: string): Promise<string | undefined> {
   const { plugin } = await startPlugin(wasm, {}, JSON.stringify({ routes: configured }));
-  const r = await plugin.httpStream({ request: { headers: [[":method", "GET"], [":path", path], [":authority", host]] } });
+  const r = await plugin.httpStream({
+    request: {
+      headers: [
+        [":method", "GET"],
+        [":path", path],
+        [":authority", host],
+      ],
+    },
+  });
   assert.ok(r.request, "request not forwarded");
   return header(r.request.headers, "x-route");
 }
@@ -50,7 +58,7 @@ test("path: exact path, then the longest prefix; the query string is ignored", a
 
 test("a bad entry refuses the plugin with one line naming the entry and what to fix", async () => {
   const cases: [unknown, string][] = [
-    [["/admin"], 'invalid configuration: routes[0]: must be an object'],
+    [["/admin"], "invalid configuration: routes[0]: must be an object"],
     [[{ name: "ok" }, { prefix: "admin" }], 'invalid configuration: routes[1]: "prefix" must start with /'],
     [[{ path: "x" }], 'invalid configuration: routes[0]: "path" must start with /'],
     [[{ path: "/a", prefix: "/b" }], 'invalid configuration: routes[0]: give "path" or "prefix", not both'],

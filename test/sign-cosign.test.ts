@@ -110,12 +110,17 @@ test("a wrong key or no signature: pull --verify refuses and writes nothing", as
     `error: pull ${registry.host}/team/refused:v1: refused: the image is not signed with this key: none of its 1 signature(s) verifies with this public key`,
   );
   assert.equal(existsSync(join(dir, "refused-out")), false);
-  await assert.rejects(cosign(["verify", "--key", join(dir, "theirs.pub"), "--insecure-ignore-tlog", ...offline, `${registry.host}/team/refused@${signed.digest}`]));
+  await assert.rejects(
+    cosign(["verify", "--key", join(dir, "theirs.pub"), "--insecure-ignore-tlog", ...offline, `${registry.host}/team/refused@${signed.digest}`]),
+  );
 
   await push("team/unsigned");
   const unsigned = await cli(["pull", `${registry.host}/team/unsigned:v1`, "-o", "unsigned-out", "--verify", "ours.pub"]);
   assert.equal(unsigned.code, 1);
-  assert.match(unsigned.stderr, /^error: pull [^ ]+\/team\/unsigned:v1: refused: the image is not signed: no signature \(no cosign signature under the tag sha256-[0-9a-f]{64}\.sig\)\nhint: sign it: /);
+  assert.match(
+    unsigned.stderr,
+    /^error: pull [^ ]+\/team\/unsigned:v1: refused: the image is not signed: no signature \(no cosign signature under the tag sha256-[0-9a-f]{64}\.sig\)\nhint: sign it: /,
+  );
   assert.equal(existsSync(join(dir, "unsigned-out")), false);
 });
 
@@ -142,9 +147,18 @@ test("a signature copied from another image does not vouch for this one", async 
 test("bad key files are one-line usage errors", async () => {
   const wrongPassword = await cli(["push", "plugin.wasm", `${registry.host}/team/bad:v1`, "--sign", "ours.key"], { COSIGN_PASSWORD: "wrong" });
   assert.equal(wrongPassword.code, 2);
-  assert.equal(wrongPassword.stderr, "error: --sign ours.key: wrong password for the private key (COSIGN_PASSWORD)\nhint: set COSIGN_PASSWORD to the key's password\n");
-  assert.equal((await cli(["pull", `${registry.host}/team/bad:v1`, "--verify", "plugin.wasm"])).stderr.split("\n")[0], "error: --verify plugin.wasm: not a PEM public key");
-  assert.equal((await cli(["push", "plugin.wasm", `${registry.host}/team/bad:v1`, "--sign", "ours.pub"])).stderr.split("\n")[0], "error: --sign ours.pub: not a usable private key (PUBLIC KEY)");
+  assert.equal(
+    wrongPassword.stderr,
+    "error: --sign ours.key: wrong password for the private key (COSIGN_PASSWORD)\nhint: set COSIGN_PASSWORD to the key's password\n",
+  );
+  assert.equal(
+    (await cli(["pull", `${registry.host}/team/bad:v1`, "--verify", "plugin.wasm"])).stderr.split("\n")[0],
+    "error: --verify plugin.wasm: not a PEM public key",
+  );
+  assert.equal(
+    (await cli(["push", "plugin.wasm", `${registry.host}/team/bad:v1`, "--sign", "ours.pub"])).stderr.split("\n")[0],
+    "error: --sign ours.pub: not a usable private key (PUBLIC KEY)",
+  );
   const notPushed = await fetch(`http://${registry.host}/v2/team/bad/manifests/v1`, { method: "HEAD" });
   assert.equal(notPushed.status, 404, "nothing pushed when the key cannot be used");
 });

@@ -49,10 +49,7 @@ test("this repository's workflows: ci (bash .ci/run on pushes and pull requests,
   assert.ok(release.on.push.tags.every((t: string) => t.startsWith("v")));
   assert.equal(release.jobs.publish.permissions["id-token"], "write");
   const publishes = release.jobs.publish.steps.map((s: { run?: string }) => s.run ?? "").filter((r: string) => r.startsWith("npm publish"));
-  assert.deepEqual(publishes, [
-    "npm publish --provenance --access public",
-    "npm publish --provenance --access public --workspace create-as-proxy-wasm",
-  ]);
+  assert.deepEqual(publishes, ["npm publish --provenance --access public", "npm publish --provenance --access public --workspace create-as-proxy-wasm"]);
 });
 
 test("the action-validator CLI agrees on the repository's workflows", async () => {

@@ -75,7 +75,13 @@ export async function buildConfigs(log: (line: string) => void): Promise<EnvoyCo
   if ("missing" in go) log(`Go SDK rows skipped: ${go.missing}`);
 
   type Source = () => Promise<{ wasm: Uint8Array } | { path: string }>;
-  const wasmRow = async (group: Group, name: string, source: Source, expect: Expect, plugin: { rootId?: string; configuration?: unknown } = {}): Promise<EnvoyConfig> => {
+  const wasmRow = async (
+    group: Group,
+    name: string,
+    source: Source,
+    expect: Expect,
+    plugin: { rootId?: string; configuration?: unknown } = {},
+  ): Promise<EnvoyConfig> => {
     try {
       const built = await source();
       let path: string;
@@ -88,7 +94,13 @@ export async function buildConfigs(log: (line: string) => void): Promise<EnvoyCo
         path = built.path;
         bytes = (await stat(path)).size;
       }
-      const bootstrap = buildEnvoyBootstrap({ filter: { type: "HTTP", name: "bench", rootId: plugin.rootId, configuration: plugin.configuration, code: { kind: "file", path } }, port: 0, address: "127.0.0.1", adminPort: 0, upstream: { host: "127.0.0.1", port: 1 } });
+      const bootstrap = buildEnvoyBootstrap({
+        filter: { type: "HTTP", name: "bench", rootId: plugin.rootId, configuration: plugin.configuration, code: { kind: "file", path } },
+        port: 0,
+        address: "127.0.0.1",
+        adminPort: 0,
+        upstream: { host: "127.0.0.1", port: 1 },
+      });
       return { group, name, kind: "wasm", bytes, filter: httpFilters(bootstrap)[0], expect };
     } catch (error) {
       const why = error instanceof Error ? error.message.split("\n")[0]! : String(error);
@@ -104,15 +116,31 @@ export async function buildConfigs(log: (line: string) => void): Promise<EnvoyCo
   const solo = { rootId: "add_header", configuration: "world" };
   return [
     { group: "none", name: "no filter (router only)", kind: "none", expect: {} },
-    { group: "add-header", name: "Envoy Lua filter (native reference)", kind: "lua", bytes: LUA_ADD_HEADER.length, filter: luaFilter(LUA_ADD_HEADER), expect: ADD_HEADER },
+    {
+      group: "add-header",
+      name: "Envoy Lua filter (native reference)",
+      kind: "lua",
+      bytes: LUA_ADD_HEADER.length,
+      filter: luaFilter(LUA_ADD_HEADER),
+      expect: ADD_HEADER,
+    },
     await wasmRow("add-header", "raw ABI, no GC (hand-written)", async () => pick("add-header", "raw ABI, no GC"), ADD_HEADER),
     await wasmRow("add-header", "as-proxy-wasm (add-header without config)", async () => pick("add-header", "as-proxy-wasm"), ADD_HEADER),
-    await wasmRow("add-header", "@solo-io/proxy-runtime 0.1.8", async () => pick("add-header", "@solo-io"), { header: ["hello", JSON.stringify("world")] }, solo),
+    await wasmRow(
+      "add-header",
+      "@solo-io/proxy-runtime 0.1.8",
+      async () => pick("add-header", "@solo-io"),
+      { header: ["hello", JSON.stringify("world")] },
+      solo,
+    ),
     await goRow("add-header", "add-header", ADD_HEADER),
     { group: "heavy", name: "Envoy Lua filter (native reference)", kind: "lua", bytes: LUA_HEAVY.length, filter: luaFilter(LUA_HEAVY), expect: HEAVY },
     await wasmRow("heavy", "raw ABI, no GC (hand-written)", async () => pick("heavy", "raw ABI"), HEAVY),
     await wasmRow("heavy", "as-proxy-wasm (bench/fixtures/heavy)", async () => pick("heavy", "as-proxy-wasm"), HEAVY),
-    await wasmRow("heavy", "@solo-io/proxy-runtime 0.1.8", async () => ({ wasm: await buildSoloAddHeader(soloHeavySource) }), HEAVY, { rootId: "heavy", configuration: "x" }),
+    await wasmRow("heavy", "@solo-io/proxy-runtime 0.1.8", async () => ({ wasm: await buildSoloAddHeader(soloHeavySource) }), HEAVY, {
+      rootId: "heavy",
+      configuration: "x",
+    }),
     await goRow("heavy", "heavy", HEAVY),
   ];
 }
@@ -121,7 +149,10 @@ export async function buildConfigs(log: (line: string) => void): Promise<EnvoyCo
 export function bootstrapFor(config: EnvoyConfig, upstreamPort: number): Record<string, unknown> {
   const bootstrap = buildEnvoyBootstrap({
     filter: { type: "HTTP", name: "bench", code: { kind: "file", path: "/dev/null" } },
-    port: 0, address: "127.0.0.1", adminPort: 0, upstream: { host: "127.0.0.1", port: upstreamPort },
+    port: 0,
+    address: "127.0.0.1",
+    adminPort: 0,
+    upstream: { host: "127.0.0.1", port: upstreamPort },
   });
   const filters = httpFilters(bootstrap);
   const router = filters.at(-1)!;
@@ -139,7 +170,12 @@ export function bootstrapFor(config: EnvoyConfig, upstreamPort: number): Record<
  * fixed body and the request headers the heavy filters add echoed back as response headers, for the check.
  */
 export function upstreamBootstrap(): Record<string, unknown> {
-  const bootstrap = buildEnvoyBootstrap({ filter: { type: "HTTP", name: "upstream", code: { kind: "file", path: "/dev/null" } }, port: 0, address: "127.0.0.1", adminPort: 0 });
+  const bootstrap = buildEnvoyBootstrap({
+    filter: { type: "HTTP", name: "upstream", code: { kind: "file", path: "/dev/null" } },
+    port: 0,
+    address: "127.0.0.1",
+    adminPort: 0,
+  });
   const filters = httpFilters(bootstrap);
   filters.splice(0, filters.length - 1);
   const hcm = hcmConfig(bootstrap) as { route_config: { virtual_hosts: { routes: Record<string, unknown>[] }[] } };

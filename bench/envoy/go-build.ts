@@ -21,7 +21,10 @@ export const cacheDir = join(packageRoot, ".test-cache", "bench-envoy");
 export async function findGo(): Promise<{ go: string; version: string } | { missing: string }> {
   const seen: string[] = [];
   for (const go of ["go", "/usr/local/go/bin/go"]) {
-    const out = await run(go, ["env", "GOVERSION"]).then((r) => r.stdout.trim(), () => "");
+    const out = await run(go, ["env", "GOVERSION"]).then(
+      (r) => r.stdout.trim(),
+      () => "",
+    );
     const m = /^go(\d+)\.(\d+)/.exec(out);
     if (!m) continue;
     if (Number(m[1]) > 1 || Number(m[2]) >= 24) return { go, version: out };
@@ -35,7 +38,13 @@ export async function buildGoFilter(go: { go: string; version: string }, name: s
   const hash = createHash("sha256").update(go.version);
   for (const file of ["go.mod", "go.sum", join(name, "main.go")]) hash.update(await readFile(join(goDir, file)));
   const out = join(cacheDir, `go-${name}-${hash.digest("hex").slice(0, 16)}.wasm`);
-  if (await stat(out).then(() => true, () => false)) return out;
+  if (
+    await stat(out).then(
+      () => true,
+      () => false,
+    )
+  )
+    return out;
   await mkdir(cacheDir, { recursive: true });
   const tmp = `${out}.${process.pid}.tmp`;
   await run(go.go, ["build", "-buildmode=c-shared", "-o", tmp, `./${name}`], {

@@ -76,13 +76,19 @@ async function main(): Promise<void> {
   const wrk = await findWrk();
   const envoyVersion = envoyBin ? await versionOf(envoyBin) : undefined;
   const meta = {
-    date: started.toISOString(), node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model ?? "?",
-    envoy: envoyVersion ?? "not found", ...settings,
+    date: started.toISOString(),
+    node: process.version,
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model ?? "?",
+    envoy: envoyVersion ?? "not found",
+    ...settings,
   };
   if (!json) {
     write(`as-proxy-wasm: per-request cost inside Envoy${quick ? " (quick mode: figures are noisy)" : ""}\n`);
     write(`  Envoy ${meta.envoy}, --concurrency 1; wrk, ${settings.connections} keep-alive connections, request mix of bench/envoy/mix.lua; `);
-    write(`${settings.warmupSeconds} s warm-up + ${settings.rounds} × ${settings.seconds} s interleaved rounds; ${meta.cpus} × ${meta.cpuModel}; Node ${meta.node}\n\n`);
+    write(
+      `${settings.warmupSeconds} s warm-up + ${settings.rounds} × ${settings.seconds} s interleaved rounds; ${meta.cpus} × ${meta.cpuModel}; Node ${meta.node}\n\n`,
+    );
   }
   if (!envoyBin || !wrk) {
     note(`skipped: ${!envoyBin ? "no Envoy found (ENVOY_BIN, envoy on PATH, .venv/bin/envoy)" : "no wrk on PATH (apt-get install -y wrk)"}`);
@@ -140,7 +146,9 @@ async function main(): Promise<void> {
         p50Us: median(l.results.map((r) => r.p50Us)),
         p99Us: median(l.results.map((r) => r.p99Us)),
         cpuUsPerRequest: (l.cpuTicks * 1e6) / ticksPerSecond / requests,
-        rssKiB: m.rssKiB, allocatedKiB: m.allocatedKiB, wasmStats: m.wasmStats,
+        rssKiB: m.rssKiB,
+        allocatedKiB: m.allocatedKiB,
+        wasmStats: m.wasmStats,
         errors: l.results.reduce((n, r) => n + r.errors + r.non2xx, 0),
       };
     });
@@ -195,31 +203,59 @@ function report(rows: Row[]): void {
   const signed = (n: number | undefined, digits = 0) => (n === undefined ? "" : `${n >= 0 ? "+" : ""}${n.toFixed(digits)}`);
   const measured = rows.filter((r) => !r.skipped);
   write(`\nThroughput and latency (medians of the rounds; "+" is over the no-filter row, "× Lua" divides that by the Lua filter's)\n`);
-  write(`${formatTable(
-    [
-      { title: "filter" }, { title: "implementation" }, { title: "bytes", right: true }, { title: "req/s", right: true },
-      { title: "p50 µs", right: true }, { title: "p99 µs", right: true }, { title: "+p50 µs", right: true }, { title: "+p99 µs", right: true },
-      { title: "+p50 × Lua", right: true },
-    ],
-    measured.map((r) => [
-      r.group, r.name, r.bytes === undefined ? "" : integer(r.bytes), integer(r.requestsPerSecond!), integer(r.p50Us!), integer(r.p99Us!),
-      signed(r.addedP50Us), signed(r.addedP99Us), x(r.addedP50VsLua),
-    ]),
-  )}\n\n`);
+  write(
+    `${formatTable(
+      [
+        { title: "filter" },
+        { title: "implementation" },
+        { title: "bytes", right: true },
+        { title: "req/s", right: true },
+        { title: "p50 µs", right: true },
+        { title: "p99 µs", right: true },
+        { title: "+p50 µs", right: true },
+        { title: "+p99 µs", right: true },
+        { title: "+p50 × Lua", right: true },
+      ],
+      measured.map((r) => [
+        r.group,
+        r.name,
+        r.bytes === undefined ? "" : integer(r.bytes),
+        integer(r.requestsPerSecond!),
+        integer(r.p50Us!),
+        integer(r.p99Us!),
+        signed(r.addedP50Us),
+        signed(r.addedP99Us),
+        x(r.addedP50VsLua),
+      ]),
+    )}\n\n`,
+  );
   write(`Envoy CPU per request (all threads, /proc; over all rounds) and memory after the run\n`);
-  write(`${formatTable(
-    [
-      { title: "filter" }, { title: "implementation" }, { title: "CPU µs/req", right: true }, { title: "+CPU µs", right: true },
-      { title: "+CPU × Lua", right: true }, { title: "RSS MiB", right: true }, { title: "+RSS MiB", right: true },
-      { title: "+heap MiB", right: true }, { title: "wasm VMs", right: true },
-    ],
-    measured.map((r) => [
-      r.group, r.name, f1(r.cpuUsPerRequest), signed(r.addedCpuUs, 1), x(r.addedCpuVsLua), f1(r.rssKiB! / 1024),
-      signed(r.addedRssKiB === undefined ? undefined : r.addedRssKiB / 1024, 1),
-      signed(r.addedAllocatedKiB === undefined ? undefined : r.addedAllocatedKiB / 1024, 1),
-      r.kind === "wasm" ? (r.wasmStats?.["wasm.envoy.wasm.runtime.v8.active"] ?? "?") : "",
-    ]),
-  )}\n`);
+  write(
+    `${formatTable(
+      [
+        { title: "filter" },
+        { title: "implementation" },
+        { title: "CPU µs/req", right: true },
+        { title: "+CPU µs", right: true },
+        { title: "+CPU × Lua", right: true },
+        { title: "RSS MiB", right: true },
+        { title: "+RSS MiB", right: true },
+        { title: "+heap MiB", right: true },
+        { title: "wasm VMs", right: true },
+      ],
+      measured.map((r) => [
+        r.group,
+        r.name,
+        f1(r.cpuUsPerRequest),
+        signed(r.addedCpuUs, 1),
+        x(r.addedCpuVsLua),
+        f1(r.rssKiB! / 1024),
+        signed(r.addedRssKiB === undefined ? undefined : r.addedRssKiB / 1024, 1),
+        signed(r.addedAllocatedKiB === undefined ? undefined : r.addedAllocatedKiB / 1024, 1),
+        r.kind === "wasm" ? (r.wasmStats?.["wasm.envoy.wasm.runtime.v8.active"] ?? "?") : "",
+      ]),
+    )}\n`,
+  );
   const errors = measured.filter((r) => r.errors);
   if (errors.length) write(`\n  errors or non-2xx answers: ${errors.map((r) => `${r.group} / ${r.name}: ${r.errors}`).join("; ")}\n`);
   for (const r of rows.filter((r) => r.skipped)) write(`  skipped: ${r.group} / ${r.name}: ${r.skipped}\n`);
@@ -234,8 +270,12 @@ function targets(rows: Row[]): string {
     const ours = find("as-proxy-wasm");
     if (!ours) continue;
     const vs = (label: string, other: Row | undefined) =>
-      other ? `${label} ${(ours.addedP50Us! / other.addedP50Us!).toFixed(2)}× (CPU ${(ours.addedCpuUs! / other.addedCpuUs!).toFixed(2)}×)` : `${label} not measured`;
-    lines.push(`  ${group}: +p50 ${ours.addedP50Us!.toFixed(0)} µs, +CPU ${ours.addedCpuUs!.toFixed(1)} µs/req; ours against ${[vs("Go SDK", find("Go SDK")), vs("proxy-runtime", find("@solo-io")), vs("Lua", find("Envoy Lua"))].join(", ")}`);
+      other
+        ? `${label} ${(ours.addedP50Us! / other.addedP50Us!).toFixed(2)}× (CPU ${(ours.addedCpuUs! / other.addedCpuUs!).toFixed(2)}×)`
+        : `${label} not measured`;
+    lines.push(
+      `  ${group}: +p50 ${ours.addedP50Us!.toFixed(0)} µs, +CPU ${ours.addedCpuUs!.toFixed(1)} µs/req; ours against ${[vs("Go SDK", find("Go SDK")), vs("proxy-runtime", find("@solo-io")), vs("Lua", find("Envoy Lua"))].join(", ")}`,
+    );
   }
   return lines.join("\n");
 }

@@ -16,7 +16,13 @@ export const orasVersion = "v1.3.6";
 export async function orasCli(): Promise<{ path: string } | { missing: string }> {
   const dir = join(packageRoot, ".test-cache", `oras-cli-${orasVersion}`);
   const path = join(dir, "oras");
-  if (await stat(path).then(() => true, () => false)) return { path };
+  if (
+    await stat(path).then(
+      () => true,
+      () => false,
+    )
+  )
+    return { path };
   const go = await findGo();
   if ("missing" in go) return { missing: `oras ${orasVersion} is built with Go: ${go.missing}` };
   const tmp = `${dir}.${process.pid}.tmp`;

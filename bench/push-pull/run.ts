@@ -22,7 +22,10 @@ const option = (name: string) => (argv.includes(name) ? argv[argv.indexOf(name) 
 const quick = argv.includes("--quick");
 const json = argv.includes("--json");
 const rounds = quick ? 1 : Math.max(1, Number(option("--rounds") ?? 5) || 5);
-const sizes = (option("--sizes") ?? "16,64").split(",").map(Number).filter((n) => n > 0);
+const sizes = (option("--sizes") ?? "16,64")
+  .split(",")
+  .map(Number)
+  .filter((n) => n > 0);
 const write = (text: string) => void process.stdout.write(text);
 const note = (text: string) => (json ? process.stderr.write(`${text}\n`) : write(`${text}\n`));
 
@@ -100,12 +103,24 @@ try {
     for (const variant of ["oci", "compat"] as const) {
       const orasContent =
         variant === "oci"
-          ? ["--config", "runtime-config.json:application/vnd.module.wasm.config.v1+json", "runtime-config.json:application/vnd.module.wasm.config.v1+json", "plugin.wasm:application/vnd.module.wasm.content.layer.v1+wasm"]
+          ? [
+              "--config",
+              "runtime-config.json:application/vnd.module.wasm.config.v1+json",
+              "runtime-config.json:application/vnd.module.wasm.config.v1+json",
+              "plugin.wasm:application/vnd.module.wasm.content.layer.v1+wasm",
+            ]
           : ["module:application/vnd.oci.image.layer.v1.tar+gzip"];
       const refs = { ours: "", oras: "" };
       const commands: Record<Operation, { ours: () => string[]; oras: () => string[] }> = {
         push: {
-          ours: () => ["push", join(dir, "plugin.wasm"), (refs.ours = `${registry.host}/bench/ours-${variant}-${sizeMiB}-${++fresh}:v1`), "--variant", variant, "--quiet"],
+          ours: () => [
+            "push",
+            join(dir, "plugin.wasm"),
+            (refs.ours = `${registry.host}/bench/ours-${variant}-${sizeMiB}-${++fresh}:v1`),
+            "--variant",
+            variant,
+            "--quiet",
+          ],
           oras: () => ["push", "--plain-http", "--no-tty", (refs.oras = `${registry.host}/bench/oras-${variant}-${sizeMiB}-${++fresh}:v1`), ...orasContent],
         },
         "push again": {
@@ -117,7 +132,11 @@ try {
           oras: () => ["pull", "--plain-http", "--no-tty", refs.oras, "-o", join(dir, `out-${++fresh}`)],
         },
       };
-      const samples: Record<Operation, { ours: Timed[]; oras: Timed[] }> = { push: { ours: [], oras: [] }, "push again": { ours: [], oras: [] }, pull: { ours: [], oras: [] } };
+      const samples: Record<Operation, { ours: Timed[]; oras: Timed[] }> = {
+        push: { ours: [], oras: [] },
+        "push again": { ours: [], oras: [] },
+        pull: { ours: [], oras: [] },
+      };
       // Round 0 warms the page cache, the registry and both binaries; it is not counted.
       for (let round = quick ? 1 : 0; round <= rounds; round++) {
         for (const operation of ["push", "push again", "pull"] as const) {
@@ -153,7 +172,9 @@ try {
 const machine = `${cpus().length} × ${cpus()[0]?.model.trim() ?? "unknown CPU"}, Node ${process.version}, oras ${orasVersion}`;
 if (json) write(`${JSON.stringify({ machine, date: new Date().toISOString(), rounds, rows }, null, 2)}\n`);
 else {
-  write(`Push and pull, as-proxy-wasm vs oras ${orasVersion} (whole commands, local docker-registry; median of ${rounds} round(s); ratio = median of ours/oras per pair, ≤ 1.00× is the target)\n`);
+  write(
+    `Push and pull, as-proxy-wasm vs oras ${orasVersion} (whole commands, local docker-registry; median of ${rounds} round(s); ratio = median of ours/oras per pair, ≤ 1.00× is the target)\n`,
+  );
   write(`${machine}\n`);
   const mib = (kib?: number) => (kib === undefined ? "n/a" : integer(kib / 1024));
   write(
@@ -168,7 +189,16 @@ else {
         { title: "ours peak MiB", right: true },
         { title: "oras peak MiB", right: true },
       ],
-      rows.map((r) => [`${r.sizeMiB} MiB`, r.variant, r.operation, integer(r.oursSeconds * 1000), integer(r.orasSeconds * 1000), `${r.ratio.toFixed(2)}×`, mib(r.oursMaxRssKiB), mib(r.orasMaxRssKiB)]),
+      rows.map((r) => [
+        `${r.sizeMiB} MiB`,
+        r.variant,
+        r.operation,
+        integer(r.oursSeconds * 1000),
+        integer(r.orasSeconds * 1000),
+        `${r.ratio.toFixed(2)}×`,
+        mib(r.oursMaxRssKiB),
+        mib(r.orasMaxRssKiB),
+      ]),
     )}\n`,
   );
 }

@@ -7,7 +7,7 @@ export function registerBuild(program: Command, io: Io): void {
     .description("compile a filter project to a .wasm module and check that Envoy/Istio can load it")
     .argument("[dir]", "the project directory", ".")
     .option("-o, --output <file.wasm>", "where to write the module (default: <dir>/build/plugin.wasm)")
-    .option("--debug", "keep names and skip optimizations (asconfig target \"debug\")")
+    .option("--debug", 'keep names and skip optimizations (asconfig target "debug")')
     .option("--force", "compile even when nothing changed since the last build")
     .option("-q, --quiet", "print nothing on success")
     .option("--json", "print { output, size, sha256, abiVersion, upToDate, warnings } as JSON")

@@ -12,13 +12,16 @@ export function registerInit(program: Command, io: Io): void {
       "--sdk <path>",
       "depend on this local copy of as-proxy-wasm (a file: path) instead of the npm version range; the default from a git checkout of as-proxy-wasm",
     )
-    .addHelpText("after", () => `
+    .addHelpText(
+      "after",
+      () => `
 Templates (the examples gallery: a project gets the filter, its tests, config schema and envoy.yaml):
 ${templateList()}
 
 Examples:
   $ as-proxy-wasm init my-filter
-  $ as-proxy-wasm init my-auth --template auth && cd my-auth && npm install && npm test`)
+  $ as-proxy-wasm init my-auth --template auth && cd my-auth && npm install && npm test`,
+    )
     .action(async (dir: string, options: import("../init/init.js").InitOptions) => {
       const { init } = await import("../init/init.js");
       await init(dir, options, io);
@@ -28,7 +31,9 @@ Examples:
 /** Each template with its description, wrapped under its name. */
 function templateList(): string {
   const width = Math.max(...TEMPLATES.map((name) => name.length)) + 2;
-  return TEMPLATES.map((name) => `  ${name.padEnd(width)}${wrap(readTemplateMeta(name).description, 100 - width - 2).join(`\n${" ".repeat(width + 2)}`)}`).join("\n");
+  return TEMPLATES.map((name) => `  ${name.padEnd(width)}${wrap(readTemplateMeta(name).description, 100 - width - 2).join(`\n${" ".repeat(width + 2)}`)}`).join(
+    "\n",
+  );
 }
 
 function wrap(text: string, width: number): string[] {

@@ -31,7 +31,10 @@ Examples:
     .action(async (options: { outputKeyPrefix: string; force?: boolean }) => {
       const password = io.env[passwordEnv];
       if (password === undefined) {
-        throw new UsageError(`keygen needs ${passwordEnv}: the private key is encrypted with it`, `set it (an empty value leaves the key unprotected): ${passwordEnv}=… as-proxy-wasm keygen`);
+        throw new UsageError(
+          `keygen needs ${passwordEnv}: the private key is encrypted with it`,
+          `set it (an empty value leaves the key unprotected): ${passwordEnv}=… as-proxy-wasm keygen`,
+        );
       }
       const privatePath = resolve(io.cwd, `${options.outputKeyPrefix}.key`);
       const publicPath = resolve(io.cwd, `${options.outputKeyPrefix}.pub`);
@@ -56,7 +59,10 @@ export async function readSigningKey(file: string, io: Io): Promise<KeyObject> {
     return loadPrivateKey(text, io.env[passwordEnv] ?? "");
   } catch (error) {
     if (!(error instanceof KeyError)) throw error;
-    throw new UsageError(`--sign ${file}: ${error.message}`, /password/.test(error.message) ? `set ${passwordEnv} to the key's password` : "make one with: as-proxy-wasm keygen");
+    throw new UsageError(
+      `--sign ${file}: ${error.message}`,
+      /password/.test(error.message) ? `set ${passwordEnv} to the key's password` : "make one with: as-proxy-wasm keygen",
+    );
   }
 }
 

@@ -27,7 +27,11 @@ export function registerLogin(program: Command, io: Io): void {
     .option("--plain-http", "talk HTTP instead of HTTPS (automatic for localhost, 127.x and [::1])")
     .addHelpText("after", loginExamples)
     .action(async (registryArg: string, flags: { username: string; passwordStdin?: boolean; plainHttp?: boolean }) => {
-      if (!flags.passwordStdin) throw new UsageError("login needs --password-stdin", `pipe the password in: echo "$PASSWORD" | as-proxy-wasm login ${registryArg} -u ${flags.username} --password-stdin`);
+      if (!flags.passwordStdin)
+        throw new UsageError(
+          "login needs --password-stdin",
+          `pipe the password in: echo "$PASSWORD" | as-proxy-wasm login ${registryArg} -u ${flags.username} --password-stdin`,
+        );
       const credential = (await flagCredential(flags, io)) as { username: string; password: string };
       const { login } = await import("../oci/index.js");
       const { registry, storedIn } = await login(registryArg, credential, { plainHttp: flags.plainHttp, env: io.env });

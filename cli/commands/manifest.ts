@@ -8,7 +8,15 @@ import { CliError, UsageError } from "../errors.js";
 import type { Io } from "../io.js";
 import { flagHint } from "../manifests/hints.js";
 import { envoyGatewayHint, higressHint } from "./manifest-hints.js";
-import type { EnvoyExtensionPolicyInput, FilterType, HigressWasmPluginInput, WasmCode, WasmFilterInput, WasmPluginInput, WasmSource } from "../manifests/index.js";
+import type {
+  EnvoyExtensionPolicyInput,
+  FilterType,
+  HigressWasmPluginInput,
+  WasmCode,
+  WasmFilterInput,
+  WasmPluginInput,
+  WasmSource,
+} from "../manifests/index.js";
 
 /** Flags shared by the three generators. */
 interface CommonOptions {
@@ -104,8 +112,7 @@ export function registerManifest(program: Command, io: Io): void {
   const wasmplugin = addCommonOptions(
     manifest.command("wasmplugin").description("an Istio WasmPlugin (extensions.istio.io/v1alpha1), sha256 pinned"),
     "FAIL_CLOSE | FAIL_OPEN | FAIL_RELOAD",
-  )
-    .option("--namespace <ns>", "metadata.namespace");
+  ).option("--namespace <ns>", "metadata.namespace");
   addImagePinOptions(wasmplugin)
     .option("--phase <phase>", "AUTHN | AUTHZ | STATS | UNSPECIFIED_PHASE")
     .option("--priority <n>", "ordering within the phase (higher first)")
@@ -133,8 +140,7 @@ Examples:
       .command("envoygateway")
       .description("an Envoy Gateway EnvoyExtensionPolicy (gateway.envoyproxy.io/v1alpha1) with one wasm extension, sha256 pinned"),
     "FAIL_CLOSE | FAIL_OPEN (writes failOpen)",
-  )
-    .option("--namespace <ns>", "metadata.namespace (the Gateway's or route's namespace)");
+  ).option("--namespace <ns>", "metadata.namespace (the Gateway's or route's namespace)");
   addImagePinOptions(envoygateway)
     .option("--target-ref <[group/]Kind/name>", "attach to a Gateway, HTTPRoute, GRPCRoute, TCPRoute, TLSRoute or UDPRoute (repeatable, required)", collect)
     .option("--image-pull-policy <policy>", "IfNotPresent | Always")
@@ -155,14 +161,17 @@ Examples:
   const higress = addCommonOptions(
     manifest.command("higress").description("a Higress WasmPlugin (extensions.higress.io/v1alpha1), sha256 pinned"),
     "FAIL_CLOSE | FAIL_OPEN",
-  )
-    .option("--namespace <ns>", "metadata.namespace (Higress watches higress-system)");
+  ).option("--namespace <ns>", "metadata.namespace (Higress watches higress-system)");
   addImagePinOptions(higress)
     .option("--phase <phase>", "AUTHN | AUTHZ | STATS | UNSPECIFIED_PHASE")
     .option("--priority <n>", "ordering within the phase (higher first)")
     .option("--image-pull-policy <policy>", "IfNotPresent | Always | UNSPECIFIED_POLICY")
     .option("--image-pull-secret <secret>", "name of a docker pull secret in the plugin's namespace (see `manifest pull-secret`)")
-    .option("--match-rule <KIND=NAME,…[;CONFIG]>", "a rule for domains, ingresses or services: its own configuration (@file or JSON) or `disable` (repeatable)", collect)
+    .option(
+      "--match-rule <KIND=NAME,…[;CONFIG]>",
+      "a rule for domains, ingresses or services: its own configuration (@file or JSON) or `disable` (repeatable)",
+      collect,
+    )
     .option("--default-config-disable", "run the plugin only where a --match-rule selects");
   higress.addHelpText(
     "after",
@@ -203,7 +212,12 @@ Examples:
       if (!credential) {
         throw new CliError(`no stored login for ${registry}`, 1, `log in first: as-proxy-wasm login ${registry} -u <user> --password-stdin`);
       }
-      const name = options.name ?? `${registry.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "")}-pull`;
+      const name =
+        options.name ??
+        `${registry
+          .toLowerCase()
+          .replace(/[^a-z0-9]+/g, "-")
+          .replace(/^-+|-+$/g, "")}-pull`;
       const secret = m.buildPullSecret({ name, namespace: options.namespace, registryKey: configKey(registry), login: credential }, { hint: flagHint });
       await emit(m.toYaml(secret), options, io, { mode: 0o600 });
     });
@@ -249,9 +263,19 @@ Examples:
     .option("--grpc-cluster <name=host:port>", "a cluster the filter's gRPC calls name, speaking HTTP/2 (repeatable)", collect)
     .option("--service-vm-id <id>", "also run the module as a singleton wasm service on the main thread, in its own VM with this vm_id")
     .option("--service-config <json|@file>", "the wasm service's configuration: inline JSON, or @file (JSON or YAML); needs --service-vm-id")
-    .option("--module-path <path>", "the module's path as written into the bootstrap (default: --image made absolute); relative paths are read from envoy's working directory")
-    .option("--stats-tag <name=regex>", "an Envoy stats tag: the regex's first group is cut from the stat name, its second is the tag value (repeatable)", collect)
-    .option("--buffer-limit <bytes>", "the listener's per-connection buffer limit (Envoy's default 1048576): the most of a body a filter can hold, with the chunk arriving on top")
+    .option(
+      "--module-path <path>",
+      "the module's path as written into the bootstrap (default: --image made absolute); relative paths are read from envoy's working directory",
+    )
+    .option(
+      "--stats-tag <name=regex>",
+      "an Envoy stats tag: the regex's first group is cut from the stat name, its second is the tag value (repeatable)",
+      collect,
+    )
+    .option(
+      "--buffer-limit <bytes>",
+      "the listener's per-connection buffer limit (Envoy's default 1048576): the most of a body a filter can hold, with the chunk arriving on top",
+    )
     .option("--fetch-timeout <duration>", "timeout of an http(s) module fetch", "10s")
     .option("--failure-policy <policy>", failurePolicyHelp);
   envoy.addHelpText(
@@ -291,21 +315,23 @@ function addImagePinOptions(command: Command): Command {
 }
 
 function addCommonOptions(command: Command, failStrategies: string): Command {
-  return command
-    .requiredOption("--image <ref|url|file>", "registry image, oci:// http(s):// or file:// url, or a local .wasm")
-    .option("--config <json|@file>", "plugin configuration: inline JSON, or @file (JSON or YAML)")
-    .option("--config-schema <file>", "JSON Schema the configuration must satisfy (default: the project's config.schema.json)")
-    .option("--wasm <file>", "local copy of the module: computes sha256 for an http(s) url, locates the project")
-    .option("--sha256 <hex>", "sha256 of the .wasm for an http(s) url")
-    .option("--name <name>", "resource / plugin name (default: from the image)")
-    .option("--plugin-name <name>", "plugin name (root_id) the module selects its root context by")
-    .option("--fail-strategy <strategy>", failStrategies)
-    .option("--env <NAME=value>", "VM environment variable (repeatable)", collect)
-    .option("--env-from-host <NAME>", "VM environment variable read from the proxy's environment (repeatable)", collect)
-    // Every generator takes it (the CLI contract), though only wasmplugin's digest lookup talks to a registry.
-    .option("--plain-http", "use plain HTTP to reach the registry (loopback registries use it anyway)")
-    .option("--type <type>", "HTTP | NETWORK (default: NETWORK for a local module with TCP callbacks only, else HTTP)")
-    .option("-o, --output <file>", "write the YAML here instead of stdout");
+  return (
+    command
+      .requiredOption("--image <ref|url|file>", "registry image, oci:// http(s):// or file:// url, or a local .wasm")
+      .option("--config <json|@file>", "plugin configuration: inline JSON, or @file (JSON or YAML)")
+      .option("--config-schema <file>", "JSON Schema the configuration must satisfy (default: the project's config.schema.json)")
+      .option("--wasm <file>", "local copy of the module: computes sha256 for an http(s) url, locates the project")
+      .option("--sha256 <hex>", "sha256 of the .wasm for an http(s) url")
+      .option("--name <name>", "resource / plugin name (default: from the image)")
+      .option("--plugin-name <name>", "plugin name (root_id) the module selects its root context by")
+      .option("--fail-strategy <strategy>", failStrategies)
+      .option("--env <NAME=value>", "VM environment variable (repeatable)", collect)
+      .option("--env-from-host <NAME>", "VM environment variable read from the proxy's environment (repeatable)", collect)
+      // Every generator takes it (the CLI contract), though only wasmplugin's digest lookup talks to a registry.
+      .option("--plain-http", "use plain HTTP to reach the registry (loopback registries use it anyway)")
+      .option("--type <type>", "HTTP | NETWORK (default: NETWORK for a local module with TCP callbacks only, else HTTP)")
+      .option("-o, --output <file>", "write the YAML here instead of stdout")
+  );
 }
 
 async function wasmPluginYaml(options: WasmPluginOptions, io: Io): Promise<string> {
@@ -333,7 +359,11 @@ async function wasmPluginYaml(options: WasmPluginOptions, io: Io): Promise<strin
   // Everything but the digest is checked before the registry is asked: a typo fails fast, offline.
   m.buildWasmPlugin(input);
   const sha256 =
-    source.kind === "oci" ? await ociDigest(source, options, io) : source.kind === "http" ? await httpSha256(source, options, io) : await moduleSha256(source, options, io);
+    source.kind === "oci"
+      ? await ociDigest(source, options, io)
+      : source.kind === "http"
+        ? await httpSha256(source, options, io)
+        : await moduleSha256(source, options, io);
   return m.toYaml(m.buildWasmPlugin({ ...input, sha256 }));
 }
 
@@ -341,12 +371,18 @@ async function envoyGatewayYaml(options: EnvoyGatewayOptions, io: Io): Promise<s
   const m = await manifests();
   const source = await classify(options, io);
   if (source.kind === "file") {
-    throw new UsageError("--image: Envoy Gateway loads modules from a registry image or an http(s) url only", "push it (`as-proxy-wasm push`) or serve it over http(s)");
+    throw new UsageError(
+      "--image: Envoy Gateway loads modules from a registry image or an http(s) url only",
+      "push it (`as-proxy-wasm push`) or serve it over http(s)",
+    );
   }
   await httpFilterOnly(options, source, io, "Envoy Gateway");
   digestOnlyForImages(source, options);
   if (options.env?.length) {
-    throw new UsageError("--env: Envoy Gateway passes no inline variables into the VM", "set them in the proxy's environment and name them with --env-from-host");
+    throw new UsageError(
+      "--env: Envoy Gateway passes no inline variables into the VM",
+      "set them in the proxy's environment and name them with --env-from-host",
+    );
   }
   const failOpen = options.failStrategy === undefined ? undefined : parseFailStrategy(options.failStrategy);
   const config = await checkedConfig(options, source, io);
@@ -401,20 +437,30 @@ async function higressYaml(options: HigressOptions, io: Io): Promise<string> {
   };
   m.buildHigressWasmPlugin(input, { hint: higressHint });
   const sha256 =
-    source.kind === "oci" ? await ociDigest(source, options, io) : source.kind === "http" ? await httpSha256(source, options, io) : await moduleSha256(source, options, io);
+    source.kind === "oci"
+      ? await ociDigest(source, options, io)
+      : source.kind === "http"
+        ? await httpSha256(source, options, io)
+        : await moduleSha256(source, options, io);
   return m.toYaml(m.buildHigressWasmPlugin({ ...input, sha256 }, { hint: higressHint }));
 }
 
 /** Envoy Gateway and Higress insert HTTP filters only: a network filter (by --type or the module's exports) is refused. */
 async function httpFilterOnly(options: CommonOptions, source: WasmSource, io: Io, proxy: string): Promise<void> {
   if ((await filterType(options, source, io)) === "NETWORK") {
-    throw new UsageError(`--type: ${proxy} runs HTTP filters only (this is a NETWORK filter)`, "deploy a network filter with `manifest envoyfilter` or `manifest envoy`");
+    throw new UsageError(
+      `--type: ${proxy} runs HTTP filters only (this is a NETWORK filter)`,
+      "deploy a network filter with `manifest envoyfilter` or `manifest envoy`",
+    );
   }
 }
 
 function digestOnlyForImages(source: WasmSource, options: DigestOptions): void {
   if (source.kind !== "oci" && (options.digest !== undefined || options.ociLayout !== undefined)) {
-    throw new UsageError(`${options.digest !== undefined ? "--digest" : "--oci-layout"}: applies to registry images only`, "for an http(s) or file url, pin the module with --sha256 or --wasm");
+    throw new UsageError(
+      `${options.digest !== undefined ? "--digest" : "--oci-layout"}: applies to registry images only`,
+      "for an http(s) or file url, pin the module with --sha256 or --wasm",
+    );
   }
 }
 
@@ -457,16 +503,25 @@ async function envoyYaml(options: EnvoyOptions, io: Io): Promise<string> {
     filter.code = { kind: "file", path: options.modulePath };
   }
   if (options.serviceConfig !== undefined && options.serviceVmId === undefined) {
-    throw new UsageError("--service-config: configures the wasm service, which needs --service-vm-id <id>", "add --service-vm-id (the vm_id filters reach the service by)");
+    throw new UsageError(
+      "--service-config: configures the wasm service, which needs --service-vm-id <id>",
+      "add --service-vm-id (the vm_id filters reach the service by)",
+    );
   }
   if (options.serviceVmId !== undefined && (options.serviceVmId.trim() === "" || options.serviceVmId === filter.name)) {
     // A VM of its own: sharing the filter's vm_id would put both plugins' root contexts in one VM.
-    throw new UsageError(`--service-vm-id: "${options.serviceVmId}" ${options.serviceVmId.trim() === "" ? "is empty" : "is the filter's vm_id (--name)"}`, "give the wasm service a vm_id of its own");
+    throw new UsageError(
+      `--service-vm-id: "${options.serviceVmId}" ${options.serviceVmId.trim() === "" ? "is empty" : "is the filter's vm_id (--name)"}`,
+      "give the wasm service a vm_id of its own",
+    );
   }
   const service =
     options.serviceVmId === undefined
       ? undefined
-      : { vmId: options.serviceVmId, configuration: await checkedConfig(options, source, io, { value: options.serviceConfig, flag: "--service-config", field: "serviceConfig" }) };
+      : {
+          vmId: options.serviceVmId,
+          configuration: await checkedConfig(options, source, io, { value: options.serviceConfig, flag: "--service-config", field: "serviceConfig" }),
+        };
   return m.toYaml(
     m.buildEnvoyBootstrap({
       filter,
@@ -570,7 +625,11 @@ async function ociDigest(source: Extract<WasmSource, { kind: "oci" }>, options: 
 /** sha256 of the module itself: `--sha256`, or computed from its local copy (which `--sha256`, when given too, must match). */
 async function moduleSha256(source: WasmSource, options: CommonOptions, io: Io): Promise<string | undefined> {
   const local = localModule(source, options, io);
-  const computed = local ? createHash("sha256").update(await readInput(local, "--wasm")).digest("hex") : undefined;
+  const computed = local
+    ? createHash("sha256")
+        .update(await readInput(local, "--wasm"))
+        .digest("hex")
+    : undefined;
   if (options.sha256 !== undefined && computed !== undefined && options.sha256 !== computed) {
     throw new UsageError(`--sha256: does not match ${local} (its sha256 is ${computed})`);
   }

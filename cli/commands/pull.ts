@@ -54,7 +54,13 @@ export function registerPull(program: Command, io: Io): void {
     let written = false;
     try {
       try {
-        const { descriptor, manifest } = await oci.copy(opened.target, opened.reference, local, "pulled", progressHooks(io.stderr, !!flags.quiet || !!flags.json));
+        const { descriptor, manifest } = await oci.copy(
+          opened.target,
+          opened.reference,
+          local,
+          "pulled",
+          progressHooks(io.stderr, !!flags.quiet || !!flags.json),
+        );
         pulled = { digest: descriptor.digest, ...(await pulledModule(manifest, local, oci)), metadata: await oci.readImageMetadata(manifest, local) };
       } catch (error) {
         throw await oci.describeFailure(error, opened, "pull");
@@ -70,7 +76,9 @@ export function registerPull(program: Command, io: Io): void {
             throw new CliError(
               `pull ${display}: refused: ${error.unsigned ? "the image is not signed" : "the image is not signed with this key"}: ${error.message}`,
               1,
-              error.unsigned ? `sign it: as-proxy-wasm push … --sign <key> (or cosign sign --key <key> ${display.replace(/[:@][^/]*$/, "")}@${pulled.digest})` : `check that ${flags.verify} is the public key of the signer; the signatures are under ${signatureTag(pulled.digest)}`,
+              error.unsigned
+                ? `sign it: as-proxy-wasm push … --sign <key> (or cosign sign --key <key> ${display.replace(/[:@][^/]*$/, "")}@${pulled.digest})`
+                : `check that ${flags.verify} is the public key of the signer; the signatures are under ${signatureTag(pulled.digest)}`,
             );
           }
           throw await oci.describeFailure(error, opened, "verify");
@@ -111,11 +119,21 @@ async function pulledModule(manifest: ImageManifest, local: SpoolStore, oci: typ
 async function removeCreated(dir: string, created: string | undefined): Promise<void> {
   if (created === undefined) return;
   for (let at = dir; at === created || at.startsWith(created + sep); at = dirname(at)) {
-    if (!(await rmdir(at).then(() => true, () => false))) return;
+    if (
+      !(await rmdir(at).then(
+        () => true,
+        () => false,
+      ))
+    )
+      return;
   }
 }
 
-function report(io: Io, flags: PullFlags, pulled: { digest: string; metadata: ImageMetadata; layout: string; size: number; display: string; file: string; signatures?: number }): void {
+function report(
+  io: Io,
+  flags: PullFlags,
+  pulled: { digest: string; metadata: ImageMetadata; layout: string; size: number; display: string; file: string; signatures?: number },
+): void {
   const { digest, display, file, layout, size, metadata, signatures } = pulled;
   // Relative when it is under the working directory, else as the user would find it: absolute.
   const below = relative(io.cwd, file);

@@ -20,7 +20,8 @@ export async function locateUnprovidedImports(verdict: Verdict, sources: string[
     if (!spelled) return problem;
     for (const { file, lines } of texts) {
       const line = lines.findIndex((l) => l.includes(spelled) && !/^\s*\/\//.test(l));
-      if (line >= 0) return problem.replace(`env.${name}`, `env.${name} (${spelled} at ${displayPath(file, cwd)}:${line + 1}:${lines[line].indexOf(spelled) + 1})`);
+      if (line >= 0)
+        return problem.replace(`env.${name}`, `env.${name} (${spelled} at ${displayPath(file, cwd)}:${line + 1}:${lines[line].indexOf(spelled) + 1})`);
     }
     return problem;
   };

@@ -39,4 +39,3 @@ export async function upToDateOutput(output: string, key: string): Promise<Uint8
     return undefined; // no stamp, an input gone, or no output: build
   }
 }
-

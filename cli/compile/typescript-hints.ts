@@ -58,7 +58,7 @@ const RULES: Rule[] = [
   },
   {
     diagnostic: /^TS2304: Cannot find name '(?:any|unknown|undefined)'/,
-    hint: "AssemblyScript has no `any`, `unknown` or `undefined`: name a concrete type, and use `T | null` with null for \"absent\"",
+    hint: 'AssemblyScript has no `any`, `unknown` or `undefined`: name a concrete type, and use `T | null` with null for "absent"',
   },
   {
     diagnostic: /^TS2322: Type '<object>' is not assignable to type 'auto'/,

@@ -15,7 +15,9 @@ export async function debugModule(file: string, bytes: Uint8Array, brk: boolean,
   try {
     await access(map);
   } catch {
-    throw new UsageError(`--inspect: no source map ${file}.map beside the module; build a debug module with one: npx asc assembly/index.ts --target debug --sourceMap -o build/debug.wasm`);
+    throw new UsageError(
+      `--inspect: no source map ${file}.map beside the module; build a debug module with one: npx asc assembly/index.ts --target debug --sourceMap -o build/debug.wasm`,
+    );
   }
   await waitForDebugger(io);
   const module = await WebAssembly.compile(withSourceMapUrl(bytes, map) as Uint8Array<ArrayBuffer>);

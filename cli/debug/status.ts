@@ -139,11 +139,18 @@ function findWasmFilters(dump: unknown): FoundFilter[] {
   return found;
 }
 
-async function filterStatus(found: FoundFilter, stats: Map<string, string>, expected: string | undefined, wasmFile: string | undefined): Promise<WasmFilterStatus> {
+async function filterStatus(
+  found: FoundFilter,
+  stats: Map<string, string>,
+  expected: string | undefined,
+  wasmFile: string | undefined,
+): Promise<WasmFilterStatus> {
   const { config } = found;
   const code = config.vm_config?.code ?? {};
   const remote = code.remote;
-  const source = remote ? { url: String(remote.http_uri?.uri ?? ""), sha256: String(remote.sha256 ?? "") } : { file: String(code.local?.filename ?? "(inline)") };
+  const source = remote
+    ? { url: String(remote.http_uri?.uri ?? ""), sha256: String(remote.sha256 ?? "") }
+    : { file: String(code.local?.filename ?? "(inline)") };
   const sha = "sha256" in source ? source.sha256 || null : await fileSha256(source.file);
   const failOpen = config.fail_open === true || config.failure_policy === "FAIL_OPEN";
   const number = (name: string) => Number(stats.get(name) ?? 0);
@@ -151,12 +158,17 @@ async function filterStatus(found: FoundFilter, stats: Map<string, string>, expe
   const fetchFailed = remote !== undefined && number("wasm.remote_load_fetch_failures") > 0 && number("wasm.remote_load_fetch_successes") === 0;
   // ECDS (Istio's WasmPlugin) counts the configurations of the filter it refused: a module that did not
   // load, or a plugin whose onConfigure refused its configuration.
-  const ecdsStat = found.ecdsName === undefined ? undefined : `extension_config_discovery.${found.type === "HTTP" ? "http_filter" : "network_filter"}.${found.ecdsName}.update_rejected`;
+  const ecdsStat =
+    found.ecdsName === undefined
+      ? undefined
+      : `extension_config_discovery.${found.type === "HTTP" ? "http_filter" : "network_filter"}.${found.ecdsName}.update_rejected`;
   const rejected = ecdsStat === undefined ? 0 : number(ecdsStat);
   const vm = fetchFailed || active === 0 ? "failed" : "running";
   const problems: string[] = [];
   if (rejected > 0) {
-    problems.push(`Envoy rejected this configuration (${ecdsStat} ${rejected}): the plugin refused it in onConfigure or the module did not load; the proxy's log says which ("Plugin ${config.name ?? ""} failed to load")`);
+    problems.push(
+      `Envoy rejected this configuration (${ecdsStat} ${rejected}): the plugin refused it in onConfigure or the module did not load; the proxy's log says which ("Plugin ${config.name ?? ""} failed to load")`,
+    );
   }
   if (fetchFailed) {
     problems.push(

@@ -89,7 +89,7 @@ export async function sendH2Request(port: number, request: Answer, timeoutMs: nu
     return await new Promise<ClientResult>((resolve, reject) => {
       const response: RecordedMessage = { headers: [], body: Buffer.alloc(0), trailers: [], complete: false };
       const chunks: Buffer[] = [];
-            let finished = false;
+      let finished = false;
       const finish = (reset: boolean) => {
         if (finished) return;
         finished = true;
@@ -124,7 +124,10 @@ type Stream = ServerHttp2Stream | ClientHttp2Stream;
  * Opens a stream with `open` (respond or request) and sends the message: headers, the body, then trailers.
  * Header names and values go as given (duplicates as repeated fields, in order).
  */
-function writeMessage<S extends Stream>(open: (headers: Record<string, string | string[]>, options: { endStream: boolean; waitForTrailers: boolean }) => S, message: Answer): S {
+function writeMessage<S extends Stream>(
+  open: (headers: Record<string, string | string[]>, options: { endStream: boolean; waitForTrailers: boolean }) => S,
+  message: Answer,
+): S {
   const trailers = message.trailers ?? [];
   const body = message.body ?? Buffer.alloc(0);
   const stream = open(headerObject(message.headers), { endStream: body.length === 0 && trailers.length === 0, waitForTrailers: trailers.length > 0 });

@@ -165,7 +165,10 @@ export class EnvoyProcess {
       const address = await readFile(addressFile, "utf8").catch(() => "");
       if (address) {
         this.adminUrl = `http://${address.trim()}`;
-        const ready = await fetch(`${this.adminUrl}/ready`).then((r) => r.ok, () => false);
+        const ready = await fetch(`${this.adminUrl}/ready`).then(
+          (r) => r.ok,
+          () => false,
+        );
         if (ready) {
           await this.readListeners();
           return;
@@ -206,13 +209,18 @@ export async function startEnvoy(options: EnvoyStartOptions): Promise<EnvoyProce
   const child = spawn(
     options.binary,
     [
-      "-c", config,
+      "-c",
+      config,
       "--use-dynamic-base-id",
-      "--concurrency", String(options.concurrency ?? 1),
-      "--admin-address-path", join(dir, "admin-address"),
+      "--concurrency",
+      String(options.concurrency ?? 1),
+      "--admin-address-path",
+      join(dir, "admin-address"),
       ...commonFlags(),
-      "--component-log-level", `wasm:${options.wasmLogLevel ?? "info"}`,
-      "--file-flush-interval-msec", String(options.fileFlushIntervalMs ?? 10),
+      "--component-log-level",
+      `wasm:${options.wasmLogLevel ?? "info"}`,
+      "--file-flush-interval-msec",
+      String(options.fileFlushIntervalMs ?? 10),
     ],
     { stdio: ["ignore", "pipe", "pipe"] },
   );

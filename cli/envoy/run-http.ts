@@ -95,7 +95,10 @@ function toAnswer(input: HttpScenario["request"], defaultHeaders: HeaderList): A
   return { headers: input?.headers ?? defaultHeaders, body, trailers: input?.trailers ?? [] };
 }
 
-const answerWith = (answer: Answer): Responder => () => answer;
+const answerWith =
+  (answer: Answer): Responder =>
+  () =>
+    answer;
 
 function calloutResponder(answer: CalloutAnswer): Responder {
   if ("failure" in answer) return () => (answer.failure === "reset" ? "reset" : "hang");

@@ -43,7 +43,9 @@ export async function init(dirArg: string, options: InitOptions, io: Io): Promis
     about: withoutTitle(await readFile(join(template, "README.md"), "utf8")),
     sdkDependency,
     sdkNote: sdkDependency.startsWith("file:")
-      ? "\n\nNote: `package.json` depends on as-proxy-wasm by a local `file:` path (`" + sdkDependency + "`), which exists only\n" +
+      ? "\n\nNote: `package.json` depends on as-proxy-wasm by a local `file:` path (`" +
+        sdkDependency +
+        "`), which exists only\n" +
         "on this machine; point it at a published version (`npm install -D as-proxy-wasm@latest`) before running CI elsewhere."
       : "",
     // A secret of the project's own where an example needs one (auth, jwt): no two projects share a default.
@@ -55,9 +57,7 @@ export async function init(dirArg: string, options: InitOptions, io: Io): Promis
   if (meta.dependencies) await addDevDependencies(join(target, "package.json"), meta.dependencies);
 
   const where = displayPath(target, io.cwd);
-  io.stdout.write(
-    `Created ${where} from template ${options.template}.\n\nNext:\n  cd ${where}\n  npm install\n  npm run build\n  npm test\n`,
-  );
+  io.stdout.write(`Created ${where} from template ${options.template}.\n\nNext:\n  cd ${where}\n  npm install\n  npm run build\n  npm test\n`);
 }
 
 /**
@@ -125,5 +125,10 @@ async function addDevDependencies(packageJson: string, dependencies: Record<stri
 
 /** npm package names are lowercase, without spaces or most punctuation. */
 function packageName(dirName: string): string {
-  return dirName.toLowerCase().replace(/[^a-z0-9._-]+/g, "-").replace(/^[._-]+/, "") || "filter";
+  return (
+    dirName
+      .toLowerCase()
+      .replace(/[^a-z0-9._-]+/g, "-")
+      .replace(/^[._-]+/, "") || "filter"
+  );
 }

@@ -10,8 +10,7 @@ export type CelRule = (self: unknown) => boolean;
 
 const urlSchemes = ["", "http", "https", "oci", "file"];
 
-const has = (self: unknown, field: string): boolean =>
-  typeof self === "object" && self !== null && (self as Record<string, unknown>)[field] !== undefined;
+const has = (self: unknown, field: string): boolean => typeof self === "object" && self !== null && (self as Record<string, unknown>)[field] !== undefined;
 
 const keys = (self: unknown): string[] => Object.keys(self as object);
 
@@ -29,8 +28,11 @@ export const celRules: Readonly<Record<string, CelRule>> = {
     // CEL fails on a missing field (no default), so an absent group is a violation, as in the API server.
     if (ref.group === undefined) return false;
     return [
-      ["core", "Service"], ["", "Service"], ["gateway.networking.k8s.io", "Gateway"],
-      ["gateway.networking.k8s.io", "GatewayClass"], ["networking.istio.io", "ServiceEntry"],
+      ["core", "Service"],
+      ["", "Service"],
+      ["gateway.networking.k8s.io", "Gateway"],
+      ["gateway.networking.k8s.io", "GatewayClass"],
+      ["networking.istio.io", "ServiceEntry"],
     ].some(([group, kind]) => ref.group === group && ref.kind === kind);
   },
   "isURL(self) ? (url(self).getScheme() in ['', 'http', 'https', 'oci', 'file']) : (isURL('http://' + self) && url('http://' + self).getScheme() in ['', 'http', 'https', 'oci', 'file'])":
@@ -44,8 +46,7 @@ export const celRules: Readonly<Record<string, CelRule>> = {
     (self as { valueFrom?: string }).valueFrom !== "HOST" || !has(self, "value"),
   "(has(self.selector) ? 1 : 0) + (has(self.targetRef) ? 1 : 0) + (has(self.targetRefs) ? 1 : 0) <= 1": (self) =>
     countSet(self, ["selector", "targetRef", "targetRefs"]) <= 1,
-  "(has(self.workloadSelector) ? 1 : 0) + (has(self.targetRefs) ? 1 : 0) <= 1": (self) =>
-    countSet(self, ["workloadSelector", "targetRefs"]) <= 1,
+  "(has(self.workloadSelector) ? 1 : 0) + (has(self.targetRefs) ? 1 : 0) <= 1": (self) => countSet(self, ["workloadSelector", "targetRefs"]) <= 1,
   // Envoy Gateway's EnvoyExtensionPolicy. `kind` defaults to Secret, and the API server defaults before CEL runs.
   "self.kind == 'Secret'": (self) => ((self as { kind?: string }).kind ?? "Secret") === "Secret",
   "self.type == 'HTTP' ? has(self.http) : !has(self.http)": (self) => ((self as { type?: string }).type === "HTTP") === has(self, "http"),

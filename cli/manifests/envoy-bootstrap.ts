@@ -1,8 +1,15 @@
 import { UsageError } from "../errors.js";
 import { envoyBootstrapSchema, envoyTcpProxySchema, envoyWasmFilterSchema, envoyWasmNetworkFilterSchema, envoyWasmServiceSchema } from "./schemas/envoy.js";
 import {
-  fetchCluster, httpConnectionManagerName, routerHttpFilter, singleHostCluster, tcpProxyFilter, wasmFilter, wasmService,
-  type WasmFilterInput, type WasmServiceInput,
+  fetchCluster,
+  httpConnectionManagerName,
+  routerHttpFilter,
+  singleHostCluster,
+  tcpProxyFilter,
+  wasmFilter,
+  wasmService,
+  type WasmFilterInput,
+  type WasmServiceInput,
 } from "./envoy-wasm.js";
 import type { NamedHost } from "./flags.js";
 import { flagHint } from "./hints.js";

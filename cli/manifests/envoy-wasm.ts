@@ -2,9 +2,7 @@ import { isIP } from "node:net";
 import type { VmEnv } from "./wasmplugin.js";
 
 /** Where Envoy loads the module from: a file on the proxy's disk, or an http(s) url pinned by the module's sha256. */
-export type WasmCode =
-  | { kind: "file"; path: string }
-  | { kind: "http"; url: string; sha256: string; cluster: string; timeout: string };
+export type WasmCode = { kind: "file"; path: string } | { kind: "http"; url: string; sha256: string; cluster: string; timeout: string };
 
 /** HTTP: an HttpFilter of the HTTP connection manager; NETWORK: a listener (L4) filter before tcp_proxy. */
 export type FilterType = "HTTP" | "NETWORK";

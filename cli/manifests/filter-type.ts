@@ -6,8 +6,12 @@ const networkCallbacks = ["proxy_on_new_connection", "proxy_on_downstream_data",
 
 /** Callbacks only an HTTP filter needs: the host calls them per stream. */
 const httpCallbacks = [
-  "proxy_on_request_headers", "proxy_on_request_body", "proxy_on_request_trailers",
-  "proxy_on_response_headers", "proxy_on_response_body", "proxy_on_response_trailers",
+  "proxy_on_request_headers",
+  "proxy_on_request_body",
+  "proxy_on_request_trailers",
+  "proxy_on_response_headers",
+  "proxy_on_response_body",
+  "proxy_on_response_trailers",
 ];
 
 /**
@@ -18,7 +22,11 @@ const httpCallbacks = [
 export function moduleFilterType(binary: Uint8Array): FilterType {
   let exports: Set<string>;
   try {
-    exports = new Set(readWasmInterface(binary).exports.filter((e) => e.kind === "function").map((e) => e.name));
+    exports = new Set(
+      readWasmInterface(binary)
+        .exports.filter((e) => e.kind === "function")
+        .map((e) => e.name),
+    );
   } catch {
     return "HTTP";
   }

@@ -49,7 +49,13 @@ export function parseTargetRef(value: string): TargetRef {
 export function parseMatch(value: string): TrafficMatch {
   const colon = value.indexOf(":");
   const mode = colon < 0 ? value : value.slice(0, colon);
-  const ports = colon < 0 ? [] : value.slice(colon + 1).split(",").filter(Boolean);
+  const ports =
+    colon < 0
+      ? []
+      : value
+          .slice(colon + 1)
+          .split(",")
+          .filter(Boolean);
   if (!mode && !ports.length) throw new UsageError(`--match: expected MODE[:PORT,…] (got "${value}")`);
   return {
     ...(mode ? { mode } : {}),
@@ -127,7 +133,10 @@ export function parseFailure(strategy: string | undefined, policy: string | unde
     throw new UsageError(`--failure-policy: must be one of ${failurePolicies.join(", ")} (got "${policy}")`);
   }
   if (strategy !== undefined && (strategy === "FAIL_OPEN") !== (policy === "FAIL_OPEN")) {
-    throw new UsageError(`--fail-strategy ${strategy} contradicts --failure-policy ${policy}`, "give --failure-policy alone (Envoy ≥ 1.33), or --fail-strategy alone for an older Envoy");
+    throw new UsageError(
+      `--fail-strategy ${strategy} contradicts --failure-policy ${policy}`,
+      "give --failure-policy alone (Envoy ≥ 1.33), or --fail-strategy alone for an older Envoy",
+    );
   }
   return { failOpen: false, failurePolicy: policy as FailurePolicy };
 }
@@ -145,9 +154,16 @@ export function parseMatchRule(value: string): { rule: HigressMatchRule; config?
   const config = semicolon < 0 ? undefined : value.slice(semicolon + 1).trim();
   const eq = selector.indexOf("=");
   const kind = selector.slice(0, eq).trim();
-  const names = selector.slice(eq + 1).split(",").map((n) => n.trim()).filter(Boolean);
+  const names = selector
+    .slice(eq + 1)
+    .split(",")
+    .map((n) => n.trim())
+    .filter(Boolean);
   if (eq < 0 || !matchRuleKinds.includes(kind as (typeof matchRuleKinds)[number]) || !names.length) {
-    throw new UsageError(`--match-rule: expected domain|ingress|service=NAME[,NAME…][;CONFIG] (got "${value}")`, "e.g. --match-rule 'domain=api.example.com;@api-config.yaml'");
+    throw new UsageError(
+      `--match-rule: expected domain|ingress|service=NAME[,NAME…][;CONFIG] (got "${value}")`,
+      "e.g. --match-rule 'domain=api.example.com;@api-config.yaml'",
+    );
   }
   const rule: HigressMatchRule = { [kind]: names };
   if (config === "disable") return { rule: { ...rule, configDisable: true } };

@@ -12,8 +12,10 @@ export interface HigressMatchRule {
 }
 
 /** The fields Higress's WasmPlugin shares with Istio's (it is a fork of it), plus its own. */
-export interface HigressWasmPluginInput
-  extends Pick<WasmPluginInput, "name" | "namespace" | "url" | "sha256" | "imagePullPolicy" | "imagePullSecret" | "pluginName" | "phase" | "priority" | "failStrategy" | "env"> {
+export interface HigressWasmPluginInput extends Pick<
+  WasmPluginInput,
+  "name" | "namespace" | "url" | "sha256" | "imagePullPolicy" | "imagePullSecret" | "pluginName" | "phase" | "priority" | "failStrategy" | "env"
+> {
   /** Applies everywhere no match rule selects (Higress's stand-in for Istio's pluginConfig). */
   defaultConfig?: unknown;
   defaultConfigDisable?: boolean;

@@ -49,6 +49,11 @@ export function digestHex(digest: string): string {
 export function defaultName(source: WasmSource): string {
   const path = source.kind === "oci" ? source.reference.replace(/[@:][^/]*$/, "") : source.kind === "file" ? source.path : new URL(source.url).pathname;
   const base = path.split(/[\\/]/).filter(Boolean).pop() ?? "";
-  const name = base.replace(/\.wasm$/, "").toLowerCase().replace(/[^a-z0-9-]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 63);
+  const name = base
+    .replace(/\.wasm$/, "")
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, "-")
+    .replace(/^-+|-+$/g, "")
+    .slice(0, 63);
   return name || "wasm-plugin";
 }

@@ -7,7 +7,11 @@ import { celRules } from "./cel-rules.js";
 
 /** A manifest field that Istio or Envoy would refuse; `field` is its path, e.g. `spec.match[0].mode`. */
 export class ManifestError extends UsageError {
-  constructor(readonly field: string, readonly reason: string, hint?: string) {
+  constructor(
+    readonly field: string,
+    readonly reason: string,
+    hint?: string,
+  ) {
     super(`${field}: ${reason}`, hint);
     this.name = "ManifestError";
   }
@@ -44,7 +48,7 @@ function crdAjv(): Ajv {
     schemaType: "string",
     errors: true,
     compile(listType: string, parentSchema) {
-      const mapKeys: string[] = listType === "map" ? (parentSchema as Record<string, string[]>)["x-kubernetes-list-map-keys"] ?? [] : [];
+      const mapKeys: string[] = listType === "map" ? ((parentSchema as Record<string, string[]>)["x-kubernetes-list-map-keys"] ?? []) : [];
       return keywordCheck("x-kubernetes-list-type", (items) => {
         const seen = new Set<string>();
         for (const [index, item] of (items as unknown[]).entries()) {
@@ -125,7 +129,10 @@ function lastError(errors: ErrorObject[]): ErrorObject {
 
 /** Turns an Ajv error into a field path in dotted/indexed form and a reason that shows the offending value. */
 function describe(error: ErrorObject, document: unknown, root = ""): { field: string; reason: string } {
-  const segments = error.instancePath.split("/").slice(1).map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"));
+  const segments = error.instancePath
+    .split("/")
+    .slice(1)
+    .map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"));
   let field = root;
   let value = document;
   for (const segment of segments) {

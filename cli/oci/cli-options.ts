@@ -25,7 +25,8 @@ export function addRegistryOptions(command: Command, { layout }: { layout: boole
 export async function flagCredential(flags: RegistryFlags, io: Io): Promise<Credential | undefined> {
   if (flags.passwordStdin && !flags.username) throw new UsageError("--password-stdin needs --username");
   if (!flags.username) return undefined;
-  if (!flags.passwordStdin) throw new UsageError("--username needs the password on standard input", "pipe it in: echo \"$TOKEN\" | as-proxy-wasm … -u <user> --password-stdin");
+  if (!flags.passwordStdin)
+    throw new UsageError("--username needs the password on standard input", 'pipe it in: echo "$TOKEN" | as-proxy-wasm … -u <user> --password-stdin');
   const password = (await io.readStdin()).replace(/\r?\n$/, "");
   if (!password) throw new UsageError("--password-stdin: standard input is empty");
   return { username: flags.username, password };

@@ -57,7 +57,12 @@ export function configKey(registry: string): string {
 
 /** `auths` keys may be written as URLs (`https://host/v1/`); compare by host. */
 function sameRegistry(key: string, registry: string): boolean {
-  return key.replace(/^https?:\/\//, "").replace(/\/.*$/, "") === configKey(registry).replace(/^https?:\/\//, "").replace(/\/.*$/, "");
+  return (
+    key.replace(/^https?:\/\//, "").replace(/\/.*$/, "") ===
+    configKey(registry)
+      .replace(/^https?:\/\//, "")
+      .replace(/\/.*$/, "")
+  );
 }
 
 /** Looks a registry up: explicit credential, then the CI env vars, then the docker config. */
@@ -104,7 +109,11 @@ async function lookup(host: string, options: { env: NodeJS.ProcessEnv; explicit?
 }
 
 /** Stores a login the way docker does: in the registry's helper when one is configured, else in `auths`. */
-export async function storeCredential(registry: string, credential: Required<Pick<Credential, "username" | "password">>, env: NodeJS.ProcessEnv): Promise<string> {
+export async function storeCredential(
+  registry: string,
+  credential: Required<Pick<Credential, "username" | "password">>,
+  env: NodeJS.ProcessEnv,
+): Promise<string> {
   const path = dockerConfigPath(env);
   const config = await readDockerConfig(path);
   const key = configKey(registry);
@@ -155,7 +164,11 @@ async function helperGet(helper: string, serverUrl: string, env: NodeJS.ProcessE
 }
 
 class HelperError extends CliError {
-  constructor(readonly program: string, verb: string, readonly output: string) {
+  constructor(
+    readonly program: string,
+    verb: string,
+    readonly output: string,
+  ) {
     super(`credential helper ${program} ${verb} failed: ${output.trim().split("\n")[0] || "no output"}`);
   }
 }
@@ -169,7 +182,11 @@ function runHelper(helper: string, verb: "get" | "store" | "erase", input: strin
     child.stdout.on("data", (chunk) => (stdout += chunk));
     child.stderr.on("data", (chunk) => (stderr += chunk));
     child.on("error", (error: NodeJS.ErrnoException) =>
-      reject(error.code === "ENOENT" ? new CliError(`credential helper ${program} not found on PATH`, 1, "install it, or remove credsStore/credHelpers from the docker config.json") : error),
+      reject(
+        error.code === "ENOENT"
+          ? new CliError(`credential helper ${program} not found on PATH`, 1, "install it, or remove credsStore/credHelpers from the docker config.json")
+          : error,
+      ),
     );
     child.on("close", (code) => (code === 0 ? resolve(stdout) : reject(new HelperError(program, verb, stdout + stderr))));
     child.stdin.end(input);

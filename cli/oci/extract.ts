@@ -16,7 +16,8 @@ export async function extractWasm(manifest: ImageManifest, fetcher: Fetcher): Pr
   const layers = manifest.layers ?? [];
   const last = layers.at(-1);
   if (manifest.mediaType === MediaType.DockerManifest) {
-    if (last?.mediaType !== MediaType.DockerLayerGzip) throw new ContentError(`docker image: last layer is ${last?.mediaType ?? "missing"}, expected ${MediaType.DockerLayerGzip}`);
+    if (last?.mediaType !== MediaType.DockerLayerGzip)
+      throw new ContentError(`docker image: last layer is ${last?.mediaType ?? "missing"}, expected ${MediaType.DockerLayerGzip}`);
     return { wasm: await pluginFromTarGz(last, fetcher), layout: "docker" };
   }
   if (last?.mediaType === MediaType.ImageLayerGzip) return { wasm: await pluginFromTarGz(last, fetcher), layout: "compat" };

@@ -10,7 +10,17 @@ export { copy, parseManifest, type CopyOptions } from "./copy.js";
 export { Annotation, MediaType, rememberDigest, sha256, type Descriptor, type ImageManifest } from "./descriptor.js";
 export { ContentError, NotFoundError, RegistryError } from "./errors.js";
 export { extractWasm, ociModuleLayer } from "./extract.js";
-export { createdFromEnv, packageWasm, pluginFileName, readImageMetadata, variantAnnotation, variants, type ImageMetadata, type Variant, type WasmRuntimeConfig } from "./package.js";
+export {
+  createdFromEnv,
+  packageWasm,
+  pluginFileName,
+  readImageMetadata,
+  variantAnnotation,
+  variants,
+  type ImageMetadata,
+  type Variant,
+  type WasmRuntimeConfig,
+} from "./package.js";
 export { parseLayoutReference, parseReference, formatReference, type Reference } from "./reference.js";
 export { login, logout } from "./login.js";
 export { configKey, storedCredential } from "./credentials.js";

@@ -56,7 +56,8 @@ export function createdFromEnv(env: NodeJS.ProcessEnv): string {
   const epoch = env.SOURCE_DATE_EPOCH;
   if (!epoch) return defaultCreated;
   // reproducible-builds.org: a malformed value must fail, not quietly give another digest.
-  if (!/^\d+$/.test(epoch)) throw new UsageError(`SOURCE_DATE_EPOCH "${epoch}" is not a whole number of seconds since 1970`, "unset it, or set it to e.g. $(git log -1 --format=%ct)");
+  if (!/^\d+$/.test(epoch))
+    throw new UsageError(`SOURCE_DATE_EPOCH "${epoch}" is not a whole number of seconds since 1970`, "unset it, or set it to e.g. $(git log -1 --format=%ct)");
   return new Date(Number(epoch) * 1000).toISOString().replace(/\.000Z$/, "Z");
 }
 

@@ -65,7 +65,9 @@ export async function describeFailure(error: unknown, opened: Pick<OpenedTarget,
     const what = error.status === 401 ? "unauthorized" : "denied";
     const anonymous = opened.hasCredential ? !(await opened.hasCredential()) : false;
     const refusal = anonymous ? "needs credentials" : "refused the credentials";
-    const hint = verb.startsWith("login") ? undefined : `${anonymous ? "log in" : "check them"}: as-proxy-wasm login ${opened.registry} -u <user> --password-stdin`;
+    const hint = verb.startsWith("login")
+      ? undefined
+      : `${anonymous ? "log in" : "check them"}: as-proxy-wasm login ${opened.registry} -u <user> --password-stdin`;
     return new CliError(`${verb} ${image}: ${what}: registry ${opened.registry} ${refusal} (${error.message})`, 1, hint);
   }
   if (error instanceof RegistryError || error instanceof TokenError || error instanceof ContentError) return new CliError(`${verb} ${image}: ${error.message}`);

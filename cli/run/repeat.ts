@@ -93,18 +93,20 @@ async function serveAll(scenario: Scenario | TcpRunScenario, start: RepeatStart,
   const progress = io.stderr.isTTY && !options.quiet && !options.json && !io.env.CI;
   try {
     // A TCP connection that traps throws (a HostError, made a one-line error by hostCall).
-    const report = await start.hostCall(() => checkLeaks(server, {
-      requests: options.repeat,
-      warmup: options.warmup,
-      scenario,
-      onResult: (result, index) => {
-        if ("trap" in result && result.trap !== undefined) throw new TrapStop(`stream ${index + 1} of ${options.repeat}: ${result.trap}`);
-        const status = outcome(result);
-        statuses.set(status, (statuses.get(status) ?? 0) + 1);
-        host.clearLogs(); // N streams of logs would be kept for nothing
-      },
-      onProgress: progress ? (served, total) => io.stderr.write(`\r${served}/${total} streams`) : undefined,
-    }));
+    const report = await start.hostCall(() =>
+      checkLeaks(server, {
+        requests: options.repeat,
+        warmup: options.warmup,
+        scenario,
+        onResult: (result, index) => {
+          if ("trap" in result && result.trap !== undefined) throw new TrapStop(`stream ${index + 1} of ${options.repeat}: ${result.trap}`);
+          const status = outcome(result);
+          statuses.set(status, (statuses.get(status) ?? 0) + 1);
+          host.clearLogs(); // N streams of logs would be kept for nothing
+        },
+        onProgress: progress ? (served, total) => io.stderr.write(`\r${served}/${total} streams`) : undefined,
+      }),
+    );
     return { host, report, statuses, served: workers?.served ?? [options.repeat], metrics: metricsJson(host) };
   } catch (error) {
     if (!(error instanceof TrapStop)) throw error;
@@ -145,7 +147,9 @@ async function startServer(
   // HTTP streams go through workers even when there is one: the clock moves between streams, so ticks fire
   // and time-based logic (a rate limit's refill) takes both of its paths.
   if (!options.tcp) {
-    const workers = await hostCall(() => Workers.start(bytes, { workers: options.workers, seed: options.seed, overlap, vmConfig: scenario.vmConfig, configuration, rootId }));
+    const workers = await hostCall(() =>
+      Workers.start(bytes, { workers: options.workers, seed: options.seed, overlap, vmConfig: scenario.vmConfig, configuration, rootId }),
+    );
     return { host: workers.host, server: workers as StreamServer<unknown, HttpStreamResult>, workers };
   }
   const vm = await hostCall(() => new Host().loadVm(bytes, { vmConfig: scenario.vmConfig }));
@@ -154,7 +158,10 @@ async function startServer(
 }
 
 function formatStatuses(statuses: Map<string, number>): string {
-  return [...statuses].sort(([a], [b]) => a.localeCompare(b)).map(([status, n]) => `${status} × ${n}`).join(", ");
+  return [...statuses]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([status, n]) => `${status} × ${n}`)
+    .join(", ");
 }
 
 function formatRepeat(result: Served, serialised: Served | undefined, options: RepeatOptions, io: Io): string {

@@ -38,7 +38,8 @@ export interface RunOptions {
 export async function run(file: string, options: RunOptions, io: Io): Promise<void> {
   const { bytes: fileBytes } = await loadWasmFile(file, io.cwd);
   const inspecting = options.inspect || options.inspectBrk;
-  if (inspecting && (options.envoy !== undefined || options.compare)) throw new UsageError("--inspect debugs the filter in the emulator: not with --envoy or --compare");
+  if (inspecting && (options.envoy !== undefined || options.compare))
+    throw new UsageError("--inspect debugs the filter in the emulator: not with --envoy or --compare");
   const { debugModule } = inspecting ? await import("../debug/inspect.js") : { debugModule: undefined };
   const bytes = debugModule ? await debugModule(file, fileBytes, !!options.inspectBrk, io) : fileBytes;
   const configuration = options.config === undefined ? undefined : await readConfig(options.config, io.cwd);
@@ -46,7 +47,8 @@ export async function run(file: string, options: RunOptions, io: Io): Promise<vo
   if (repeated && (options.envoy !== undefined || options.compare)) {
     throw new UsageError(`--repeat and --workers run in the emulator: not with ${options.compare ? "--compare" : "--envoy"}`);
   }
-  if (options.workers !== undefined && options.tcp) throw new UsageError("--workers serves HTTP streams: not with --tcp (--repeat alone checks a network filter for leaks)");
+  if (options.workers !== undefined && options.tcp)
+    throw new UsageError("--workers serves HTTP streams: not with --tcp (--repeat alone checks a network filter for leaks)");
   if (options.tcp) {
     const scenario = options.request ? await readScenario(options.request, io.cwd, toTcpScenario) : defaultTcpScenario();
     if (options.envoy !== undefined || options.compare) {
@@ -76,12 +78,16 @@ export async function run(file: string, options: RunOptions, io: Io): Promise<vo
   const host = plugin.vm.host;
   io.stdout.write(options.json ? `${formatJson({ ...result, metrics: metricsJson(host) })}\n` : formatResult(result, io.stdout, host));
   if (result.trap !== undefined) {
-    io.stderr.write(`error: the filter trapped: ${result.trap}\nhint: Envoy answers such a stream 503 (wasm_fail_stream), as shown, and marks the VM failed: later requests get 503 too unless the failure policy says otherwise\n`);
+    io.stderr.write(
+      `error: the filter trapped: ${result.trap}\nhint: Envoy answers such a stream 503 (wasm_fail_stream), as shown, and marks the VM failed: later requests get 503 too unless the failure policy says otherwise\n`,
+    );
     throw new ExitError(1);
   }
   // Envoy refuses a callout to an unknown cluster without a word; here the scenario is what is missing.
   for (const cluster of new Set(plugin.vm.host.refusedCallouts)) {
-    io.stderr.write(`note: the filter's callout to cluster "${cluster}" was refused: the scenario has no answer for it (callouts: { ${cluster}: { status: 200 } })\n`);
+    io.stderr.write(
+      `note: the filter's callout to cluster "${cluster}" was refused: the scenario has no answer for it (callouts: { ${cluster}: { status: 200 } })\n`,
+    );
   }
 }
 
@@ -141,14 +147,21 @@ function printComparison(differences: Difference[], emulator: unknown, envoy: un
   if (options.json) {
     io.stdout.write(`${JSON.stringify({ same: differences.length === 0, differences, emulator, envoy }, null, 2)}\n`);
   } else if (differences.length === 0) {
-    io.stdout.write(`the emulator and Envoy agree: ${options.tcp ? "same bytes each way, close and logs" : "same upstream request, client response, local reply and logs"}\n`);
+    io.stdout.write(
+      `the emulator and Envoy agree: ${options.tcp ? "same bytes each way, close and logs" : "same upstream request, client response, local reply and logs"}\n`,
+    );
   } else {
     io.stdout.write(`the emulator and Envoy differ in ${differences.length} place(s):\n${formatDifferences(differences)}\n`);
   }
   if (differences.length > 0) throw new ExitError(1);
 }
 
-async function startPlugin(bytes: Uint8Array | WebAssembly.Module, vmConfig: string | undefined, configuration: string | undefined, rootId: string | undefined) {
+async function startPlugin(
+  bytes: Uint8Array | WebAssembly.Module,
+  vmConfig: string | undefined,
+  configuration: string | undefined,
+  rootId: string | undefined,
+) {
   const vm = await hostCall(() => new Host().loadVm(bytes, { vmConfig }));
   return hostCall(() => vm.startPlugin({ configuration, rootId }));
 }
@@ -227,5 +240,8 @@ function shorten(text: string, c: Colors): string {
 }
 
 function indent(text: string): string[] {
-  return text.replace(/\n$/, "").split("\n").map((line) => `  ${line}`);
+  return text
+    .replace(/\n$/, "")
+    .split("\n")
+    .map((line) => `  ${line}`);
 }

@@ -164,9 +164,7 @@ function toMessage(value: unknown, path: string, fields = MESSAGE_FIELDS) {
 
 function toHeaders(value: unknown, path: string): HeaderList {
   if (isObject(value)) {
-    return Object.entries(value).flatMap(([name, v]) =>
-      (Array.isArray(v) ? v : [v]).map((item): [string, string] => [name, scalar(item, `${path}.${name}`)]),
-    );
+    return Object.entries(value).flatMap(([name, v]) => (Array.isArray(v) ? v : [v]).map((item): [string, string] => [name, scalar(item, `${path}.${name}`)]));
   }
   if (!Array.isArray(value)) fail(path, "a list of [name, value] pairs");
   return value.map((pair, i): [string, string] => {

@@ -97,7 +97,9 @@ export function loadPublicKey(text: string): KeyObject {
 
 function checkedEcKey(key: KeyObject): KeyObject {
   if (key.asymmetricKeyType !== "ec" || key.asymmetricKeyDetails?.namedCurve !== "prime256v1") {
-    throw new KeyError(`an ECDSA P-256 key is needed (this is ${key.asymmetricKeyType}${key.asymmetricKeyDetails?.namedCurve ? ` ${key.asymmetricKeyDetails.namedCurve}` : ""})`);
+    throw new KeyError(
+      `an ECDSA P-256 key is needed (this is ${key.asymmetricKeyType}${key.asymmetricKeyDetails?.namedCurve ? ` ${key.asymmetricKeyDetails.namedCurve}` : ""})`,
+    );
   }
   return key;
 }

@@ -45,7 +45,10 @@ export async function signImage(target: Target, repository: string, digest: stri
 
 /** Why an image is not accepted as signed: no signature at all, or none that `key` verifies for it. */
 export class SignatureError extends Error {
-  constructor(message: string, readonly unsigned: boolean) {
+  constructor(
+    message: string,
+    readonly unsigned: boolean,
+  ) {
     super(message);
     this.name = "SignatureError";
   }

@@ -12,8 +12,6 @@ export interface InspectOptions {
 export async function inspect(file: string, options: InspectOptions, io: Io): Promise<void> {
   const { info } = await loadWasmFile(file, io.cwd);
   const verdict = judgeModule(info);
-  io.stdout.write(
-    options.json ? `${JSON.stringify(reportJson(file, info, verdict), null, 2)}\n` : formatReport(file, info, verdict, io.stdout),
-  );
+  io.stdout.write(options.json ? `${JSON.stringify(reportJson(file, info, verdict), null, 2)}\n` : formatReport(file, info, verdict, io.stdout));
   if (!verdict.loadable) throw new ExitError(1);
 }

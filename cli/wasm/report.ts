@@ -28,10 +28,19 @@ export function formatReport(file: string, info: ModuleInfo, verdict: Verdict, o
     const width = Math.max(0, ...rows.map(([name]) => name.length));
     for (const [name, detail] of rows) lines.push(`  ${name.padEnd(width)}  ${detail}`.trimEnd());
   };
-  table("imports", info.imports.map((i) => [`${i.module}.${i.name}`, i.type ? formatType(i.type) : i.kind]));
-  table("exports", info.exports.map((e) => [e.name, exportRole(e)]));
+  table(
+    "imports",
+    info.imports.map((i) => [`${i.module}.${i.name}`, i.type ? formatType(i.type) : i.kind]),
+  );
+  table(
+    "exports",
+    info.exports.map((e) => [e.name, exportRole(e)]),
+  );
   if (info.customSections.length > 0) {
-    table("custom sections", info.customSections.map((s) => [s.name, formatBytes(s.size)]));
+    table(
+      "custom sections",
+      info.customSections.map((s) => [s.name, formatBytes(s.size)]),
+    );
   }
   lines.push("", formatVerdict(verdict, out));
   return `${lines.join("\n")}\n`;

@@ -110,10 +110,7 @@ export interface ClientResponse {
 }
 
 /** One HTTP/1.1 request on a new connection (no keep-alive pool left behind). */
-export function send(
-  port: number,
-  options: { method?: string; path?: string; headers?: [string, string][]; body?: string } = {},
-): Promise<ClientResponse> {
+export function send(port: number, options: { method?: string; path?: string; headers?: [string, string][]; body?: string } = {}): Promise<ClientResponse> {
   // Raw header pairs (kept in order, empty values allowed) make node add no Host of its own.
   const headers = options.headers ?? [];
   const raw = headers.some(([n]) => n.toLowerCase() === "host") ? headers : [["host", "example.com"], ...headers];

@@ -88,7 +88,9 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Test
   let authConfig = "";
   if (options.auth === "basic") {
     requireTool("htpasswd");
-    const lines = Object.entries(options.users ?? {}).map(([user, password]) => spawnSync("htpasswd", ["-Bbn", user, password], { encoding: "utf8" }).stdout.trim());
+    const lines = Object.entries(options.users ?? {}).map(([user, password]) =>
+      spawnSync("htpasswd", ["-Bbn", user, password], { encoding: "utf8" }).stdout.trim(),
+    );
     await writeFile(join(dir, "htpasswd"), `${lines.join("\n")}\n`);
     authConfig = `auth:\n  htpasswd:\n    realm: test-registry\n    path: ${join(dir, "htpasswd")}\n`;
   } else if (options.auth === "token") {
@@ -196,7 +198,11 @@ async function startTokenServer(dir: string, users: Record<string, string>, log:
   requireTool("openssl");
   const keyPath = join(dir, "token.key");
   const certPath = join(dir, "token.crt");
-  const made = spawnSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", keyPath, "-out", certPath, "-days", "1", "-subj", "/CN=test-token-issuer"], { encoding: "utf8" });
+  const made = spawnSync(
+    "openssl",
+    ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", keyPath, "-out", certPath, "-days", "1", "-subj", "/CN=test-token-issuer"],
+    { encoding: "utf8" },
+  );
   if (made.status !== 0) throw new Error(`openssl failed: ${made.stderr}`);
   const privateKey = await readFile(keyPath, "utf8");
   const kid = libtrustKeyId(createPublicKey(privateKey).export({ type: "spki", format: "der" }));
@@ -209,15 +215,29 @@ async function startTokenServer(dir: string, users: Record<string, string>, log:
       res.writeHead(401, { "content-type": "application/json" }).end(JSON.stringify({ details: "wrong credentials" }));
       return;
     }
-    const access = user === undefined ? [] : scopes.map((scope) => {
-      const [type, ...rest] = scope.split(":");
-      const actions = rest.pop()!.split(",");
-      return { type, name: rest.join(":"), actions };
-    });
+    const access =
+      user === undefined
+        ? []
+        : scopes.map((scope) => {
+            const [type, ...rest] = scope.split(":");
+            const actions = rest.pop()!.split(",");
+            return { type, name: rest.join(":"), actions };
+          });
     const now = Math.floor(Date.now() / 1000);
-    const token = jwt({ alg: "RS256", typ: "JWT", kid }, {
-      iss: "test-issuer", sub: user ?? "", aud: url.searchParams.get("service"), exp: now + 300, nbf: now - 10, iat: now, jti: randomUUID(), access,
-    }, privateKey);
+    const token = jwt(
+      { alg: "RS256", typ: "JWT", kid },
+      {
+        iss: "test-issuer",
+        sub: user ?? "",
+        aud: url.searchParams.get("service"),
+        exp: now + 300,
+        nbf: now - 10,
+        iat: now,
+        jti: randomUUID(),
+        access,
+      },
+      privateKey,
+    );
     res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ token, expires_in: 300 }));
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));

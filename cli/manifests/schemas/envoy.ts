@@ -163,10 +163,7 @@ function wasmFilterSchema(name: string, typeUrl: string) {
 export const envoyWasmFilterSchema = wasmFilterSchema("envoy.filters.http.wasm", "type.googleapis.com/envoy.extensions.filters.http.wasm.v3.Wasm");
 
 /** envoy.extensions.filters.network.wasm.v3.Wasm inside a listener's network Filter. */
-export const envoyWasmNetworkFilterSchema = wasmFilterSchema(
-  "envoy.filters.network.wasm",
-  "type.googleapis.com/envoy.extensions.filters.network.wasm.v3.Wasm",
-);
+export const envoyWasmNetworkFilterSchema = wasmFilterSchema("envoy.filters.network.wasm", "type.googleapis.com/envoy.extensions.filters.network.wasm.v3.Wasm");
 
 /** envoy.extensions.wasm.v3.WasmService under `bootstrap_extensions` (as `envoy.bootstrap.wasm`). */
 export const envoyWasmServiceSchema = {

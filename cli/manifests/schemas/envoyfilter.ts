@@ -23,8 +23,18 @@ export const envoyFilterSchema = {
               applyTo: {
                 type: "string",
                 enum: [
-                  "INVALID", "LISTENER", "FILTER_CHAIN", "NETWORK_FILTER", "HTTP_FILTER", "ROUTE_CONFIGURATION",
-                  "VIRTUAL_HOST", "HTTP_ROUTE", "CLUSTER", "EXTENSION_CONFIG", "BOOTSTRAP", "LISTENER_FILTER",
+                  "INVALID",
+                  "LISTENER",
+                  "FILTER_CHAIN",
+                  "NETWORK_FILTER",
+                  "HTTP_FILTER",
+                  "ROUTE_CONFIGURATION",
+                  "VIRTUAL_HOST",
+                  "HTTP_ROUTE",
+                  "CLUSTER",
+                  "EXTENSION_CONFIG",
+                  "BOOTSTRAP",
+                  "LISTENER_FILTER",
                 ],
               },
               match: {
@@ -94,9 +104,7 @@ export const envoyFilterSchema = {
               additionalProperties: {
                 type: "string",
                 maxLength: 63,
-                "x-kubernetes-validations": [
-                  { message: "wildcard is not supported in selector", rule: "!self.contains('*')" },
-                ],
+                "x-kubernetes-validations": [{ message: "wildcard is not supported in selector", rule: "!self.contains('*')" }],
               },
             },
           },

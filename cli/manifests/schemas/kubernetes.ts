@@ -53,9 +53,7 @@ export const policyTargetReferenceSchema = {
     namespace: {
       description: "namespace is the namespace of the referent.",
       type: "string",
-      "x-kubernetes-validations": [
-        { message: "cross namespace referencing is not currently supported", rule: "self.size() == 0" },
-      ],
+      "x-kubernetes-validations": [{ message: "cross namespace referencing is not currently supported", rule: "self.size() == 0" }],
     },
   },
 } as const;

@@ -60,9 +60,7 @@ export const wasmPluginSchema = {
               additionalProperties: {
                 type: "string",
                 maxLength: 63,
-                "x-kubernetes-validations": [
-                  { message: "wildcard not allowed in label value match", rule: "!self.contains('*')" },
-                ],
+                "x-kubernetes-validations": [{ message: "wildcard not allowed in label value match", rule: "!self.contains('*')" }],
               },
               "x-kubernetes-validations": [
                 { message: "wildcard not allowed in label key match", rule: "self.all(key, !key.contains('*'))" },

@@ -16,7 +16,11 @@ export class SpoolStore extends MemoryStore implements ChunkPusher {
   private readonly files = new Map<string, string>();
   private readonly pending = new Set<string>();
 
-  constructor(private readonly dir: string, private readonly mediaTypes: readonly string[], private readonly threshold = 1024 * 1024) {
+  constructor(
+    private readonly dir: string,
+    private readonly mediaTypes: readonly string[],
+    private readonly threshold = 1024 * 1024,
+  ) {
     super();
   }
 

@@ -27,7 +27,11 @@ export type FetchLike = (url: string, init: HttpRequestInit) => Promise<HttpResp
 /** Request headers as a lower-cased record, from any `HeadersInit`, without constructing a `Headers`. */
 export function headerRecord(headers: HeadersInit | undefined): Record<string, string> {
   if (!headers) return {};
-  const entries = Array.isArray(headers) ? headers : typeof (headers as Headers).entries === "function" ? [...(headers as Headers).entries()] : Object.entries(headers);
+  const entries = Array.isArray(headers)
+    ? headers
+    : typeof (headers as Headers).entries === "function"
+      ? [...(headers as Headers).entries()]
+      : Object.entries(headers);
   return Object.fromEntries(entries.map(([name, value]) => [name.toLowerCase(), value]));
 }
 

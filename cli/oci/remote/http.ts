@@ -79,7 +79,11 @@ class NodeResponse implements HttpResponse {
   readonly headers: { get(name: string): string | null };
   private webBody: ReadableStream<Uint8Array> | null | undefined;
 
-  constructor(readonly status: number, raw: IncomingHttpHeaders, private readonly answer: IncomingMessage | null) {
+  constructor(
+    readonly status: number,
+    raw: IncomingHttpHeaders,
+    private readonly answer: IncomingMessage | null,
+  ) {
     this.ok = status >= 200 && status < 300;
     this.headers = {
       get: (name) => {

@@ -28,7 +28,10 @@ export class Repository implements Target, ReferenceFetcher, ChunkFetcher {
   private readonly pullScope: string;
   private readonly pushScope: string;
 
-  constructor(readonly ref: Reference, private readonly options: RepositoryOptions) {
+  constructor(
+    readonly ref: Reference,
+    private readonly options: RepositoryOptions,
+  ) {
     const scheme = options.plainHttp || isLoopback(ref.registry) ? "http" : "https";
     this.base = `${scheme}://${apiHost(ref.registry)}/v2/${ref.repository}`;
     this.pullScope = `repository:${ref.repository}:pull`;
@@ -131,7 +134,12 @@ export class Repository implements Target, ReferenceFetcher, ChunkFetcher {
     const put = new URL(location);
     put.searchParams.set("digest", descriptor.digest);
     const onSent = chunked ? undefined : options.onProgress;
-    const response = await this.request("PUT", put.href, { body: asBody(body), headers: { "content-type": "application/octet-stream" }, onSent }, this.pushScope);
+    const response = await this.request(
+      "PUT",
+      put.href,
+      { body: asBody(body), headers: { "content-type": "application/octet-stream" }, onSent },
+      this.pushScope,
+    );
     if (response.status !== 201) throw await registryError("PUT", put.href, response);
     await response.body?.cancel();
     if (body.byteLength) options.onProgress?.(bytes.byteLength);

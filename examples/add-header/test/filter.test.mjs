@@ -2,8 +2,21 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { header, startPlugin } from "./plugin.mjs";
 
-const request = { headers: [[":method", "GET"], [":path", "/"], [":authority", "example.com"]] };
-const response = { headers: [[":status", "200"], ["x-powered-by", "php"], ["content-type", "text/plain"]], body: "hi" };
+const request = {
+  headers: [
+    [":method", "GET"],
+    [":path", "/"],
+    [":authority", "example.com"],
+  ],
+};
+const response = {
+  headers: [
+    [":status", "200"],
+    ["x-powered-by", "php"],
+    ["content-type", "text/plain"],
+  ],
+  body: "hi",
+};
 
 test("adds the configured header to the response and removes the other one", async () => {
   const { plugin } = await startPlugin();
@@ -35,5 +48,10 @@ test("leaves the request alone: forwarded as sent, with only what the proxy adds
   const { plugin } = await startPlugin();
   const result = await plugin.httpStream({ request: { headers: [...request.headers, ["x-request-id", "42"]] }, response });
   assert.deepEqual(result.request.headers, [...request.headers, ["x-request-id", "42"], ["x-forwarded-proto", "http"]]);
-  assert.deepEqual(result.response.headers, [[":status", "200"], ["content-type", "text/plain"], ["x-hello", "world"], ["x-request-id", "42"]]);
+  assert.deepEqual(result.response.headers, [
+    [":status", "200"],
+    ["content-type", "text/plain"],
+    ["x-hello", "world"],
+    ["x-request-id", "42"],
+  ]);
 });

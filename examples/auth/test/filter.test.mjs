@@ -3,7 +3,11 @@ import assert from "node:assert/strict";
 import { Host } from "as-proxy-wasm/host";
 import { exampleConfig, header, startPlugin } from "./plugin.mjs";
 
-const base = [[":method", "GET"], [":path", "/account"], [":authority", "example.com"]];
+const base = [
+  [":method", "GET"],
+  [":path", "/account"],
+  [":authority", "example.com"],
+];
 const response = { headers: [[":status", "200"]], body: "account data" };
 const token = JSON.parse(exampleConfig).token;
 
@@ -38,7 +42,10 @@ test("a configuration without a usable token is refused: no built-in token is ev
   for (const config of ["", "not json", "{}", '{"token": ""}', '{"tokn": "abc"}', '{"token": 42}', '{"header": "authorization"}']) {
     const host = new Host();
     await assert.rejects(startPlugin(config, { host }), /refused its configuration/, config);
-    assert.ok(host.logs.some((l) => l.level === "critical" && /needs a non-empty "token"/.test(l.message)), config);
+    assert.ok(
+      host.logs.some((l) => l.level === "critical" && /needs a non-empty "token"/.test(l.message)),
+      config,
+    );
   }
 });
 

@@ -4,8 +4,18 @@ import { gzipSync } from "node:zlib";
 import { Host } from "as-proxy-wasm/host";
 import { header, startPlugin } from "./plugin.mjs";
 
-const request = { headers: [[":method", "GET"], [":path", "/"], [":authority", "example.com"]] };
-const html = [[":status", "200"], ["content-type", "text/html"], ["content-length", "60"]];
+const request = {
+  headers: [
+    [":method", "GET"],
+    [":path", "/"],
+    [":authority", "example.com"],
+  ],
+};
+const html = [
+  [":status", "200"],
+  ["content-type", "text/html"],
+  ["content-length", "60"],
+];
 const text = new TextDecoder();
 
 test("rewrites every match in a text body, also across chunks, and drops content-length", async () => {
@@ -21,13 +31,31 @@ test("rewrites every match in a text body, also across chunks, and drops content
 test("leaves other content types alone", async () => {
   const { plugin } = await startPlugin();
   const body = "http://binary";
-  const result = await plugin.httpStream({ request, response: { headers: [[":status", "200"], ["content-type", "image/png"]], body } });
+  const result = await plugin.httpStream({
+    request,
+    response: {
+      headers: [
+        [":status", "200"],
+        ["content-type", "image/png"],
+      ],
+      body,
+    },
+  });
   assert.equal(result.response.body, body);
 });
 
 test("uses the configured strings", async () => {
   const { plugin } = await startPlugin(JSON.stringify({ from: "cat", to: "dog" }));
-  const result = await plugin.httpStream({ request, response: { headers: [[":status", "200"], ["content-type", "application/json"]], body: '{"pet":"cat"}' } });
+  const result = await plugin.httpStream({
+    request,
+    response: {
+      headers: [
+        [":status", "200"],
+        ["content-type", "application/json"],
+      ],
+      body: '{"pet":"cat"}',
+    },
+  });
   assert.equal(result.response.body, '{"pet":"dog"}');
 });
 
@@ -35,7 +63,12 @@ test("a gzip-encoded text body passes byte for byte, content-length kept; identi
   const { plugin } = await startPlugin();
   const gzipped = gzipSync(Buffer.from('<a href="http://a.example">a</a>'.repeat(50)));
   for (const encoding of ["gzip", "br", "GZIP", "deflate, gzip"]) {
-    const headers = [[":status", "200"], ["content-type", "text/html; charset=utf-8"], ["content-encoding", encoding], ["content-length", String(gzipped.length)]];
+    const headers = [
+      [":status", "200"],
+      ["content-type", "text/html; charset=utf-8"],
+      ["content-encoding", encoding],
+      ["content-length", String(gzipped.length)],
+    ];
     const result = await plugin.httpStream({ request, response: { headers, bodyChunks: [gzipped.subarray(0, 100), gzipped.subarray(100)] } });
     assert.deepEqual(Buffer.from(result.response.bodyBytes), gzipped, encoding);
     assert.equal(header(result.response.headers, "content-length"), String(gzipped.length), encoding);
@@ -47,7 +80,16 @@ test("a gzip-encoded text body passes byte for byte, content-length kept; identi
 test("bytes that are not UTF-8 stay as they were around a rewritten match", async () => {
   const { plugin } = await startPlugin();
   const latin1 = Buffer.from("caf\xe9 http://a \xff\xfe end", "latin1");
-  const result = await plugin.httpStream({ request, response: { headers: [[":status", "200"], ["content-type", "text/plain; charset=iso-8859-1"]], body: latin1 } });
+  const result = await plugin.httpStream({
+    request,
+    response: {
+      headers: [
+        [":status", "200"],
+        ["content-type", "text/plain; charset=iso-8859-1"],
+      ],
+      body: latin1,
+    },
+  });
   assert.deepEqual(Buffer.from(result.response.bodyBytes), Buffer.from("caf\xe9 https://a \xff\xfe end", "latin1"));
 });
 
@@ -56,7 +98,13 @@ test("server-sent events (and other streams) go on chunk by chunk, unchanged, ne
   for (const type of ["text/event-stream", "text/event-stream; charset=utf-8", "application/x-ndjson"]) {
     const ctx = plugin.newHttpContext();
     ctx.onRequestHeaders(request.headers, true);
-    ctx.onResponseHeaders([[":status", "200"], ["content-type", type]], false);
+    ctx.onResponseHeaders(
+      [
+        [":status", "200"],
+        ["content-type", type],
+      ],
+      false,
+    );
     const events = ["data: see http://a\n\n", "data: and http://b\n\n"];
     let forwarded = "";
     for (const event of events) {
@@ -76,14 +124,27 @@ test("a body over maxBodyBytes passes unchanged: announced by content-length, ne
   const body = "http://a.example ".repeat(4); // 68 bytes
   const announced = await plugin.httpStream({
     request,
-    response: { headers: [[":status", "200"], ["content-type", "text/plain"], ["content-length", String(body.length)]], bodyChunks: [body.slice(0, 20), body.slice(20)] },
+    response: {
+      headers: [
+        [":status", "200"],
+        ["content-type", "text/plain"],
+        ["content-length", String(body.length)],
+      ],
+      bodyChunks: [body.slice(0, 20), body.slice(20)],
+    },
   });
   assert.equal(announced.response.body, body);
   assert.equal(header(announced.response.headers, "content-length"), String(body.length));
 
   const ctx = plugin.newHttpContext();
   ctx.onRequestHeaders(request.headers, true);
-  ctx.onResponseHeaders([[":status", "200"], ["content-type", "text/plain"]], false);
+  ctx.onResponseHeaders(
+    [
+      [":status", "200"],
+      ["content-type", "text/plain"],
+    ],
+    false,
+  );
   assert.equal(ctx.onResponseBody(body.slice(0, 20), false), 1, "held while under the cap");
   assert.equal(ctx.onResponseBody(body.slice(20, 40), false), 0, "let go past the cap");
   assert.equal(text.decode(ctx.forwardedResponseBody), body.slice(0, 40));
@@ -93,11 +154,29 @@ test("a body over maxBodyBytes passes unchanged: announced by content-length, ne
   // The default cap (256 KiB) lets a 600 KB body through unchanged.
   const { plugin: defaults } = await startPlugin();
   const large = "http://".repeat(90_000);
-  const result = await defaults.httpStream({ request, response: { headers: [[":status", "200"], ["content-type", "text/plain"]], bodyChunks: [large.slice(0, 300_000), large.slice(300_000)] } });
+  const result = await defaults.httpStream({
+    request,
+    response: {
+      headers: [
+        [":status", "200"],
+        ["content-type", "text/plain"],
+      ],
+      bodyChunks: [large.slice(0, 300_000), large.slice(300_000)],
+    },
+  });
   assert.equal(result.response.body, large);
   // Under the cap, the last byte of the cap included, it is rewritten.
   const small = await startPlugin(JSON.stringify({ maxBodyBytes: 14 }));
-  const exact = await small.plugin.httpStream({ request, response: { headers: [[":status", "200"], ["content-type", "text/plain"]], bodyChunks: ["http://", "http://"] } });
+  const exact = await small.plugin.httpStream({
+    request,
+    response: {
+      headers: [
+        [":status", "200"],
+        ["content-type", "text/plain"],
+      ],
+      bodyChunks: ["http://", "http://"],
+    },
+  });
   assert.equal(exact.response.body, "https://https://");
 });
 
@@ -110,9 +189,26 @@ test("HEAD answers, 204 and 304 are not touched, content-length kept", async () 
   ];
   for (const { method, status } of cases) {
     const ctx = plugin.newHttpContext();
-    ctx.onRequestHeaders([[":method", method], [":path", "/"], [":authority", "example.com"]], true);
+    ctx.onRequestHeaders(
+      [
+        [":method", method],
+        [":path", "/"],
+        [":authority", "example.com"],
+      ],
+      true,
+    );
     // Even if the upstream (wrongly) announces a body to come, nothing is held or dropped.
-    assert.equal(ctx.onResponseHeaders([[":status", status], ["content-type", "text/html"], ["content-length", "7"]], false), 0);
+    assert.equal(
+      ctx.onResponseHeaders(
+        [
+          [":status", status],
+          ["content-type", "text/html"],
+          ["content-length", "7"],
+        ],
+        false,
+      ),
+      0,
+    );
     assert.equal(header(ctx.responseHeaders, "content-length"), "7", `${method} ${status}`);
     assert.equal(ctx.onResponseBody("http://", true), 0, `${method} ${status}`);
     assert.equal(text.decode(ctx.forwardedResponseBody), "http://");
@@ -123,6 +219,9 @@ test("refuses an empty `from` or a maxBodyBytes that is not positive", async () 
   for (const configuration of ['{"from": ""}', '{"maxBodyBytes": 0}']) {
     const host = new Host();
     await assert.rejects(startPlugin(configuration, { host }), (error) => error.operation === "proxy_on_configure", configuration);
-    assert.ok(host.logs.some((l) => l.level === "critical" && l.message.startsWith("body-rewrite: configuration refused")), configuration);
+    assert.ok(
+      host.logs.some((l) => l.level === "critical" && l.message.startsWith("body-rewrite: configuration refused")),
+      configuration,
+    );
   }
 });

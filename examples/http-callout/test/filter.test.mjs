@@ -3,7 +3,14 @@ import assert from "node:assert/strict";
 import { exampleConfig, header, startPlugin } from "./plugin.mjs";
 
 // config.example.json: headers ["authorization", "cookie"], upstreamHeaders ["x-user-id"], failOpen false.
-const request = { headers: [[":method", "POST"], [":path", "/orders?page=2"], [":authority", "shop.example"], ["authorization", "Bearer abc"]] };
+const request = {
+  headers: [
+    [":method", "POST"],
+    [":path", "/orders?page=2"],
+    [":authority", "shop.example"],
+    ["authorization", "Bearer abc"],
+  ],
+};
 const response = { headers: [[":status", "200"]], body: "orders" };
 const failOpen = JSON.stringify({ ...JSON.parse(exampleConfig), failOpen: true });
 const failures = [{ failure: "timeout" }, { failure: "reset" }, { status: 502 }, { status: 503, body: "overloaded" }];
@@ -40,7 +47,13 @@ test("forwards every value of a repeated configured header, and no header left o
 test("an allowing answer's configured headers replace the client's own copies on the upstream request", async () => {
   const { plugin } = await startPlugin();
   const spoofed = { headers: [...request.headers, ["x-user-id", "admin"], ["x-user-id", "root"]] };
-  const answer = { status: 204, headers: [["x-user-id", "alice"], ["x-internal", "no"]] };
+  const answer = {
+    status: 204,
+    headers: [
+      ["x-user-id", "alice"],
+      ["x-internal", "no"],
+    ],
+  };
   const result = await plugin.httpStream({ request: spoofed, response, callouts: { "auth-service": answer } });
   assert.equal(result.localResponse, null, "any 2xx allows");
   assert.deepEqual(values(result.request.headers, "x-user-id"), ["alice"]);
@@ -61,7 +74,11 @@ test("an answer header with CR/LF is refused: local 503, nothing forwarded", asy
 
 test("a denial passes the service's status and body through to the client", async () => {
   const { plugin } = await startPlugin();
-  for (const [status, body] of [[401, "token expired\n"], [403, "not yours"], [302, ""]]) {
+  for (const [status, body] of [
+    [401, "token expired\n"],
+    [403, "not yours"],
+    [302, ""],
+  ]) {
     const result = await plugin.httpStream({ request, response, callouts: { "auth-service": { status, body } } });
     assert.equal(result.request, null, String(status));
     assert.equal(result.localResponse.status, status);
@@ -91,7 +108,10 @@ test("failOpen: each failure lets the request through with a warning, without th
     assert.equal(result.response.body, "orders", what);
     assert.deepEqual(values(result.request.headers, "x-user-id"), [], what);
     assert.equal(header(result.request.headers, "x-auth-checked"), undefined, what);
-    assert.ok(result.logs.some((l) => l.level === "warn" && l.message.includes("failOpen")), `${what}: ${JSON.stringify(result.logs)}`);
+    assert.ok(
+      result.logs.some((l) => l.level === "warn" && l.message.includes("failOpen")),
+      `${what}: ${JSON.stringify(result.logs)}`,
+    );
   }
   // failOpen never overrules a denial.
   const denied = await plugin.httpStream({ request, response, callouts: { "auth-service": { status: 401 } } });

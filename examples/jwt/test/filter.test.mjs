@@ -48,11 +48,24 @@ test("no token: 401 with a bare Bearer challenge (RFC 6750 §3.1), nothing reach
 
 test("a valid token: forwarded with the chosen claims as headers, without the token and without client-sent claim headers", async () => {
   const p = await plugin();
-  const result = await call(p, sign(good()), { headers: [["x-jwt-sub", "admin"], ["x-jwt-sub", "root"], ["x-jwt-scope", "admin"], ["x-other", "kept"]] });
+  const result = await call(p, sign(good()), {
+    headers: [
+      ["x-jwt-sub", "admin"],
+      ["x-jwt-sub", "root"],
+      ["x-jwt-scope", "admin"],
+      ["x-other", "kept"],
+    ],
+  });
   assert.equal(result.localResponse, null);
   const sent = result.request.headers;
-  assert.deepEqual(sent.filter(([n]) => n === "x-jwt-sub"), [["x-jwt-sub", "user-7"]]);
-  assert.deepEqual(sent.filter(([n]) => n === "x-jwt-scope"), [["x-jwt-scope", "read"]]);
+  assert.deepEqual(
+    sent.filter(([n]) => n === "x-jwt-sub"),
+    [["x-jwt-sub", "user-7"]],
+  );
+  assert.deepEqual(
+    sent.filter(([n]) => n === "x-jwt-scope"),
+    [["x-jwt-scope", "read"]],
+  );
   assert.equal(header(sent, "authorization"), undefined);
   assert.equal(header(sent, "x-other"), "kept");
   assert.equal(result.response.body, "data");
@@ -61,7 +74,17 @@ test("a valid token: forwarded with the chosen claims as headers, without the to
   assert.equal(noSub.localResponse, null);
   assert.equal(header(noSub.request.headers, "x-jwt-sub"), undefined, "a claim the token lacks leaves no client copy behind");
 
-  const lower = await p.httpStream({ request: { headers: [[":method", "GET"], [":path", "/"], [":authority", "a"], ["authorization", `bearer ${sign(good())}`]] }, response });
+  const lower = await p.httpStream({
+    request: {
+      headers: [
+        [":method", "GET"],
+        [":path", "/"],
+        [":authority", "a"],
+        ["authorization", `bearer ${sign(good())}`],
+      ],
+    },
+    response,
+  });
   assert.equal(lower.localResponse, null, "the scheme is case-insensitive");
 
   const kept = await call(await plugin({ forwardToken: true }), sign(good()));
@@ -69,10 +92,20 @@ test("a valid token: forwarded with the chosen claims as headers, without the to
 });
 
 test("forwarded claims: integers and booleans as text, fractions and objects not at all, a value with a line break refuses the token", async () => {
-  const forwardClaims = [["sub", "x-jwt-sub"], ["uid", "x-jwt-uid"], ["admin", "x-jwt-admin"], ["org", "x-jwt-org"], ["ratio", "x-jwt-ratio"]]
-    .map(([claim, h]) => ({ claim, header: h }));
+  const forwardClaims = [
+    ["sub", "x-jwt-sub"],
+    ["uid", "x-jwt-uid"],
+    ["admin", "x-jwt-admin"],
+    ["org", "x-jwt-org"],
+    ["ratio", "x-jwt-ratio"],
+  ].map(([claim, h]) => ({ claim, header: h }));
   const p = await plugin({ forwardClaims });
-  const result = await call(p, sign(good({ uid: -1234567, admin: false, org: { id: 1 }, ratio: 0.5 })), { headers: [["x-jwt-org", "evil"], ["x-jwt-ratio", "1"]] });
+  const result = await call(p, sign(good({ uid: -1234567, admin: false, org: { id: 1 }, ratio: 0.5 })), {
+    headers: [
+      ["x-jwt-org", "evil"],
+      ["x-jwt-ratio", "1"],
+    ],
+  });
   assert.equal(result.localResponse, null);
   assert.equal(header(result.request.headers, "x-jwt-uid"), "-1234567");
   assert.equal(header(result.request.headers, "x-jwt-admin"), "false");
@@ -134,7 +167,16 @@ test('alg "none", other algorithms and algorithm confusion are refused before an
   const claims = b64url(JSON.stringify(good({ scope: "admin" })));
   const unsigned = `${b64url(JSON.stringify({ alg: "none", typ: "JWT" }))}.${claims}.`;
   assertUnauthorized(await call(p, unsigned), "the token algorithm is not HS256", "alg none");
-  for (const head of [{ alg: "none" }, { alg: "None" }, { alg: "hs256" }, { alg: "HS384" }, { alg: "RS256" }, { alg: "ES256" }, { typ: "JWT" }, { alg: ["HS256"] }]) {
+  for (const head of [
+    { alg: "none" },
+    { alg: "None" },
+    { alg: "hs256" },
+    { alg: "HS384" },
+    { alg: "RS256" },
+    { alg: "ES256" },
+    { typ: "JWT" },
+    { alg: ["HS256"] },
+  ]) {
     // Signed with the secret as HMAC key, as an attacker holding a "public key" would for RS256.
     assertUnauthorized(await call(p, sign(good(), { head })), "the token algorithm is not HS256", JSON.stringify(head));
   }
@@ -265,7 +307,10 @@ test("a configuration without a usable secret, or with a setting that cannot be 
     const host = new Host();
     await assert.rejects(startPlugin(configuration, { host }), /refused its configuration/, configuration);
     const critical = host.logs.filter((l) => l.level === "critical").map((l) => l.message);
-    assert.ok(critical.some((m) => m.startsWith("jwt: configuration refused: ") && reason.test(m)), `${configuration}: ${JSON.stringify(critical)}`);
+    assert.ok(
+      critical.some((m) => m.startsWith("jwt: configuration refused: ") && reason.test(m)),
+      `${configuration}: ${JSON.stringify(critical)}`,
+    );
     assert.ok(!critical.some((m) => m.includes(secret)), "the secret is not logged");
   }
 });

@@ -4,7 +4,13 @@ import { readFile } from "node:fs/promises";
 import { Host, Workers } from "as-proxy-wasm/host";
 import { header, startPlugin } from "./plugin.mjs";
 
-const request = { headers: [[":method", "GET"], [":path", "/"], [":authority", "example.com"]] };
+const request = {
+  headers: [
+    [":method", "GET"],
+    [":path", "/"],
+    [":authority", "example.com"],
+  ],
+};
 const statusOf = (result) => result.localResponse?.status ?? 200;
 
 test("lets requestsPerSecond through, answers 429 with retry-after and x-ratelimit-* after, and refills after a second", async () => {
@@ -13,7 +19,10 @@ test("lets requestsPerSecond through, answers 429 with retry-after and x-ratelim
   for (let i = 0; i < 3; i++) results.push(await plugin.httpStream({ request }));
   assert.deepEqual(results.map(statusOf), [200, 200, 429]);
   // Allowed answers say what is left; the 429 says when to come back.
-  assert.deepEqual(results.slice(0, 2).map((r) => header(r.response.headers, "x-ratelimit-remaining")), ["1", "0"]);
+  assert.deepEqual(
+    results.slice(0, 2).map((r) => header(r.response.headers, "x-ratelimit-remaining")),
+    ["1", "0"],
+  );
   assert.equal(header(results[0].response.headers, "x-ratelimit-limit"), "2");
   const limited = results[2].response;
   assert.equal(header(limited.headers, "retry-after"), "1");
@@ -57,7 +66,15 @@ test("workers started at different times, and a VM restarting, keep the budget a
     }
     host.advanceTime(50);
   }
-  assert.deepEqual([...allowed], [[0, 10], [1, 10], [2, 10], [3, 10]]);
+  assert.deepEqual(
+    [...allowed],
+    [
+      [0, 10],
+      [1, 10],
+      [2, 10],
+      [3, 10],
+    ],
+  );
 });
 
 test("a reconfigured plugin (a new VM, or new configuration) finds the drained bucket as it was", async () => {
@@ -163,16 +180,33 @@ test("per-key budgets hold across four workers overlapping", async () => {
     const key = ["a", "b", "c", "d"][i % 4];
     if ((await workers.serve({ request: withKey(key) })).localResponse === null) allowed.set(key, (allowed.get(key) ?? 0) + 1);
   }
-  assert.deepEqual([...allowed].sort(), [["a", 3], ["b", 3], ["c", 3], ["d", 3]]);
+  assert.deepEqual([...allowed].sort(), [
+    ["a", 3],
+    ["b", 3],
+    ["c", 3],
+    ["d", 3],
+  ]);
 });
 
 test("refuses a configuration without one positive integer limit (there is no default)", async () => {
   for (const configuration of [
-    "{}", "", '{"requestsPerSecond": 0}', '{"requestsPerSecond": -5}', '{"requestsPerSecond": 2.5}', '{"requestsPerSecond": "10"}',
-    '{"requestsPerSecond": 1e3}', '{"requestsPerSecond": null}', '{"requestsPerSecond": 10, "requestsPerMinute": 100}', '{"requestPerSecond": 10}',
-    '{"requestsPerSecond": 10, "key": "x-api-key"}', '{"requestsPerSecond": 10, "key": {"header": ""}}', '{"requestsPerSecond": 10, "key": {"headr": "x"}}',
-    '{"requestsPerSecond": 10, "key": null}', '{"requestsPerSecond": 10, "key": "remote-address", "buckets": 0}',
-    '{"requestsPerSecond": 10, "key": "remote-address", "buckets": 65537}', '{"requestsPerSecond": 10, "key": "remote-address", "buckets": "64"}',
+    "{}",
+    "",
+    '{"requestsPerSecond": 0}',
+    '{"requestsPerSecond": -5}',
+    '{"requestsPerSecond": 2.5}',
+    '{"requestsPerSecond": "10"}',
+    '{"requestsPerSecond": 1e3}',
+    '{"requestsPerSecond": null}',
+    '{"requestsPerSecond": 10, "requestsPerMinute": 100}',
+    '{"requestPerSecond": 10}',
+    '{"requestsPerSecond": 10, "key": "x-api-key"}',
+    '{"requestsPerSecond": 10, "key": {"header": ""}}',
+    '{"requestsPerSecond": 10, "key": {"headr": "x"}}',
+    '{"requestsPerSecond": 10, "key": null}',
+    '{"requestsPerSecond": 10, "key": "remote-address", "buckets": 0}',
+    '{"requestsPerSecond": 10, "key": "remote-address", "buckets": 65537}',
+    '{"requestsPerSecond": 10, "key": "remote-address", "buckets": "64"}',
   ]) {
     const host = new Host();
     await assert.rejects(startPlugin(configuration, { host }), (error) => error.operation === "proxy_on_configure", configuration);

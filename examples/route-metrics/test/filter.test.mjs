@@ -3,7 +3,13 @@ import assert from "node:assert/strict";
 import { Host } from "as-proxy-wasm/host";
 import { startPlugin } from "./plugin.mjs";
 
-const get = (path) => ({ headers: [[":method", "GET"], [":path", path], [":authority", "example.com"]] });
+const get = (path) => ({
+  headers: [
+    [":method", "GET"],
+    [":path", path],
+    [":authority", "example.com"],
+  ],
+});
 const answer = (status) => ({ headers: [[":status", String(status)]], body: "x" });
 
 /** The host's metrics whose names start with route_metrics., as name → value (numbers). */
@@ -14,8 +20,14 @@ function routeMetrics(host) {
 test("requests are counted by route (longest prefix) and response code class; in-flight goes back to 0", async () => {
   const { host, plugin } = await startPlugin();
   const traffic = [
-    ["/api/users", 200], ["/api/users/7?expand=/static/", 404], ["/static/app.js", 200], ["/favicon.ico", 304],
-    ["/", 200], ["/apiary", 200], ["/other?next=/api/", 503], ["/api/", 201],
+    ["/api/users", 200],
+    ["/api/users/7?expand=/static/", 404],
+    ["/static/app.js", 200],
+    ["/favicon.ico", 304],
+    ["/", 200],
+    ["/apiary", 200],
+    ["/other?next=/api/", 503],
+    ["/api/", 201],
   ];
   for (const [path, status] of traffic) await plugin.httpStream({ request: get(path), response: answer(status) });
   assert.deepEqual(routeMetrics(host), {
@@ -79,7 +91,10 @@ test("a stream that ends before its request headers (e.g. a connection reset) to
   const ctx = plugin.newHttpContext();
   ctx.onLog();
   ctx.onDone();
-  assert.deepEqual(Object.entries(routeMetrics(host)).filter(([, v]) => v !== 0), []);
+  assert.deepEqual(
+    Object.entries(routeMetrics(host)).filter(([, v]) => v !== 0),
+    [],
+  );
 });
 
 test("clients cannot create series: a thousand distinct paths are all 'other'", async () => {
@@ -87,9 +102,11 @@ test("clients cannot create series: a thousand distinct paths are all 'other'", 
   for (let i = 0; i < 1000; i++) await plugin.httpStream({ request: get(`/probe/${i}/${"x".repeat(i % 50)}`), response: answer(200 + (i % 2) * 200) });
   const names = Object.keys(routeMetrics(host)).filter((n) => n.includes(".route=other"));
   assert.deepEqual(names.sort(), [
-    "route_metrics.duration_ms.route=other.code=2xx", "route_metrics.duration_ms.route=other.code=4xx",
+    "route_metrics.duration_ms.route=other.code=2xx",
+    "route_metrics.duration_ms.route=other.code=4xx",
     "route_metrics.in_flight.route=other",
-    "route_metrics.requests.route=other.code=2xx", "route_metrics.requests.route=other.code=4xx",
+    "route_metrics.requests.route=other.code=2xx",
+    "route_metrics.requests.route=other.code=4xx",
   ]);
   assert.equal(routeMetrics(host)["route_metrics.requests.route=other.code=2xx"], 500);
 });
@@ -135,6 +152,9 @@ test("a configuration whose names would break the tag encoding, or is not JSON, 
     const host = new Host();
     await assert.rejects(startPlugin(config, { host }), /refused its configuration/, config);
     const critical = host.logs.filter((l) => l.level === "critical").map((l) => l.message);
-    assert.ok(critical.some((m) => m.startsWith("route-metrics: configuration refused: ") && reason.test(m)), `${config}: ${JSON.stringify(critical)}`);
+    assert.ok(
+      critical.some((m) => m.startsWith("route-metrics: configuration refused: ") && reason.test(m)),
+      `${config}: ${JSON.stringify(critical)}`,
+    );
   }
 });

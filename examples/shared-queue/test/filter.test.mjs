@@ -16,7 +16,13 @@ const consumer = (host, config = consumerConfig) => startPlugin(config, { host, 
 const producer = async (host, config = producerConfig) => (await startPlugin(config, { host, vmId: PRODUCER_VM })).plugin;
 
 const get = (path, status = 200, method = "GET") => ({
-  request: { headers: [[":method", method], [":path", path], [":authority", "example.com"]] },
+  request: {
+    headers: [
+      [":method", method],
+      [":path", path],
+      [":authority", "example.com"],
+    ],
+  },
   response: { headers: [[":status", String(status)]], body: "x" },
 });
 const counter = (host, name) => Number(host.metric(`shared_queue.${name}`)?.value ?? 0n);
@@ -99,7 +105,12 @@ test("maxKeys bounds the consumer's memory: records of further keys count under 
 test("malformed messages on the queue are counted and skipped, never a trap", async () => {
   const host = newHost();
   await consumer(host);
-  for (const bytes of [new Uint8Array(0), Uint8Array.of(2, 200, 0, 0, 0, 0, 0, 3, 0x47, 0x45, 0x54, 0, 0), Uint8Array.of(1, 200, 0, 0, 0, 0, 0, 3, 0x47, 0x45, 0x54, 9, 0), "hello world, not a record"]) {
+  for (const bytes of [
+    new Uint8Array(0),
+    Uint8Array.of(2, 200, 0, 0, 0, 0, 0, 3, 0x47, 0x45, 0x54, 0, 0),
+    Uint8Array.of(1, 200, 0, 0, 0, 0, 0, 3, 0x47, 0x45, 0x54, 9, 0),
+    "hello world, not a record",
+  ]) {
     host.enqueue(consumerVmId, queue, bytes);
   }
   const worker = await producer(host);
@@ -134,7 +145,14 @@ test("paths: the query never leaves the worker, long paths are cut, requests wit
 test("with collectorCluster, each summary is POSTed as JSON (paths escaped); a failing collector is counted and logged", async () => {
   const posted = [];
   let status = 200;
-  const host = newHost({ callouts: { collector: (req) => { posted.push(req); return { status }; } } });
+  const host = newHost({
+    callouts: {
+      collector: (req) => {
+        posted.push(req);
+        return { status };
+      },
+    },
+  });
   const { plugin } = await consumer(host, with_(consumerConfig, { collectorCluster: "collector", collectorAuthority: "stats.internal" }));
   const worker = await producer(host);
   await worker.httpStream(get('/q"uo\\te'));
@@ -143,7 +161,10 @@ test("with collectorCluster, each summary is POSTed as JSON (paths escaped); a f
   assert.equal(posted.length, 1);
   const [call] = posted;
   const header = (name) => call.headers.find(([n]) => n === name)?.[1];
-  assert.deepEqual([header(":method"), header(":path"), header(":authority"), header("content-type")], ["POST", "/summaries", "stats.internal", "application/json"]);
+  assert.deepEqual(
+    [header(":method"), header(":path"), header(":authority"), header("content-type")],
+    ["POST", "/summaries", "stats.internal", "application/json"],
+  );
   const body = JSON.parse(new TextDecoder().decode(call.body));
   assert.equal(body.requests, 1);
   assert.equal(body.endMs - body.startMs, 10_000);

@@ -9,7 +9,10 @@ test("passes data both ways, counts the bytes, logs the totals", async () => {
   assert.equal(result.downstream, "pong");
   assert.equal(host.metric("tcp_filter.bytes_received").value, 9n);
   assert.equal(host.metric("tcp_filter.bytes_sent").value, 4n);
-  assert.ok(result.logs.some((l) => l.message === "tcp: connection closed, 9 bytes in, 4 bytes out"), JSON.stringify(result.logs));
+  assert.ok(
+    result.logs.some((l) => l.message === "tcp: connection closed, 9 bytes in, 4 bytes out"),
+    JSON.stringify(result.logs),
+  );
 });
 
 test("closes a connection that opens with the blocked prefix before it reaches the upstream", async () => {
@@ -21,7 +24,10 @@ test("closes a connection that opens with the blocked prefix before it reaches t
 
 test("the blocked prefix split over several reads is caught too; a near miss passes whole", async () => {
   const { plugin } = await startPlugin();
-  for (const chunks of [["DR", "OP TABLE users"], ["D", "R", "O", "P"]]) {
+  for (const chunks of [
+    ["DR", "OP TABLE users"],
+    ["D", "R", "O", "P"],
+  ]) {
     const result = await plugin.tcpConnection({ downstream: chunks, upstream: ["never"] });
     assert.equal(result.closed, true, JSON.stringify(chunks));
     assert.equal(result.upstream, "", JSON.stringify(chunks));

@@ -19,7 +19,18 @@ async function send(plugin, req) {
 test("a clean request passes untouched, headers and body, and nothing is logged", async () => {
   const { plugin } = await startPlugin();
   const body = '{"name": "select a union of sets"}';
-  const { rule, result } = await send(plugin, request("POST", "/api/items?sort=asc", [["content-type", "application/json"], ["user-agent", "curl/8"]], body));
+  const { rule, result } = await send(
+    plugin,
+    request(
+      "POST",
+      "/api/items?sort=asc",
+      [
+        ["content-type", "application/json"],
+        ["user-agent", "curl/8"],
+      ],
+      body,
+    ),
+  );
   assert.equal(rule, null);
   assert.equal(result.localResponse, null);
   assert.equal(result.request.body, body);
@@ -64,9 +75,21 @@ test("query rules see the decoded query, + as space", async () => {
 
 test("header rules check every copy of a repeated header; a named header only that header", async () => {
   const { plugin } = await startPlugin();
-  const repeated = await send(plugin, request("GET", "/", [["x-note", "harmless"], ["x-note", "<script>alert(1)</script>"]]));
+  const repeated = await send(
+    plugin,
+    request("GET", "/", [
+      ["x-note", "harmless"],
+      ["x-note", "<script>alert(1)</script>"],
+    ]),
+  );
   assert.equal(repeated.rule, "xss-script");
-  const scanner = await send(plugin, request("GET", "/", [["user-agent", "Mozilla/5.0"], ["user-agent", "SQLMap/1.7"]]));
+  const scanner = await send(
+    plugin,
+    request("GET", "/", [
+      ["user-agent", "Mozilla/5.0"],
+      ["user-agent", "SQLMap/1.7"],
+    ]),
+  );
   assert.equal(scanner.rule, "scanner");
   const elsewhere = await send(plugin, request("GET", "/", [["referer", "https://sqlmap.org"]]));
   assert.equal(elsewhere.rule, null);
@@ -96,14 +119,21 @@ test("a blocked request: 403 with the rule id in x-waf-rule, a log line naming r
 test("body rules: a pattern split across chunks is caught; headers wait with the body, so nothing reaches the upstream", async () => {
   const { plugin } = await startPlugin();
   const json = [["content-type", "application/json"]];
-  for (const chunks of [["id=1 uni", "on sel", "ect * from users"], ["<", "s", "c", "r", "i", "p", "t>"], ["x".repeat(1000) + "UNION", " SELECT"]]) {
+  for (const chunks of [
+    ["id=1 uni", "on sel", "ect * from users"],
+    ["<", "s", "c", "r", "i", "p", "t>"],
+    ["x".repeat(1000) + "UNION", " SELECT"],
+  ]) {
     const { rule, result } = await send(plugin, request("POST", "/api", json, chunks));
     assert.ok(rule === "sqli-union" || rule === "xss-script", `${JSON.stringify(chunks).slice(0, 60)}: ${rule}`);
     assert.equal(result.request, null);
   }
-  const form = await send(plugin, request("POST", "/login", [["content-type", "application/x-www-form-urlencoded; charset=utf-8"]], ["user=a%20UNI", "ON%20SELECT+1"]));
+  const form = await send(
+    plugin,
+    request("POST", "/login", [["content-type", "application/x-www-form-urlencoded; charset=utf-8"]], ["user=a%20UNI", "ON%20SELECT+1"]),
+  );
   assert.equal(form.rule, "sqli-union", "a form body is percent-decoded, across chunks");
-  const clean = await send(plugin, request("POST", "/api", json, ["{\"a\":", "1}"]));
+  const clean = await send(plugin, request("POST", "/api", json, ['{"a":', "1}"]));
   assert.equal(clean.rule, null);
   assert.equal(clean.result.request.body, '{"a":1}', "a clean body reaches the upstream whole");
 });
@@ -128,14 +158,28 @@ test("trailers end a buffered body: it is inspected then", async () => {
   });
   assert.equal(result.localResponse?.status, 403);
   assert.equal(header(result.response.headers, "x-waf-rule"), "sqli-union");
-  const clean = await plugin.httpStream({ request: { ...request("POST", "/grpc", [["content-type", "text/plain"]], ["a ", "b"]), trailers: [["x-checksum", "1"]] }, response });
+  const clean = await plugin.httpStream({
+    request: { ...request("POST", "/grpc", [["content-type", "text/plain"]], ["a ", "b"]), trailers: [["x-checksum", "1"]] },
+    response,
+  });
   assert.equal(clean.localResponse, null);
   assert.equal(clean.request.body, "a b");
 });
 
 test("a body over maxBodyBytes: 413 (by content-length before any byte, or as chunks come); or passed uninspected", async () => {
   const { plugin } = await startPlugin(withConfig({ maxBodyBytes: 16 }));
-  const declared = await plugin.httpStream({ request: request("POST", "/", [["content-type", "text/plain"], ["content-length", "17"]], "x".repeat(17)), response });
+  const declared = await plugin.httpStream({
+    request: request(
+      "POST",
+      "/",
+      [
+        ["content-type", "text/plain"],
+        ["content-length", "17"],
+      ],
+      "x".repeat(17),
+    ),
+    response,
+  });
   assert.equal(declared.localResponse?.status, 413);
   assert.equal(declared.request, null);
   const chunked = await plugin.httpStream({ request: request("POST", "/", [["content-type", "text/plain"]], ["x".repeat(10), "y".repeat(10)]), response });
@@ -152,21 +196,43 @@ test("a body over maxBodyBytes: 413 (by content-length before any byte, or as ch
 });
 
 test("a content-encoded body cannot be inspected: 415, or passed with uninspectableBody pass", async () => {
-  const gzip = [["content-type", "application/json"], ["content-encoding", "gzip"]];
+  const gzip = [
+    ["content-type", "application/json"],
+    ["content-encoding", "gzip"],
+  ];
   const { plugin } = await startPlugin();
   const refused = await plugin.httpStream({ request: request("POST", "/", gzip, "\x1f\x8b..."), response });
   assert.equal(refused.localResponse?.status, 415);
   const { plugin: lenient } = await startPlugin(withConfig({ uninspectableBody: "pass" }));
   const passed = await lenient.httpStream({ request: request("POST", "/", gzip, "\x1f\x8b..."), response });
   assert.equal(passed.localResponse, null);
-  const identity = await plugin.httpStream({ request: request("POST", "/", [["content-type", "application/json"], ["content-encoding", "identity"]], "{}"), response });
+  const identity = await plugin.httpStream({
+    request: request(
+      "POST",
+      "/",
+      [
+        ["content-type", "application/json"],
+        ["content-encoding", "identity"],
+      ],
+      "{}",
+    ),
+    response,
+  });
   assert.equal(identity.localResponse, null);
 });
 
 test("detect mode: every match is logged, nothing is blocked or changed", async () => {
   const { plugin } = await startPlugin(withConfig({ mode: "detect" }));
   const result = await plugin.httpStream({
-    request: request("POST", "/admin?q=union+select", [["content-type", "text/plain"], ["user-agent", "sqlmap"]], ["<scr", "ipt>"]),
+    request: request(
+      "POST",
+      "/admin?q=union+select",
+      [
+        ["content-type", "text/plain"],
+        ["user-agent", "sqlmap"],
+      ],
+      ["<scr", "ipt>"],
+    ),
     response,
   });
   assert.equal(result.localResponse, null);
@@ -204,6 +270,9 @@ test("a configuration that cannot be applied safely is refused, with a critical 
     const host = new Host();
     await assert.rejects(startPlugin(config, { host }), /refused its configuration/, config);
     const critical = host.logs.filter((l) => l.level === "critical").map((l) => l.message);
-    assert.ok(critical.some((m) => m.startsWith("waf: configuration refused: ") && reason.test(m)), `${config}: ${JSON.stringify(critical)}`);
+    assert.ok(
+      critical.some((m) => m.startsWith("waf: configuration refused: ") && reason.test(m)),
+      `${config}: ${JSON.stringify(critical)}`,
+    );
   }
 });

@@ -2,7 +2,13 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { startPlugin } from "./plugin.mjs";
 
-const request = { headers: [[":method", "GET"], [":path", "/"], [":authority", "example.com"]] };
+const request = {
+  headers: [
+    [":method", "GET"],
+    [":path", "/"],
+    [":authority", "example.com"],
+  ],
+};
 
 test("logs the request and lets it through unchanged", async () => {
   const { plugin } = await startPlugin();

@@ -143,8 +143,14 @@ export class AuthClient {
 
 /** The token server refused: usually wrong credentials or no access to the repository. */
 export class TokenError extends Error {
-  constructor(readonly realm: string, readonly status: number, detail?: string) {
-    super(`token request to "${realm}" failed: response status code ${status}${status === 401 ? ": unauthorized" : status === 403 ? ": denied" : ""}${detail ? `: ${detail}` : ""}`);
+  constructor(
+    readonly realm: string,
+    readonly status: number,
+    detail?: string,
+  ) {
+    super(
+      `token request to "${realm}" failed: response status code ${status}${status === 401 ? ": unauthorized" : status === 403 ? ": denied" : ""}${detail ? `: ${detail}` : ""}`,
+    );
     this.name = "TokenError";
   }
 }

@@ -16,8 +16,15 @@ export const defaultRetryPolicy: RetryPolicy = { maxRetries: 4, minWait: 200, ma
 const retryableStatuses = new Set([408, 429, 500, 502, 503, 504]);
 
 const retryableNetworkCodes = new Set([
-  "ECONNRESET", "ECONNREFUSED", "ECONNABORTED", "EPIPE", "ETIMEDOUT", "EAI_AGAIN",
-  "UND_ERR_SOCKET", "UND_ERR_CONNECT_TIMEOUT", "UND_ERR_CLOSED",
+  "ECONNRESET",
+  "ECONNREFUSED",
+  "ECONNABORTED",
+  "EPIPE",
+  "ETIMEDOUT",
+  "EAI_AGAIN",
+  "UND_ERR_SOCKET",
+  "UND_ERR_CONNECT_TIMEOUT",
+  "UND_ERR_CLOSED",
 ]);
 
 export function isRetryableStatus(status: number): boolean {
