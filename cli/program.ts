@@ -19,7 +19,7 @@ const commandModules: [names: string[], load: () => Promise<Register>][] = [
   [["push"], async () => (await import("./commands/push.js")).registerPush],
   [["pull"], async () => (await import("./commands/pull.js")).registerPull],
   [["login", "logout"], async () => (await import("./commands/login.js")).registerLogin],
-  [["manifest"], async () => (await import("./commands/manifest.js")).registerManifest],
+  [["manifest"], async () => (await import("./commands/manifest/index.js")).registerManifest],
   [["keygen"], async () => (await import("./commands/keygen.js")).registerKeygen],
 ];
 

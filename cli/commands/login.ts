@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { UsageError } from "../errors.js";
 import type { Io } from "../io.js";
-import { flagCredential } from "../oci/cli-options.js";
+import { addPlainHttpOption, flagCredential } from "../oci/cli-options.js";
 
 const loginExamples = `
 Examples:
@@ -17,14 +17,15 @@ Example:
   $ as-proxy-wasm logout ghcr.io`;
 
 export function registerLogin(program: Command, io: Io): void {
-  program
-    .command("login")
-    .summary("log in to a registry (stored in the docker config.json)")
-    .description("Check credentials against <registry> and store them in the docker config.json")
-    .argument("<registry>", "registry host, e.g. ghcr.io or localhost:5000")
-    .requiredOption("-u, --username <user>", "registry username")
-    .option("--password-stdin", "read the password or token from standard input (required: never pass secrets as arguments)")
-    .option("--plain-http", "talk HTTP instead of HTTPS (automatic for localhost, 127.x and [::1])")
+  addPlainHttpOption(
+    program
+      .command("login")
+      .summary("log in to a registry (stored in the docker config.json)")
+      .description("Check credentials against <registry> and store them in the docker config.json")
+      .argument("<registry>", "registry host, e.g. ghcr.io or localhost:5000")
+      .requiredOption("-u, --username <user>", "registry username")
+      .option("--password-stdin", "read the password or token from standard input (required: never pass secrets as arguments)"),
+  )
     .addHelpText("after", loginExamples)
     .action(async (registryArg: string, flags: { username: string; passwordStdin?: boolean; plainHttp?: boolean }) => {
       if (!flags.passwordStdin)

@@ -12,10 +12,14 @@ export interface RegistryFlags {
   quiet?: boolean;
 }
 
+/** `--plain-http`, for every command that talks to a registry. */
+export function addPlainHttpOption(command: Command): Command {
+  return command.option("--plain-http", "talk HTTP instead of HTTPS (automatic for localhost, 127.x and [::1])");
+}
+
 export function addRegistryOptions(command: Command, { layout }: { layout: boolean }): Command {
   if (layout) command.option("--oci-layout", "treat <ref> as an OCI image layout directory <dir>[:tag] instead of a registry");
-  return command
-    .option("--plain-http", "talk HTTP instead of HTTPS (automatic for localhost, 127.x and [::1])")
+  return addPlainHttpOption(command)
     .option("-u, --username <user>", "registry username (the password comes from --password-stdin)")
     .option("--password-stdin", "read the registry password or token from standard input")
     .addOption(new Option("-q, --quiet", "no progress output"));

@@ -1,4 +1,4 @@
-import { flagHint, prefixHint } from "../manifests/hints.js";
+import { flagHint, prefixHint } from "../../manifests/hints.js";
 
 /** Which flag of `manifest envoygateway` / `manifest higress` sets each field, for the hint under an error. */
 const envoyGatewayFlags: [prefix: string, flag: string][] = [
