@@ -1,5 +1,6 @@
 import { CommanderError } from "commander";
 import { CliError, ExitError } from "./errors.js";
+import { ManifestError, ManifestInputError } from "./manifests/errors.js";
 import { processIo, type Io } from "./io.js";
 import { createProgram } from "./program.js";
 
@@ -29,6 +30,12 @@ function report(error: unknown, io: Io, verbose: boolean): number {
     if (error.hint) io.stderr.write(`hint: ${error.hint}\n`);
     if (verbose && error.stack) io.stderr.write(`${error.stack}\n`);
     return error.exitCode;
+  }
+  // A manifest builder's refusal that no command mapped to its flags (`manifest` does): still the input's fault.
+  if (error instanceof ManifestError || error instanceof ManifestInputError) {
+    io.stderr.write(`error: ${error.message}\n`);
+    if (error instanceof ManifestInputError && error.fix) io.stderr.write(`hint: ${error.fix}\n`);
+    return 2;
   }
   const fileError = describeFileSystemError(error);
   if (fileError) {

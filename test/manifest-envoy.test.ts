@@ -366,7 +366,7 @@ test("Envoy bootstrap: --cluster mistakes are one line naming the flag", async (
   await refused("envoy", ["--image", "filter.wasm", "--cluster", "=127.0.0.1:9001"], '--cluster: expected name=host:port (got "=127.0.0.1:9001")');
   await refused("envoy", ["--image", "filter.wasm", "--cluster", "auth=127.0.0.1"], '--cluster: expected host:port (got "127.0.0.1")');
   await refused("envoy", ["--image", "filter.wasm", "--cluster", "a=127.0.0.1:1", "--cluster", "a=127.0.0.1:2"], '--cluster: "a" is given twice');
-  await refused("envoy", ["--image", "filter.wasm", "--cluster", "upstream=127.0.0.1:1"], '--cluster: "upstream" is reserved for the --upstream cluster');
+  await refused("envoy", ["--image", "filter.wasm", "--cluster", "upstream=127.0.0.1:1"], '--cluster: "upstream" is reserved for the upstream cluster');
   await refused(
     "envoy",
     ["--image", "http://127.0.0.1:9000/f.wasm", "--sha256", wasmSha256, "--cluster", "wasm-fetch_127.0.0.1_9000=127.0.0.1:1"],
@@ -414,7 +414,7 @@ test("Envoy bootstrap: --grpc-cluster mistakes name the flag; its names and --cl
   await refused(
     "envoy",
     ["--image", "filter.wasm", "--grpc-cluster", "upstream=127.0.0.1:1"],
-    '--grpc-cluster: "upstream" is reserved for the --upstream cluster',
+    '--grpc-cluster: "upstream" is reserved for the upstream cluster',
   );
 });
 
@@ -602,11 +602,11 @@ test("help: where the filter's metrics are, and how the failure flags combine", 
   assert.match(stdout(), /Envoy refuses both\s+fields together/);
 });
 
-test("the wasm filter schema refuses fail_open next to a failure_policy, as Envoy does", () => {
+test("the wasm filter schema refuses fail_open next to a failure_policy, as Envoy does (the builder names the field; the CLI, the flag)", () => {
   const filter = { name: "f", code: { kind: "file", path: "/f.wasm" }, failOpen: true, failurePolicy: "FAIL_RELOAD" } as const;
   assert.throws(() => buildEnvoyBootstrap({ filter }), {
     message:
       "static_resources.listeners[0].filter_chains[0].filters[0].typed_config.http_filters[0].typed_config.config.fail_open: must be equal to constant (got true)",
-    hint: "set by --fail-strategy",
+    field: "static_resources.listeners[0].filter_chains[0].filters[0].typed_config.http_filters[0].typed_config.config.fail_open",
   });
 });

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { classifyImage, defaultName } from "../cli/manifests/source.js";
-import { parseCluster, parseEnv, parseFailure, parseHostPort, parseInteger, parseLabels, parseMatch, parseTargetRef } from "../cli/manifests/flags.js";
+import { parseCluster, parseEnv, parseFailure, parseHostPort, parseInteger, parseLabels, parseMatch, parseTargetRef } from "../cli/commands/manifest/flags.js";
 
 // The pure parsers behind the manifest flags: argv text → manifest values, with the flag named on bad syntax.
 
@@ -21,7 +21,9 @@ test("--image: scheme, local file or registry reference", () => {
   ];
   for (const [image, expected] of cases) assert.deepEqual(classifyImage(image, "/work", exists), expected, image);
   assert.throws(() => classifyImage("s3://bucket/f.wasm", "/work", exists), {
-    message: '--image: url must have schema one of [http, https, file, oci] (got "s3://bucket/f.wasm")',
+    name: "ManifestInputError",
+    input: "image",
+    reason: 'url must have schema one of [http, https, file, oci] (got "s3://bucket/f.wasm")',
   });
 });
 

@@ -233,5 +233,9 @@ test("plugin configuration is checked against the project's JSON Schema, in its 
   assert.throws(() => validatePluginConfig(draft2020, { rules: ["second"] }, "pluginConfig", "s.json"), {
     message: 'pluginConfig.rules[0]: must be equal to constant (got "second") (per s.json)',
   });
-  assert.throws(() => validatePluginConfig({ type: "no-such-type" }, {}, "pluginConfig", "bad.json"), /bad\.json: not a usable JSON Schema/);
+  assert.throws(() => validatePluginConfig({ type: "no-such-type" }, {}, "pluginConfig", "bad.json"), {
+    name: "ManifestInputError",
+    input: "configSchema",
+    reason: /^bad\.json is not a usable JSON Schema: /,
+  });
 });

@@ -1,4 +1,4 @@
-import { UsageError } from "../errors.js";
+import { ManifestInputError } from "./errors.js";
 import { envoyBootstrapSchema, envoyTcpProxySchema, envoyWasmFilterSchema, envoyWasmNetworkFilterSchema, envoyWasmServiceSchema } from "./schemas/envoy.js";
 import {
   fetchCluster,
@@ -11,9 +11,14 @@ import {
   type WasmFilterInput,
   type WasmServiceInput,
 } from "./envoy-wasm.js";
-import type { NamedHost } from "./flags.js";
-import { flagHint } from "./hints.js";
 import { validateManifest } from "./validate.js";
+
+/** A cluster the filter's callouts name: one host. */
+export interface NamedHost {
+  name: string;
+  host: string;
+  port: number | string;
+}
 
 export interface EnvoyBootstrapInput {
   filter: WasmFilterInput;
@@ -64,13 +69,13 @@ export const upstreamClusterName = "upstream";
 export function buildEnvoyBootstrap(input: EnvoyBootstrapInput): Record<string, unknown> {
   const network = input.filter.type === "NETWORK";
   if (network && !input.upstream) {
-    throw new UsageError("--upstream: a network filter needs an upstream to proxy connections to", "pass --upstream <host:port>");
+    throw new ManifestInputError("upstream", "a network filter needs an upstream to proxy connections to", "give the upstream's host:port");
   }
   const code = input.filter.code;
   const callouts = input.clusters ?? [];
   const grpc = input.grpcClusters ?? [];
   checkCalloutNames(
-    [...callouts.map((c) => ({ name: c.name, flag: "--cluster" })), ...grpc.map((c) => ({ name: c.name, flag: "--grpc-cluster" }))],
+    [...callouts.map((c) => ({ name: c.name, input: "clusters" })), ...grpc.map((c) => ({ name: c.name, input: "grpcClusters" }))],
     code.kind === "http" ? code.cluster : undefined,
   );
   const clusters = [
@@ -96,16 +101,16 @@ export function buildEnvoyBootstrap(input: EnvoyBootstrapInput): Record<string, 
     ...(input.service ? { bootstrap_extensions: [wasmService(input.filter, input.service)] } : {}),
     ...(input.statsTags?.length ? { stats_config: { stats_tags: input.statsTags.map((t) => ({ tag_name: t.name, regex: t.regex })) } } : {}),
   };
-  validateManifest(envoyBootstrapSchema, bootstrap, { hint: flagHint });
+  validateManifest(envoyBootstrapSchema, bootstrap);
   if (bootstrap.bootstrap_extensions) {
-    validateManifest(envoyWasmServiceSchema, bootstrap.bootstrap_extensions[0], { root: "bootstrap_extensions[0]", hint: flagHint });
+    validateManifest(envoyWasmServiceSchema, bootstrap.bootstrap_extensions[0], { root: "bootstrap_extensions[0]" });
   }
   const filters = "static_resources.listeners[0].filter_chains[0].filters";
   if (network) {
-    validateManifest(envoyWasmNetworkFilterSchema, filter, { root: `${filters}[0]`, hint: flagHint });
-    validateManifest(envoyTcpProxySchema, bootstrap.static_resources.listeners[0].filter_chains[0].filters[1], { root: `${filters}[1]`, hint: flagHint });
+    validateManifest(envoyWasmNetworkFilterSchema, filter, { root: `${filters}[0]` });
+    validateManifest(envoyTcpProxySchema, bootstrap.static_resources.listeners[0].filter_chains[0].filters[1], { root: `${filters}[1]` });
   } else {
-    validateManifest(envoyWasmFilterSchema, filter, { root: `${filters}[0].typed_config.http_filters[0]`, hint: flagHint });
+    validateManifest(envoyWasmFilterSchema, filter, { root: `${filters}[0].typed_config.http_filters[0]` });
   }
   return bootstrap;
 }
@@ -123,15 +128,16 @@ function http2Cluster(cluster: Record<string, unknown>): Record<string, unknown>
   };
 }
 
-/** Callout cluster names (of `--cluster` and `--grpc-cluster` together) are unique and leave alone the names this bootstrap gives its own clusters. */
-function checkCalloutNames(callouts: { name: string; flag: string }[], fetchCluster: string | undefined): void {
+/** Callout cluster names (HTTP and gRPC together) are unique and leave alone the names this bootstrap gives its own clusters. */
+function checkCalloutNames(callouts: { name: string; input: string }[], fetchCluster: string | undefined): void {
   const seen = new Set<string>();
-  for (const { name, flag } of callouts) {
+  for (const { name, input } of callouts) {
     if (name === upstreamClusterName) {
-      throw new UsageError(`${flag}: "${name}" is reserved for the --upstream cluster`, "give the callout cluster another name (and the filter the same)");
+      throw new ManifestInputError(input, `"${name}" is reserved for the upstream cluster`, "give the callout cluster another name (and the filter the same)");
     }
-    if (name === fetchCluster) throw new UsageError(`${flag}: "${name}" is the cluster the module is fetched through`, "give the callout cluster another name");
-    if (seen.has(name)) throw new UsageError(`${flag}: "${name}" is given twice`, "each --cluster and --grpc-cluster needs its own name");
+    if (name === fetchCluster)
+      throw new ManifestInputError(input, `"${name}" is the cluster the module is fetched through`, "give the callout cluster another name");
+    if (seen.has(name)) throw new ManifestInputError(input, `"${name}" is given twice`, "each callout cluster needs its own name");
     seen.add(name);
   }
 }

@@ -1,5 +1,5 @@
 import { envoyExtensionPolicySchema } from "./schemas/envoyextensionpolicy.js";
-import { validateManifest, type ValidateOptions } from "./validate.js";
+import { validateManifest } from "./validate.js";
 import { compact, type TargetRef } from "./wasmplugin.js";
 
 /** Where Envoy Gateway fetches the module: an OCI image (pinned by its manifest digest) or an http(s) url. */
@@ -32,7 +32,7 @@ export interface EnvoyExtensionPolicy {
  * Builds an Envoy Gateway `EnvoyExtensionPolicy` with one `wasm` entry and validates it against Envoy
  * Gateway's CRD schema and CEL rules; throws a ManifestError naming the first field it would refuse.
  */
-export function buildEnvoyExtensionPolicy(input: EnvoyExtensionPolicyInput, options: Pick<ValidateOptions, "hint"> = {}): EnvoyExtensionPolicy {
+export function buildEnvoyExtensionPolicy(input: EnvoyExtensionPolicyInput): EnvoyExtensionPolicy {
   const { code } = input;
   const source =
     code.type === "Image"
@@ -52,6 +52,6 @@ export function buildEnvoyExtensionPolicy(input: EnvoyExtensionPolicyInput, opti
     metadata: compact({ name: input.name, namespace: input.namespace }) as EnvoyExtensionPolicy["metadata"],
     spec: compact({ targetRefs: input.targetRefs, wasm: [wasm] }),
   };
-  validateManifest(envoyExtensionPolicySchema, manifest, options);
+  validateManifest(envoyExtensionPolicySchema, manifest);
   return manifest;
 }

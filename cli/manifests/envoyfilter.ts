@@ -1,7 +1,6 @@
 import { envoyFilterSchema } from "./schemas/envoyfilter.js";
 import { envoyClusterSchema, envoyWasmFilterSchema, envoyWasmNetworkFilterSchema } from "./schemas/envoy.js";
 import { fetchCluster, httpConnectionManagerName, routerFilterName, tcpProxyName, wasmFilter, type WasmFilterInput } from "./envoy-wasm.js";
-import { flagHint } from "./hints.js";
 import { validateManifest } from "./validate.js";
 import { compact, type TargetRef } from "./wasmplugin.js";
 
@@ -46,7 +45,7 @@ export function buildEnvoyFilter(input: EnvoyFilterInput): Record<string, unknow
   const code = input.filter.code;
   if (code.kind === "http" && !input.existingFetchCluster) {
     const cluster = fetchCluster(code.url, code.cluster);
-    validateManifest(envoyClusterSchema, cluster, { root: "spec.configPatches[1].patch.value", hint: flagHint });
+    validateManifest(envoyClusterSchema, cluster, { root: "spec.configPatches[1].patch.value" });
     // Clusters are proxy-wide; Istio adds patched clusters while building the outbound (sidecar) or
     // gateway cluster set, so the inbound context still inserts its fetch cluster there.
     patches.push({
@@ -66,7 +65,7 @@ export function buildEnvoyFilter(input: EnvoyFilterInput): Record<string, unknow
       configPatches: patches,
     }),
   };
-  validateManifest(envoyFilterSchema, manifest, { hint: flagHint });
-  validateManifest(network ? envoyWasmNetworkFilterSchema : envoyWasmFilterSchema, filter, { root: "spec.configPatches[0].patch.value", hint: flagHint });
+  validateManifest(envoyFilterSchema, manifest);
+  validateManifest(network ? envoyWasmNetworkFilterSchema : envoyWasmFilterSchema, filter, { root: "spec.configPatches[0].patch.value" });
   return manifest;
 }

@@ -1,5 +1,5 @@
 import { higressWasmPluginSchema } from "./schemas/higress-wasmplugin.js";
-import { validateManifest, type ValidateOptions } from "./validate.js";
+import { validateManifest } from "./validate.js";
 import { compact, type WasmPluginInput } from "./wasmplugin.js";
 
 /** Which requests a Higress match rule selects, and the configuration it gives them instead of the default. */
@@ -33,7 +33,7 @@ export interface HigressWasmPlugin {
  * Builds Higress's `extensions.higress.io/v1alpha1` WasmPlugin and validates it against Higress's CRD
  * schema; throws a ManifestError naming the first field Higress would refuse.
  */
-export function buildHigressWasmPlugin(input: HigressWasmPluginInput, options: Pick<ValidateOptions, "hint"> = {}): HigressWasmPlugin {
+export function buildHigressWasmPlugin(input: HigressWasmPluginInput): HigressWasmPlugin {
   const spec = compact({
     url: input.url,
     sha256: input.sha256,
@@ -54,6 +54,6 @@ export function buildHigressWasmPlugin(input: HigressWasmPluginInput, options: P
     metadata: compact({ name: input.name, namespace: input.namespace }) as HigressWasmPlugin["metadata"],
     spec,
   };
-  validateManifest(higressWasmPluginSchema, manifest, options);
+  validateManifest(higressWasmPluginSchema, manifest);
   return manifest;
 }

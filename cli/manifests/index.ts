@@ -5,7 +5,7 @@ export { buildWasmPlugin, type WasmPlugin, type WasmPluginInput, type TargetRef,
 export { buildEnvoyFilter, type EnvoyFilterInput } from "./envoyfilter.js";
 export { buildEnvoyExtensionPolicy, type EnvoyExtensionPolicyInput, type EnvoyGatewayCode } from "./envoyextensionpolicy.js";
 export { buildHigressWasmPlugin, type HigressMatchRule, type HigressWasmPluginInput } from "./higress.js";
-export { buildEnvoyBootstrap, type EnvoyBootstrapInput, type StatsTag } from "./envoy-bootstrap.js";
+export { buildEnvoyBootstrap, type EnvoyBootstrapInput, type NamedHost, type StatsTag } from "./envoy-bootstrap.js";
 export {
   failurePolicies,
   fetchClusterName,
@@ -19,20 +19,8 @@ export {
 export { buildPullSecret, type PullSecret, type PullSecretInput, type RegistryLogin } from "./pull-secret.js";
 export { moduleFilterType } from "./filter-type.js";
 export { classifyImage, defaultName, digestHex, type WasmSource } from "./source.js";
-export {
-  parseCluster,
-  parseEnv,
-  parseFailure,
-  parseHostPort,
-  parseInteger,
-  parseLabels,
-  parseMatch,
-  parseMatchRule,
-  parseStatsTag,
-  parseTargetRef,
-  type NamedHost,
-} from "./flags.js";
-export { ManifestError, validateManifest, validatePluginConfig } from "./validate.js";
+export { ManifestError, ManifestInputError } from "./errors.js";
+export { validateManifest, validatePluginConfig } from "./validate.js";
 
 /** YAML as kubectl and Envoy read it; long strings (the JSON configuration) stay on one line. */
 export function toYaml(document: unknown): string {

@@ -1,5 +1,5 @@
 import { objectMetaSchema } from "./schemas/kubernetes.js";
-import { validateManifest, type ValidateOptions } from "./validate.js";
+import { validateManifest } from "./validate.js";
 
 /** A registry login as the docker config holds it: a username and password, or an identity token. */
 export interface RegistryLogin {
@@ -46,7 +46,7 @@ const pullSecretSchema = {
  * and Envoy Gateway's `pullSecretRef` name: one `auths` entry with the login, base64 in `data` as the API
  * server stores it. The result holds the secret: write it only to stdout or a private file.
  */
-export function buildPullSecret(input: PullSecretInput, options: Pick<ValidateOptions, "hint"> = {}): PullSecret {
+export function buildPullSecret(input: PullSecretInput): PullSecret {
   const { username, password, identityToken } = input.login;
   const entry = identityToken
     ? { identitytoken: identityToken }
@@ -59,6 +59,6 @@ export function buildPullSecret(input: PullSecretInput, options: Pick<ValidateOp
     type: "kubernetes.io/dockerconfigjson",
     data: { ".dockerconfigjson": Buffer.from(dockerConfig).toString("base64") },
   };
-  validateManifest(pullSecretSchema, secret, options);
+  validateManifest(pullSecretSchema, secret);
   return secret;
 }

@@ -1,6 +1,6 @@
 import { isAbsolute, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { UsageError } from "../errors.js";
+import { ManifestInputError } from "./errors.js";
 import { parseReference } from "../oci/index.js";
 
 /** Where the proxy gets the module from, decided from `--image`. */
@@ -30,7 +30,7 @@ export function classifyImage(image: string, cwd: string, isLocalFile: (path: st
     return { kind: "oci", url: `oci://${reference}`, reference, digest };
   }
   if (scheme !== undefined) {
-    throw new UsageError(`--image: url must have schema one of [http, https, file, oci] (got "${image}")`);
+    throw new ManifestInputError("image", `url must have schema one of [http, https, file, oci] (got "${image}")`);
   }
   const path = isAbsolute(image) ? image : resolve(cwd, image);
   return { kind: "file", url: pathToFileURL(path).href, path };

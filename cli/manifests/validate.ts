@@ -2,20 +2,8 @@ import { Ajv, type AnySchema, type ErrorObject, type ValidateFunction } from "aj
 import type { DataValidateFunction } from "ajv/dist/types/index.js";
 import { Ajv2019 } from "ajv/dist/2019.js";
 import { Ajv2020 } from "ajv/dist/2020.js";
-import { UsageError } from "../errors.js";
 import { celRules } from "./cel-rules.js";
-
-/** A manifest field that Istio or Envoy would refuse; `field` is its path, e.g. `spec.match[0].mode`. */
-export class ManifestError extends UsageError {
-  constructor(
-    readonly field: string,
-    readonly reason: string,
-    hint?: string,
-  ) {
-    super(`${field}: ${reason}`, hint);
-    this.name = "ManifestError";
-  }
-}
+import { ManifestError, ManifestInputError } from "./errors.js";
 
 /**
  * Ajv that speaks the Kubernetes structural-schema dialect of CRDs: `x-kubernetes-validations` runs the
@@ -83,8 +71,6 @@ const compiled = new WeakMap<object, ValidateFunction>();
 export interface ValidateOptions {
   /** Path of `document` inside the manifest, prefixed to field names in errors. */
   root?: string;
-  /** Tells which flag sets a field. */
-  hint?: (field: string) => string | undefined;
 }
 
 /** Validates `document` against one of the vendored schemas; throws a ManifestError for the first violation. */
@@ -97,7 +83,7 @@ export function validateManifest(schema: object, document: unknown, options: Val
   }
   if (validate(document)) return;
   const { field, reason } = describe(lastError(validate.errors!), document, options.root);
-  throw new ManifestError(field, reason, options.hint?.(field));
+  throw new ManifestError(field, reason);
 }
 
 /**
@@ -112,7 +98,7 @@ export function validatePluginConfig(schema: unknown, config: unknown, field: st
   try {
     validate = ajv.compile(schema as AnySchema);
   } catch (error) {
-    throw new UsageError(`${schemaName}: not a usable JSON Schema: ${(error as Error).message}`);
+    throw new ManifestInputError("configSchema", `${schemaName} is not a usable JSON Schema: ${(error as Error).message}`);
   }
   if (validate(config)) return;
   const { field: path, reason } = describe(lastError(validate.errors!), config, field);

@@ -1,6 +1,6 @@
 import { wasmPluginSchema } from "./schemas/wasmplugin.js";
-import { ManifestError, validateManifest } from "./validate.js";
-import { flagHint } from "./hints.js";
+import { ManifestError } from "./errors.js";
+import { validateManifest } from "./validate.js";
 
 export interface TargetRef {
   group?: string;
@@ -57,7 +57,7 @@ export function buildWasmPlugin(input: WasmPluginInput): WasmPlugin {
   const pinned = /@(sha256:[^/]*)$/.exec(input.url)?.[1];
   if (pinned && input.sha256 !== undefined && pinned !== `sha256:${input.sha256}`) {
     // Istio refuses the plugin at fetch time when the two disagree; say so now.
-    throw new ManifestError("spec.sha256", `does not match the digest in spec.url (${pinned})`, flagHint("spec.sha256"));
+    throw new ManifestError("spec.sha256", `does not match the digest in spec.url (${pinned})`);
   }
   const spec = compact({
     url: input.url,
@@ -81,7 +81,7 @@ export function buildWasmPlugin(input: WasmPluginInput): WasmPlugin {
     metadata: compact({ name: input.name, namespace: input.namespace }) as WasmPlugin["metadata"],
     spec,
   };
-  validateManifest(wasmPluginSchema, manifest, { hint: flagHint });
+  validateManifest(wasmPluginSchema, manifest);
   return manifest;
 }
 

@@ -1,6 +1,7 @@
 // The static Envoy bootstrap, and the wasm filter Envoy runs (shared with Istio's EnvoyFilter).
 import { UsageError } from "../../errors.js";
 import type { Io } from "../../io.js";
+import { parseCluster, parseEnv, parseFailure, parseHostPort, parseInteger, parseStatsTag } from "./flags.js";
 import type { WasmCode, WasmFilterInput, WasmSource } from "../../manifests/index.js";
 import { checkedConfig } from "./config.js";
 import { classify, filterType, httpSha256, isFile, manifests } from "./module.js";
@@ -41,15 +42,15 @@ export async function envoyYaml(options: EnvoyOptions, io: Io): Promise<string> 
   return m.toYaml(
     m.buildEnvoyBootstrap({
       filter,
-      port: m.parseInteger(options.port),
+      port: parseInteger(options.port),
       address: options.address,
-      adminPort: m.parseInteger(options.adminPort),
-      upstream: options.upstream === undefined ? undefined : m.parseHostPort(options.upstream, "--upstream"),
-      clusters: (options.cluster ?? []).map((value) => m.parseCluster(value)),
-      grpcClusters: (options.grpcCluster ?? []).map((value) => m.parseCluster(value, "--grpc-cluster")),
+      adminPort: parseInteger(options.adminPort),
+      upstream: options.upstream === undefined ? undefined : parseHostPort(options.upstream, "--upstream"),
+      clusters: (options.cluster ?? []).map((value) => parseCluster(value)),
+      grpcClusters: (options.grpcCluster ?? []).map((value) => parseCluster(value, "--grpc-cluster")),
       service,
-      statsTags: (options.statsTag ?? []).map(m.parseStatsTag),
-      bufferLimit: options.bufferLimit === undefined ? undefined : m.parseInteger(options.bufferLimit),
+      statsTags: (options.statsTag ?? []).map(parseStatsTag),
+      bufferLimit: options.bufferLimit === undefined ? undefined : parseInteger(options.bufferLimit),
     }),
   );
 }
@@ -65,7 +66,7 @@ export async function wasmFilterInput(
   if (source.kind === "oci") {
     throw new UsageError("--image: Envoy cannot load oci:// images", "use `manifest wasmplugin`, or give a .wasm file or an http(s) url");
   }
-  const failure = m.parseFailure(options.failStrategy, options.failurePolicy);
+  const failure = parseFailure(options.failStrategy, options.failurePolicy);
   const type = await filterType(options, source, io);
   const configuration = await checkedConfig(options, source, io);
   let code: WasmCode;
@@ -82,6 +83,6 @@ export async function wasmFilterInput(
     code,
     configuration,
     ...failure,
-    env: m.parseEnv(options.env ?? [], options.envFromHost ?? []),
+    env: parseEnv(options.env ?? [], options.envFromHost ?? []),
   };
 }

@@ -1,9 +1,9 @@
 // Envoy Gateway's EnvoyExtensionPolicy and Higress's WasmPlugin.
 import { UsageError } from "../../errors.js";
 import type { Io } from "../../io.js";
+import { parseEnv, parseInteger, parseMatchRule, parseTargetRef } from "./flags.js";
 import type { EnvoyExtensionPolicyInput, HigressWasmPluginInput } from "../../manifests/index.js";
 import { checkedConfig, readConfig } from "./config.js";
-import { envoyGatewayHint, higressHint } from "./hints.js";
 import { classify, digestOnlyForImages, httpFilterOnly, httpSha256, manifests, moduleSha256, ociDigest } from "./module.js";
 import type { EnvoyGatewayOptions, HigressOptions } from "./options.js";
 
@@ -30,7 +30,7 @@ export async function envoyGatewayYaml(options: EnvoyGatewayOptions, io: Io): Pr
   const input: EnvoyExtensionPolicyInput = {
     name,
     namespace: options.namespace,
-    targetRefs: (options.targetRef ?? []).map(m.parseTargetRef),
+    targetRefs: (options.targetRef ?? []).map(parseTargetRef),
     code:
       source.kind === "oci"
         ? { type: "Image", url: source.reference, pullSecret: options.imagePullSecret, pullPolicy: options.imagePullPolicy }
@@ -44,9 +44,9 @@ export async function envoyGatewayYaml(options: EnvoyGatewayOptions, io: Io): Pr
   if (source.kind === "http" && options.imagePullSecret !== undefined) {
     throw new UsageError("--image-pull-secret: applies to registry images only");
   }
-  m.buildEnvoyExtensionPolicy(input, { hint: envoyGatewayHint });
+  m.buildEnvoyExtensionPolicy(input);
   const sha256 = source.kind === "oci" ? await ociDigest(source, options, io) : await httpSha256(source, options, io);
-  return m.toYaml(m.buildEnvoyExtensionPolicy({ ...input, code: { ...input.code, sha256 } }, { hint: envoyGatewayHint }));
+  return m.toYaml(m.buildEnvoyExtensionPolicy({ ...input, code: { ...input.code, sha256 } }));
 }
 
 export async function higressYaml(options: HigressOptions, io: Io): Promise<string> {
@@ -56,7 +56,7 @@ export async function higressYaml(options: HigressOptions, io: Io): Promise<stri
   digestOnlyForImages(source, options);
   const matchRules = await Promise.all(
     (options.matchRule ?? []).map(async (value) => {
-      const { rule, config } = m.parseMatchRule(value);
+      const { rule, config } = parseMatchRule(value);
       return config === undefined ? rule : { ...rule, config: await readConfig(config, io, "--match-rule") };
     }),
   );
@@ -68,21 +68,21 @@ export async function higressYaml(options: HigressOptions, io: Io): Promise<stri
     imagePullSecret: options.imagePullSecret,
     pluginName: options.pluginName,
     phase: options.phase,
-    priority: options.priority === undefined ? undefined : m.parseInteger(options.priority),
+    priority: options.priority === undefined ? undefined : parseInteger(options.priority),
     failStrategy: options.failStrategy,
-    env: m.parseEnv(options.env ?? [], options.envFromHost ?? []),
+    env: parseEnv(options.env ?? [], options.envFromHost ?? []),
     defaultConfig: await checkedConfig(options, source, io),
     defaultConfigDisable: options.defaultConfigDisable,
     matchRules,
   };
-  m.buildHigressWasmPlugin(input, { hint: higressHint });
+  m.buildHigressWasmPlugin(input);
   const sha256 =
     source.kind === "oci"
       ? await ociDigest(source, options, io)
       : source.kind === "http"
         ? await httpSha256(source, options, io)
         : await moduleSha256(source, options, io);
-  return m.toYaml(m.buildHigressWasmPlugin({ ...input, sha256 }, { hint: higressHint }));
+  return m.toYaml(m.buildHigressWasmPlugin({ ...input, sha256 }));
 }
 
 /** `--fail-strategy` → Envoy Gateway's `failOpen`. */

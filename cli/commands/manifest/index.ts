@@ -2,7 +2,7 @@
 import type { Command } from "commander";
 import { CliError } from "../../errors.js";
 import type { Io } from "../../io.js";
-import { flagHint } from "../../manifests/hints.js";
+import { envoyGatewayHint, flagHint, flagged, higressHint } from "./hints.js";
 import { emit } from "./config.js";
 import { envoyYaml } from "./envoy.js";
 import { envoyGatewayYaml, higressYaml } from "./gateways.js";
@@ -51,7 +51,7 @@ Examples:
   $ as-proxy-wasm manifest wasmplugin --image ghcr.io/acme/add-header:v1 --digest "$(as-proxy-wasm push build/plugin.wasm ghcr.io/acme/add-header:v1 --json | jq -r .digest)"
   $ as-proxy-wasm manifest wasmplugin --image ghcr.io/acme/auth:v1 --target-ref Gateway/ingress --phase AUTHN -o auth.yaml`,
   );
-  wasmplugin.action(async (options: WasmPluginOptions) => emit(await wasmPluginYaml(options, io), options, io));
+  wasmplugin.action(async (options: WasmPluginOptions) => emit(await flagged(flagHint, () => wasmPluginYaml(options, io)), options, io));
 
   const envoygateway = addCommonOptions(
     manifest
@@ -74,7 +74,7 @@ Examples:
   $ as-proxy-wasm manifest envoygateway --image ghcr.io/acme/add-header:v1 --target-ref Gateway/eg --config @config.yaml
   $ as-proxy-wasm manifest envoygateway --image ghcr.io/acme/auth:v1 --target-ref HTTPRoute/backend --image-pull-secret ghcr-pull`,
   );
-  envoygateway.action(async (options: EnvoyGatewayOptions) => emit(await envoyGatewayYaml(options, io), options, io));
+  envoygateway.action(async (options: EnvoyGatewayOptions) => emit(await flagged(envoyGatewayHint, () => envoyGatewayYaml(options, io)), options, io));
 
   const higress = addCommonOptions(
     manifest.command("higress").description("a Higress WasmPlugin (extensions.higress.io/v1alpha1), sha256 pinned"),
@@ -103,7 +103,7 @@ Examples:
   $ as-proxy-wasm manifest higress --image ghcr.io/acme/auth:v1 --phase AUTHN --priority 100 \
       --match-rule 'domain=api.example.com;@api.yaml' --match-rule 'ingress=default/public;disable'`,
   );
-  higress.action(async (options: HigressOptions) => emit(await higressYaml(options, io), options, io));
+  higress.action(async (options: HigressOptions) => emit(await flagged(higressHint, () => higressYaml(options, io)), options, io));
 
   manifest
     .command("pull-secret")
@@ -136,7 +136,9 @@ Examples:
           .toLowerCase()
           .replace(/[^a-z0-9]+/g, "-")
           .replace(/^-+|-+$/g, "")}-pull`;
-      const secret = m.buildPullSecret({ name, namespace: options.namespace, registryKey: configKey(registry), login: credential }, { hint: flagHint });
+      const secret = await flagged(flagHint, async () =>
+        m.buildPullSecret({ name, namespace: options.namespace, registryKey: configKey(registry), login: credential }),
+      );
       await emit(m.toYaml(secret), options, io, { mode: 0o600 });
     });
 
@@ -167,7 +169,7 @@ Examples:
   $ as-proxy-wasm manifest envoyfilter --image https://cdn.example.com/filter.wasm --wasm build/plugin.wasm --context GATEWAY
   $ as-proxy-wasm manifest envoyfilter --image /var/local/wasm/tcp.wasm --type NETWORK --selector app=db`,
   );
-  envoyfilter.action(async (options: EnvoyFilterOptions) => emit(await envoyFilterYaml(options, io), options, io));
+  envoyfilter.action(async (options: EnvoyFilterOptions) => emit(await flagged(flagHint, () => envoyFilterYaml(options, io)), options, io));
 
   const envoy = addCommonOptions(
     manifest.command("envoy").description("a static Envoy bootstrap that runs the filter locally: envoy -c envoy.yaml"),
@@ -212,5 +214,5 @@ Examples:
   $ as-proxy-wasm manifest envoy --image build/plugin.wasm --config @producer.json --service-vm-id consumer --service-config @consumer.json
   $ as-proxy-wasm manifest envoy --image build/tcp.wasm --type NETWORK --upstream 127.0.0.1:5432 --port 15432`,
   );
-  envoy.action(async (options: EnvoyOptions) => emit(await envoyYaml(options, io), options, io));
+  envoy.action(async (options: EnvoyOptions) => emit(await flagged(flagHint, () => envoyYaml(options, io)), options, io));
 }

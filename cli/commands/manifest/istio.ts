@@ -1,5 +1,6 @@
 // Istio's WasmPlugin and EnvoyFilter.
 import type { Io } from "../../io.js";
+import { parseEnv, parseInteger, parseLabels, parseMatch, parseTargetRef } from "./flags.js";
 import type { WasmPluginInput } from "../../manifests/index.js";
 import { checkedConfig } from "./config.js";
 import { wasmFilterInput } from "./envoy.js";
@@ -17,16 +18,16 @@ export async function wasmPluginYaml(options: WasmPluginOptions, io: Io): Promis
     pluginConfig: await checkedConfig(options, source, io),
     pluginName: options.pluginName,
     phase: options.phase,
-    priority: options.priority === undefined ? undefined : m.parseInteger(options.priority),
-    selector: options.selector ? m.parseLabels(options.selector, "--selector") : undefined,
-    targetRefs: (options.targetRef ?? []).map(m.parseTargetRef),
+    priority: options.priority === undefined ? undefined : parseInteger(options.priority),
+    selector: options.selector ? parseLabels(options.selector, "--selector") : undefined,
+    targetRefs: (options.targetRef ?? []).map(parseTargetRef),
     failStrategy: options.failStrategy,
     imagePullPolicy: options.imagePullPolicy,
     imagePullSecret: options.imagePullSecret,
-    match: (options.match ?? []).map(m.parseMatch),
+    match: (options.match ?? []).map(parseMatch),
     // HTTP is Istio's default, so the type is only written when asked for or when the module is a network filter.
     type: options.type ?? ((await localModuleType(source, options, io)) === "NETWORK" ? "NETWORK" : undefined),
-    env: m.parseEnv(options.env ?? [], options.envFromHost ?? []),
+    env: parseEnv(options.env ?? [], options.envFromHost ?? []),
   };
   // Everything but the digest is checked before the registry is asked: a typo fails fast, offline.
   m.buildWasmPlugin(input);
@@ -50,9 +51,9 @@ export async function envoyFilterYaml(options: EnvoyFilterOptions, io: Io): Prom
       context: options.context,
       filter,
       existingFetchCluster: options.fetchCluster !== undefined,
-      selector: options.selector ? m.parseLabels(options.selector, "--selector") : undefined,
-      targetRefs: (options.targetRef ?? []).map(m.parseTargetRef),
-      priority: options.priority === undefined ? undefined : m.parseInteger(options.priority),
+      selector: options.selector ? parseLabels(options.selector, "--selector") : undefined,
+      targetRefs: (options.targetRef ?? []).map(parseTargetRef),
+      priority: options.priority === undefined ? undefined : parseInteger(options.priority),
     }),
   );
 }

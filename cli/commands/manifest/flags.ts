@@ -1,7 +1,8 @@
-import { UsageError } from "../errors.js";
-import { failurePolicies, type FailurePolicy } from "./envoy-wasm.js";
-import type { HigressMatchRule } from "./higress.js";
-import type { TargetRef, TrafficMatch, VmEnv } from "./wasmplugin.js";
+import { UsageError } from "../../errors.js";
+import { failurePolicies, type FailurePolicy } from "../../manifests/envoy-wasm.js";
+import type { NamedHost } from "../../manifests/envoy-bootstrap.js";
+import type { HigressMatchRule } from "../../manifests/higress.js";
+import type { TargetRef, TrafficMatch, VmEnv } from "../../manifests/wasmplugin.js";
 
 /**
  * Parsers for the manifest flags: they only split syntax (`key=value`, `Kind/name`) and report the flag
@@ -83,12 +84,6 @@ export function parseHostPort(value: string, flag: string): { host: string; port
   const match = /^(\[[^\]]+\]|[^:\s]+):([^:\s]+)$/.exec(value);
   if (!match) throw new UsageError(`${flag}: expected host:port (got "${value}")`);
   return { host: match[1].replace(/^\[|\]$/g, ""), port: parseInteger(match[2]) };
-}
-
-export interface NamedHost {
-  name: string;
-  host: string;
-  port: number | string;
 }
 
 /** `--cluster name=host:port` (or `--grpc-cluster`): a cluster the filter's HTTP/gRPC callouts name. */
