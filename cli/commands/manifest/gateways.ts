@@ -4,7 +4,7 @@ import type { Io } from "../../io.js";
 import { parseEnv, parseInteger, parseMatchRule, parseTargetRef } from "./flags.js";
 import type { EnvoyExtensionPolicyInput, HigressWasmPluginInput } from "../../manifests/index.js";
 import { checkedConfig, readConfig } from "./config.js";
-import { classify, digestOnlyForImages, httpFilterOnly, httpSha256, manifests, moduleSha256, ociDigest } from "./module.js";
+import { classify, digestOnlyForImages, httpFilterOnly, httpSha256, manifests, ociDigest, pinnedSha256 } from "./module.js";
 import type { EnvoyGatewayOptions, HigressOptions } from "./options.js";
 
 export async function envoyGatewayYaml(options: EnvoyGatewayOptions, io: Io): Promise<string> {
@@ -76,12 +76,7 @@ export async function higressYaml(options: HigressOptions, io: Io): Promise<stri
     matchRules,
   };
   m.buildHigressWasmPlugin(input);
-  const sha256 =
-    source.kind === "oci"
-      ? await ociDigest(source, options, io)
-      : source.kind === "http"
-        ? await httpSha256(source, options, io)
-        : await moduleSha256(source, options, io);
+  const sha256 = await pinnedSha256(source, options, io);
   return m.toYaml(m.buildHigressWasmPlugin({ ...input, sha256 }));
 }
 

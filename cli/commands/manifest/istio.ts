@@ -4,7 +4,7 @@ import { parseEnv, parseInteger, parseLabels, parseMatch, parseTargetRef } from 
 import type { WasmPluginInput } from "../../manifests/index.js";
 import { checkedConfig } from "./config.js";
 import { wasmFilterInput } from "./envoy.js";
-import { classify, digestOnlyForImages, httpSha256, localModuleType, manifests, moduleSha256, ociDigest } from "./module.js";
+import { classify, digestOnlyForImages, localModuleType, manifests, pinnedSha256 } from "./module.js";
 import type { EnvoyFilterOptions, WasmPluginOptions } from "./options.js";
 
 export async function wasmPluginYaml(options: WasmPluginOptions, io: Io): Promise<string> {
@@ -31,12 +31,7 @@ export async function wasmPluginYaml(options: WasmPluginOptions, io: Io): Promis
   };
   // Everything but the digest is checked before the registry is asked: a typo fails fast, offline.
   m.buildWasmPlugin(input);
-  const sha256 =
-    source.kind === "oci"
-      ? await ociDigest(source, options, io)
-      : source.kind === "http"
-        ? await httpSha256(source, options, io)
-        : await moduleSha256(source, options, io);
+  const sha256 = await pinnedSha256(source, options, io);
   return m.toYaml(m.buildWasmPlugin({ ...input, sha256 }));
 }
 

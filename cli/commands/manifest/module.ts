@@ -120,3 +120,9 @@ export async function readInput(path: string, flag: string): Promise<Buffer> {
     throw new UsageError(`${flag}: cannot read ${path}`);
   }
 }
+
+/** What pins the module in a WasmPlugin: the image manifest digest (oci://), else the module's own sha256 (required for http(s)). */
+export async function pinnedSha256(source: WasmSource, options: CommonOptions & DigestOptions, io: Io): Promise<string | undefined> {
+  if (source.kind === "oci") return ociDigest(source, options, io);
+  return source.kind === "http" ? httpSha256(source, options, io) : moduleSha256(source, options, io);
+}
