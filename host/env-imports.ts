@@ -205,7 +205,7 @@ export function envImports(vm: Vm): Record<string, HostFunction> {
       const body = mem().read(bodyPtr, bodySize);
       const trailers = parseHeaders(mem().read(trailersPtr, trailersSize));
       mem().writeU32(tokenPtr, 0);
-      const { status, id } = vm.httpCall(ctx(), cluster, headers, body, trailers, timeout);
+      const { status, id } = vm.callouts.httpCall(ctx(), cluster, headers, body, trailers, timeout);
       mem().writeU32(tokenPtr, id);
       return status;
     },
@@ -234,7 +234,7 @@ export function envImports(vm: Vm): Record<string, HostFunction> {
         timeoutMs: u32(timeout),
         stream: false,
       };
-      const { status, id } = vm.grpcCall(ctx(), call);
+      const { status, id } = vm.callouts.grpcCall(ctx(), call);
       if (status === WasmResult.Ok) mem().writeU32(tokenPtr, id);
       return status;
     },
@@ -258,33 +258,33 @@ export function envImports(vm: Vm): Record<string, HostFunction> {
         timeoutMs: 0,
         stream: true,
       };
-      const { status, id } = vm.grpcCall(ctx(), call);
+      const { status, id } = vm.callouts.grpcCall(ctx(), call);
       if (status === WasmResult.Ok) mem().writeU32(tokenPtr, id);
       return status;
     },
     proxy_grpc_send: (token: number, msgPtr: number, msgSize: number, endStream: number) => {
       const message = mem().read(msgPtr, msgSize);
-      const call = vm.findGrpc(u32(token));
+      const call = vm.callouts.findGrpc(u32(token));
       if (!call || !call.stream) return WasmResult.NotFound;
       call.sent.push(message);
       if (endStream !== 0) call.closedByModule = true;
       return WasmResult.Ok;
     },
     proxy_grpc_cancel: (token: number) => {
-      const call = vm.findGrpc(u32(token));
+      const call = vm.callouts.findGrpc(u32(token));
       if (!call) return WasmResult.NotFound;
       call.cancelled = true;
-      vm.endGrpc(call.id);
+      vm.callouts.endGrpc(call.id);
       return WasmResult.Ok;
     },
     proxy_grpc_close: (token: number) => {
-      const call = vm.findGrpc(u32(token));
+      const call = vm.callouts.findGrpc(u32(token));
       if (!call) return WasmResult.NotFound;
       // Closing a unary call cancels it; closing a stream half-closes the module's side.
       if (call.stream) call.closedByModule = true;
       else {
         call.cancelled = true;
-        vm.endGrpc(call.id);
+        vm.callouts.endGrpc(call.id);
       }
       return WasmResult.Ok;
     },

@@ -114,7 +114,7 @@ export async function runHttpStream(plugin: Plugin, scenario: HttpScenario, opti
   ctx.onLog();
   ctx.onDone();
   ctx.onDelete();
-  plugin.vm.cancelPending(ctx.id);
+  plugin.vm.callouts.cancelPending(ctx.id);
   return { request, response, localResponse, logs: logs(), reset: outcome === "reset" };
 }
 
@@ -171,7 +171,7 @@ async function drive(ctx: HttpContext, phase: Phase, input: HttpMessageInput): P
       if (!ctx.isPaused(stream)) break;
       // Envoy's timers run while a stream waits: a tick may resume it, a callout may time out (and be
       // answered 504). Waiting ends where Envoy's stream idle timeout would (differential case probe-tick-resume).
-      if (!(await ctx.vm.deliverNextPending()) && !ctx.vm.host.advanceToNextTimer(streamIdleTimeoutMs - (ctx.vm.host.elapsed() - pausedAt))) {
+      if (!(await ctx.vm.callouts.deliverNextPending()) && !ctx.vm.host.advanceToNextTimer(streamIdleTimeoutMs - (ctx.vm.host.elapsed() - pausedAt))) {
         throw new HostError(
           `the ${phase} is paused and nothing would resume it (no callout answer pending, no timer within the 5-minute stream idle timeout; the filter never called proxy_continue_stream)`,
           "http_stream",

@@ -92,7 +92,7 @@ export class Plugin extends Context {
   /** Answers every pending callout and gRPC call whose handler gives an answer; returns how many. */
   async deliverCallouts(): Promise<number> {
     let delivered = 0;
-    while (await this.vm.deliverNextPending()) delivered++;
+    while (await this.vm.callouts.deliverNextPending()) delivered++;
     return delivered;
   }
 
