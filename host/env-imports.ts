@@ -69,11 +69,7 @@ export function envImports(vm: Vm): Record<string, HostFunction> {
       return WasmResult.Ok;
     },
     proxy_done: () => vm.done(ctx()),
-    proxy_set_effective_context: (id: number) => {
-      if (!vm.contexts.has(u32(id))) return WasmResult.BadArgument;
-      vm.effectiveContextId = u32(id);
-      return WasmResult.Ok;
-    },
+    proxy_set_effective_context: (id: number) => vm.setEffectiveContext(u32(id)),
     proxy_call_foreign_function: (namePtr: number, nameSize: number, argsPtr: number, argsSize: number, retPtr: number, retSize: number) => {
       const f = host.foreignFunctions.get(text(namePtr, nameSize));
       const args = mem().read(argsPtr, argsSize);

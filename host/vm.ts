@@ -33,14 +33,12 @@ export class Vm {
   readonly contexts = new Map<number, Context>();
   /** Root contexts, in creation order. */
   readonly plugins: Plugin[] = [];
-  /** Set after the module trapped: like Envoy, a failed VM takes no more calls. */
-  failed = false;
+  private hasFailed = false;
   imports: WebAssembly.Imports = {};
   instance!: WebAssembly.Instance;
   memory!: GuestMemory;
-  /** True while `proxy_on_vm_start` runs (0.1.0 `proxy_get_configuration` then returns the VM configuration). */
-  startingVm = false;
-  effectiveContextId = 0;
+  private inVmStart = false;
+  private effectiveContextId = 0;
 
   private current: Context;
   private nextContextId = 1;
@@ -58,6 +56,23 @@ export class Vm {
     this.vmContext = new Plugin(this, 0);
     this.current = this.vmContext;
     this.callouts = new CalloutBroker(host, this);
+  }
+
+  /** Set after the module trapped: like Envoy, a failed VM takes no more calls. */
+  get failed(): boolean {
+    return this.hasFailed;
+  }
+
+  /** True while `proxy_on_vm_start` runs (0.1.0 `proxy_get_configuration` then returns the VM configuration). */
+  get startingVm(): boolean {
+    return this.inVmStart;
+  }
+
+  /** `proxy_set_effective_context`: later host calls in this callback act for context `id`, if it exists. */
+  setEffectiveContext(id: number): WasmResult {
+    if (!this.contexts.has(id)) return WasmResult.BadArgument;
+    this.effectiveContextId = id;
+    return WasmResult.Ok;
   }
 
   static async load(host: Host, wasm: Uint8Array | WebAssembly.Module, options: VmOptions): Promise<Vm> {
@@ -122,13 +137,13 @@ export class Vm {
     root.configuration = toBytes(options.configuration).slice();
     this.withPlugin(root, () => this.callback("proxy_on_context_create", root, [root.id, 0]));
     if (first) {
-      this.startingVm = true;
+      this.inVmStart = true;
       try {
         if (this.callback("proxy_on_vm_start", root, [root.id, this.vmConfig.length]) === 0) {
           throw new HostError("returned false: the module refused to start (check its VM configuration)", "proxy_on_vm_start", root.id);
         }
       } finally {
-        this.startingVm = false;
+        this.inVmStart = false;
       }
     }
     const configured = this.withPlugin(root, () => this.callback("proxy_on_configure", root, [root.id, root.configuration.length]));
@@ -212,7 +227,7 @@ export class Vm {
   }
 
   private failure(e: unknown, operation: string, contextId: number, logStart: number): HostError {
-    this.failed = true;
+    this.hasFailed = true;
     if (e instanceof HostError) return e;
     // What the module logged just before dying (an abort message, say) is the useful part of the error.
     const last = this.host.logs
