@@ -1,6 +1,6 @@
 /**
  * Real filter modules for the Envoy suites, built once per process: the SDK's test fixtures
- * (`test/fixtures/sdk/<name>/index.ts`), the gallery's examples built where they are (`example/<name>`),
+ * (`test/fixtures/sdk/<name>/index.ts`), the gallery's examples compiled where they are (`example/<name>`),
  * and the `init` templates (every example, and `minimal`) built as a user's project would be (`init`, the
  * SDK and the example's own dependencies linked into node_modules, `build` to the project's build/plugin.wasm).
  */
@@ -12,6 +12,7 @@ import { compileCached } from "../../cli/asc.js";
 import { runCli } from "../../cli/index.js";
 import { memoryIo } from "../../cli/io.js";
 import { packageRoot } from "../../cli/package-root.js";
+import { readProject } from "../../cli/compile/project.js";
 import { readTemplateMeta } from "../../cli/init/templates.js";
 
 const built = new Map<string, Promise<string>>();
@@ -46,15 +47,20 @@ async function work(): Promise<string> {
 
 async function build(spec: string): Promise<string> {
   const [kind, name] = spec.split("/") as [string, string];
-  if (kind === "sdk" || kind === "differential") {
-    const bytes = await compileCached({ entry: join(packageRoot, "test", "fixtures", kind, name, "index.ts") });
+  if (kind !== "template") {
+    // Fixtures, and examples compiled as `build` compiles a project (its entry and asconfig), through the
+    // shared compile cache: the bench's example sizes and every suite then compile each one once.
+    const example = kind === "example" ? await readProject(join(packageRoot, "examples", name), packageRoot) : undefined;
+    const bytes = await compileCached(
+      example ? { entry: example.entry, config: example.config } : { entry: join(packageRoot, "test", "fixtures", kind, name, "index.ts") },
+    );
     const path = join(await work(), `${kind}-${name}.wasm`);
     await writeFile(path, bytes);
     return path;
   }
-  // A template builds where its project expects the module; the example, kept in the repository, elsewhere.
-  const project = kind === "template" ? await initTemplate(name) : join(packageRoot, "examples", name);
-  const output = kind === "template" ? join(project, "build", "plugin.wasm") : join(await work(), `${kind}-${name}.wasm`);
+  // A template builds where its project expects the module, with `build` as a user runs it.
+  const project = await initTemplate(name);
+  const output = join(project, "build", "plugin.wasm");
   const built = await cli(["build", project, "--quiet", "-o", output], project);
   if (built.code !== 0) throw new Error(`building ${spec} failed:\n${built.stderr}`);
   return output;
