@@ -5,9 +5,28 @@ import * as host from "./hostcalls";
 import * as views from "./accessors";
 import { DataBuffer, HeaderMap } from "./accessors";
 import { Header } from "./internal/headers";
-import { trackCallout } from "./dispatcher";
+import { ContextTable } from "./internal/table";
 import { JsonObject, parseJsonObject } from "./json/index";
 import { FilterDataStatus, FilterHeadersStatus, FilterStatus, FilterTrailersStatus, GrpcStatus, PeerType, StreamType } from "./types";
+
+// Pending callouts: token → the context that made the call, for the dispatcher to route the answer. Made by
+// the first callout, so a filter that makes none has no table for the collector to mark and no code for it.
+let callouts: ContextTable<BaseContext> | null = null;
+
+/** Records which context made a callout (token 0 = refused, nothing to record). Returns the token. */
+function trackCallout(token: u32, owner: BaseContext): u32 {
+  if (token != 0) {
+    let table = callouts;
+    if (!table) callouts = table = new ContextTable<BaseContext>();
+    table.set(token, owner);
+  }
+  return token;
+}
+
+/** The pending callouts' owners (null before the first callout). */
+export function pendingCallouts(): ContextTable<BaseContext> | null {
+  return callouts;
+}
 
 /** What kind of context an id belongs to (the dispatcher checks it before calling a typed callback). */
 export enum ContextKind {

@@ -3,17 +3,14 @@
 // them, with that context made effective first so it can e.g. resume its stream.
 import * as host from "./hostcalls";
 import { ContextTable } from "./internal/table";
-import { BaseContext, ContextKind, HttpStream, RootContext, TcpStream } from "./context";
+import { BaseContext, ContextKind, HttpStream, RootContext, TcpStream, pendingCallouts } from "./context";
 
 // The plugin's root-context factory (one per module, as in the Rust and Go SDKs).
 let createRoot: ((contextId: u32) => RootContext) | null = null;
-const contexts = new ContextTable();
+const contexts = new ContextTable<BaseContext>();
 // Consecutive callbacks nearly always target the same stream: remember the last lookup.
 let lastId: u32 = 0;
 let last: BaseContext | null = null;
-// Pending callouts: token → the context that made the call. Made by the first callout, so a filter that
-// makes none has no table for the collector to mark and no code for it.
-let callouts: ContextTable | null = null;
 
 // Garbage collection. The module uses AssemblyScript's "minimal" runtime (two-colour mark & sweep, no shadow
 // stack: half the size of the incremental one), which collects only when told and only when no managed
@@ -94,22 +91,12 @@ function tcp(id: u32): TcpStream | null {
   return changetype<TcpStream | null>(ofKind(id, ContextKind.Tcp));
 }
 
-/** Records which context made a callout (token 0 = refused, nothing to record). Returns the token. */
-export function trackCallout(token: u32, owner: BaseContext): u32 {
-  if (token != 0) {
-    let table = callouts;
-    if (!table) callouts = table = new ContextTable();
-    table.set(token, owner);
-  }
-  return token;
-}
-
 /**
  * The context a callout answer belongs to, made effective (null when it is gone); `remove` forgets the token
  * (on the call's last callback). Answers to unknown tokens go to the root context.
  */
 function calloutOwner(rootId: u32, token: u32, remove: bool): BaseContext | null {
-  const table = callouts;
+  const table = pendingCallouts();
   let owner: BaseContext | null = null;
   if (table) owner = remove ? table.delete(token) : table.get(token);
   if (!owner) return find(rootId);
@@ -167,7 +154,7 @@ export function onDelete(id: u32): void {
     contexts.delete(id);
     // Calls it still waited for will not be answered (the host cancels them): forget them, or they would
     // keep the context alive.
-    const table = callouts;
+    const table = pendingCallouts();
     if (table && table.size > 0) table.deleteValue(ctx);
     if (lastId == id) last = null;
   }

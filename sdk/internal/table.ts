@@ -1,10 +1,8 @@
-// A small hash table from u32 ids to contexts, used for live contexts and for pending callouts. Ids are
+// A small hash table from u32 ids to objects (contexts), used for live contexts and for pending callouts. Ids are
 // handed out sequentially by hosts, so `id & mask` spreads them evenly without a hash function, and with
 // open addressing (linear probing) a lookup is nearly always one slot: two loads and a compare, no entry
 // objects to allocate or for the collector to mark. Smaller than std Map (which also costs every filter its
 // error strings), and only what the dispatcher needs.
-import { BaseContext } from "../context";
-
 // Slot access without StaticArray's accessors: at the shrink level filters are built with, the optimizer
 // does not inline those, and a call per slot is most of a lookup's cost.
 // @ts-ignore: decorator
@@ -18,22 +16,23 @@ import { BaseContext } from "../context";
 }
 
 // @ts-ignore: decorator
-@inline function valueAt(values: StaticArray<BaseContext | null>, i: i32): BaseContext | null {
-  return changetype<BaseContext | null>(load<usize>(changetype<usize>(values) + (<usize>i << alignof<usize>())));
+@inline function valueAt<V>(values: StaticArray<V | null>, i: i32): V | null {
+  return changetype<V | null>(load<usize>(changetype<usize>(values) + (<usize>i << alignof<usize>())));
 }
 
 // @ts-ignore: decorator
-@inline function setValue(values: StaticArray<BaseContext | null>, i: i32, value: BaseContext | null): void {
+@inline function setValue<V>(values: StaticArray<V | null>, i: i32, value: V | null): void {
   store<usize>(changetype<usize>(values) + (<usize>i << alignof<usize>()), changetype<usize>(value));
   // What StaticArray's setter does: tells an incremental collector about the new reference (no-op otherwise).
   __link(changetype<usize>(values), changetype<usize>(value), true);
 }
 
-@final export class ContextTable {
+/** `V` is a class type: its null marks an empty slot. */
+@final export class ContextTable<V> {
   // Slot i holds keys[i] → values[i]; a null value marks an empty slot (so any u32 can be a key). At most
   // half the slots are used, which keeps probe runs short.
   private keys: StaticArray<u32> = new StaticArray<u32>(16);
-  private values: StaticArray<BaseContext | null> = new StaticArray<BaseContext | null>(16);
+  private values: StaticArray<V | null> = new StaticArray<V | null>(16);
   private mask: i32 = 15;
   private count: i32 = 0;
 
@@ -44,32 +43,32 @@ import { BaseContext } from "../context";
 
   /** The context stored under `id`, or null. */
   // @ts-ignore: decorator
-  @inline get(id: u32): BaseContext | null {
-    return valueAt(this.values, this.slot(id));
+  @inline get(id: u32): V | null {
+    return valueAt<V>(this.values, this.slot(id));
   }
 
   /** Stores `value` under `id` (replacing what was stored under it). */
-  set(id: u32, value: BaseContext): void {
+  set(id: u32, value: V): void {
     if (this.count > this.mask >> 1) this.grow();
     const i = this.slot(id);
-    if (!valueAt(this.values, i)) this.count++;
+    if (!valueAt<V>(this.values, i)) this.count++;
     setKey(this.keys, i, id);
-    setValue(this.values, i, value);
+    setValue<V>(this.values, i, value);
   }
 
   /** Removes `id`; returns what was stored, or null. */
-  delete(id: u32): BaseContext | null {
+  delete(id: u32): V | null {
     const i = this.slot(id);
-    const value = valueAt(this.values, i);
+    const value = valueAt<V>(this.values, i);
     if (value) this.removeAt(i);
     return value;
   }
 
   /** Removes every entry whose value is `value` (a full scan: meant for the small table of pending callouts). */
-  deleteValue(value: BaseContext): void {
+  deleteValue(value: V): void {
     // removeAt may move a later entry into slot i: look at i again before moving on.
     for (let i = 0; i <= this.mask; ) {
-      if (valueAt(this.values, i) === value) this.removeAt(i);
+      if (valueAt<V>(this.values, i) === value) this.removeAt(i);
       else i++;
     }
   }
@@ -81,7 +80,7 @@ import { BaseContext } from "../context";
     const values = this.values;
     const mask = this.mask;
     let i = <i32>id & mask;
-    while (valueAt(values, i) && keyAt(keys, i) != id) i = (i + 1) & mask;
+    while (valueAt<V>(values, i) && keyAt(keys, i) != id) i = (i + 1) & mask;
     return i;
   }
 
@@ -97,17 +96,17 @@ import { BaseContext } from "../context";
     let j = hole;
     while (true) {
       j = (j + 1) & mask;
-      const value = valueAt(values, j);
+      const value = valueAt<V>(values, j);
       if (!value) break;
       const key = keyAt(keys, j);
       // Distance from the entry's home slot to j, against distance from the hole to j.
       if (((j - (<i32>key & mask)) & mask) >= ((j - hole) & mask)) {
         setKey(keys, hole, key);
-        setValue(values, hole, value);
+        setValue<V>(values, hole, value);
         hole = j;
       }
     }
-    setValue(values, hole, null);
+    setValue<V>(values, hole, null);
     this.count--;
   }
 
@@ -117,11 +116,11 @@ import { BaseContext } from "../context";
     const values = this.values;
     const size = (this.mask + 1) << 1;
     this.keys = new StaticArray<u32>(size);
-    this.values = new StaticArray<BaseContext | null>(size);
+    this.values = new StaticArray<V | null>(size);
     this.mask = size - 1;
     this.count = 0;
     for (let i = 0; i < size >> 1; i++) {
-      const value = valueAt(values, i);
+      const value = valueAt<V>(values, i);
       if (value) this.set(keyAt(keys, i), value);
     }
   }
