@@ -1,3 +1,5 @@
+// The host functions a module imports from `env`, as Envoy 1.40 answers them: one entry per function of
+// the ABI (host/abi.ts lists them), which is why the file is long; the state they act on lives elsewhere.
 import { BUFFER_TYPE_MAX, LOG_LEVEL_NAMES, MAP_TYPE_MAX, STREAM_TYPE_MAX, WasmResult, StreamType } from "./abi.js";
 import { headersByteSize, lowercaseNames, parseHeaders, serializeHeaders, toBytes, toText, type HeaderList } from "./codec.js";
 import { writeBuffer } from "./context.js";

@@ -1,3 +1,5 @@
+// The host: what the VMs of one proxy share (shared data, queues, metrics, the clock, properties, callout
+// and gRPC answers, foreign functions, the log). Long because each is a small piece of the same Envoy state.
 import { LOG_LEVEL_NAMES, METRIC_TYPE_NAMES, MetricType, WasmResult, type LogLevelName, type MetricTypeName } from "./abi.js";
 import type { CalloutHandler, CalloutRequest, GrpcCall, GrpcHandler } from "./callouts.js";
 import { toBytes, type Bytes } from "./codec.js";

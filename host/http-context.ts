@@ -1,3 +1,6 @@
+// An HTTP stream's context as Envoy's wasm filter drives it: which callback runs when, what the module can
+// reach in each phase (headers, body, trailers), pauses, local replies and the properties derived from the
+// stream. Long because these are Envoy's rules for one stream, and they depend on each other.
 import {
   BufferType,
   FilterDataStatus,

@@ -1,3 +1,5 @@
+// One Wasm VM: loads and checks a module, builds its imports, creates and finds contexts, calls back into
+// it and turns traps into errors; outgoing calls are the callout broker's (callout-broker.ts).
 import { CALLBACKS, WasmResult, hostFunctionsFor, type AbiVersion, type CallbackName, type FunctionSpec } from "./abi.js";
 import { CalloutBroker, type Timer } from "./callout-broker.js";
 import { toBytes, type Bytes } from "./codec.js";

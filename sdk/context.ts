@@ -1,6 +1,7 @@
 // The friendly API: one RootContext per plugin (configuration, timers, shared state, callouts) creating one
 // HttpContext or TcpContext per stream. Every callback is a method with a default, so a filter overrides only
 // what it needs; callbacks return typed actions.
+// Long because it is the whole surface a filter extends: each callback and accessor with its doc comment.
 import * as host from "./hostcalls";
 import * as views from "./accessors";
 import { DataBuffer, HeaderMap } from "./accessors";

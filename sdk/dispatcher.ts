@@ -1,6 +1,7 @@
 // Keeps the contexts by id and turns each exported callback (sdk/abi/exports.ts) into a method call on the
 // right one. Outgoing calls (HTTP/gRPC) are remembered by token so their answers reach the context that made
 // them, with that context made effective first so it can e.g. resume its stream.
+// Long because the ABI has that many callbacks: one short entry each.
 import * as host from "./hostcalls";
 import { ContextTable } from "./internal/table";
 import { BaseContext, ContextKind, HttpStream, RootContext, TcpStream, pendingCallouts } from "./context";

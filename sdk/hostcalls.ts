@@ -1,6 +1,7 @@
 // Safe wrappers over the raw imports (sdk/abi/imports.ts), one per host function. Out-params become return
 // values; the statuses a caller should expect (NotFound, Empty, CasMismatch, ...) become null/false/a
 // WasmResult; any other status is a bug in the filter or the host and aborts with a log line naming the call.
+// Long because the ABI has that many host functions: one short wrapper each.
 import * as abi from "./abi/imports";
 import { BufferType, GrpcStatus, LogLevel, MapType, MetricType, StreamType, WasmResult } from "./types";
 import { Header, deserializeHeaders, serializeHeaders } from "./internal/headers";

@@ -6,6 +6,7 @@
 // A, B, C) so they share the machine's noise. Flags: `--quick` (1 s warm-up, one 1 s round), `--json`,
 // `--connections N` (default 8), `--rounds N` (default 3), `--seconds N` (per round, default 5), `--warmup N`
 // (default 3). Never fails on a time; a missing Envoy, wrk or Go skips rows with a note (exit 0).
+// Long because it is the whole run: building every row's module and bootstrap, the rounds, the report.
 import { execFile } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { cpus } from "node:os";

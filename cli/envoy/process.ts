@@ -1,3 +1,5 @@
+// A real Envoy process for `run --envoy`, the tests and the bench: started on a bootstrap with ports the
+// kernel picks, its log parsed line by line, its admin read (stats, readiness), stopped and cleaned up.
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";

@@ -1,6 +1,7 @@
 // A lean JSON reader for plugin configuration: it checks the whole document once (never trapping, reporting
 // the byte where it went wrong), then reads values lazily straight from the UTF-8 bytes — no tree, no map.
 // A value is a view (start, end) over the document's bytes; accessors scan it when asked.
+// Long because validator and readers share the scanning helpers: split, they would cost every filter a copy.
 import { log } from "../hostcalls";
 import { LogLevel } from "../types";
 
