@@ -14,8 +14,11 @@ import { FilterDataStatus, FilterHeadersStatus, FilterStatus, FilterTrailersStat
 // the first callout, so a filter that makes none has no table for the collector to mark and no code for it.
 let callouts: ContextTable<BaseContext> | null = null;
 
-/** Records which context made a callout (token 0 = refused, nothing to record). Returns the token. */
-function trackCallout(token: u32, owner: BaseContext): u32 {
+/**
+ * Records which context made a callout (token 0 = refused, nothing to record), so its answer reaches that
+ * context. Returns the token. For code that calls the raw ABI itself (the differential probe does).
+ */
+export function trackCallout(token: u32, owner: BaseContext): u32 {
   if (token != 0) {
     let table = callouts;
     if (!table) callouts = table = new ContextTable<BaseContext>();
