@@ -1,6 +1,7 @@
 import { CommanderError } from "commander";
 import { CliError, ExitError } from "./errors.js";
 import { ManifestError, ManifestInputError } from "./manifests/errors.js";
+import { CredentialsError, OciInputError } from "./oci/errors.js";
 import { processIo, type Io } from "./io.js";
 import { createProgram } from "./program.js";
 
@@ -31,11 +32,12 @@ function report(error: unknown, io: Io, verbose: boolean): number {
     if (verbose && error.stack) io.stderr.write(`${error.stack}\n`);
     return error.exitCode;
   }
-  // A manifest builder's refusal that no command mapped to its flags (`manifest` does): still the input's fault.
-  if (error instanceof ManifestError || error instanceof ManifestInputError) {
-    io.stderr.write(`error: ${error.message}\n`);
-    if (error instanceof ManifestInputError && error.fix) io.stderr.write(`hint: ${error.fix}\n`);
-    return 2;
+  const library = libraryError(error);
+  if (library) {
+    io.stderr.write(`error: ${library.message}\n`);
+    if (library.hint) io.stderr.write(`hint: ${library.hint}\n`);
+    if (verbose && error instanceof Error && error.stack) io.stderr.write(`${error.stack}\n`);
+    return library.exitCode;
   }
   const fileError = describeFileSystemError(error);
   if (fileError) {
@@ -64,4 +66,16 @@ function describeFileSystemError(error: unknown): string | undefined {
 /** Entry point of the `as-proxy-wasm` binary. */
 export async function main(processArgv: string[]): Promise<void> {
   process.exitCode = await runCli(processArgv.slice(2));
+}
+
+/**
+ * The libraries' own errors for the user to act on, as the CLI reports them: bad input exits 2 (like a usage
+ * error), a login that cannot be read 1; `fix` becomes the hint. (A manifest builder's refusal reaches here
+ * only from a command that did not map it to its flags: `manifest` does.)
+ */
+function libraryError(error: unknown): { message: string; hint?: string; exitCode: number } | undefined {
+  if (error instanceof ManifestError) return { message: error.message, exitCode: 2 };
+  if (error instanceof ManifestInputError || error instanceof OciInputError) return { message: error.message, hint: error.fix, exitCode: 2 };
+  if (error instanceof CredentialsError) return { message: error.message, hint: error.fix, exitCode: 1 };
+  return undefined;
 }

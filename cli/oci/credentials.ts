@@ -3,7 +3,7 @@ import { mkdir, readFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import { writeAtomically } from "../atomic-write.js";
-import { CliError } from "../errors.js";
+import { CredentialsError } from "./errors.js";
 import type { Credential, CredentialFunc } from "./remote/auth/client.js";
 import { normalizeRegistry } from "./remote/registry.js";
 
@@ -41,7 +41,7 @@ async function readDockerConfig(path: string): Promise<DockerConfig> {
   try {
     return JSON.parse(text) as DockerConfig;
   } catch {
-    throw new CliError(`cannot read ${path}: not valid JSON`);
+    throw new CredentialsError(`cannot read ${path}: not valid JSON`);
   }
 }
 
@@ -163,7 +163,7 @@ async function helperGet(helper: string, serverUrl: string, env: NodeJS.ProcessE
   return { username: parsed.Username ?? "", password: parsed.Secret };
 }
 
-class HelperError extends CliError {
+class HelperError extends CredentialsError {
   constructor(
     readonly program: string,
     verb: string,
@@ -184,7 +184,7 @@ function runHelper(helper: string, verb: "get" | "store" | "erase", input: strin
     child.on("error", (error: NodeJS.ErrnoException) =>
       reject(
         error.code === "ENOENT"
-          ? new CliError(`credential helper ${program} not found on PATH`, 1, "install it, or remove credsStore/credHelpers from the docker config.json")
+          ? new CredentialsError(`credential helper ${program} not found on PATH`, "install it, or remove credsStore/credHelpers from the docker config.json")
           : error,
       ),
     );

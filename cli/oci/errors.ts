@@ -87,3 +87,33 @@ export class NotFoundError extends Error {
     this.name = "NotFoundError";
   }
 }
+
+/**
+ * Input the OCI client cannot use (a reference that does not parse, a module that is not WebAssembly, a bad
+ * SOURCE_DATE_EPOCH); `fix` says what would work. The CLI reports it as a usage error.
+ */
+export class OciInputError extends Error {
+  constructor(
+    message: string,
+    readonly fix?: string,
+  ) {
+    super(message);
+    this.name = "OciInputError";
+  }
+}
+
+/** A docker config.json or credential helper that cannot give or keep a login; `fix` says what would. */
+export class CredentialsError extends Error {
+  constructor(
+    message: string,
+    readonly fix?: string,
+  ) {
+    super(message);
+    this.name = "CredentialsError";
+  }
+}
+
+/** Errors this library raises for the user to act on: passed through as they are, never re-worded. */
+export function isOciUserError(error: unknown): error is OciInputError | CredentialsError {
+  return error instanceof OciInputError || error instanceof CredentialsError;
+}

@@ -3,6 +3,7 @@
  * OCI image layouts. Commands (`push`, `pull`, `manifest`) use this module's exports only.
  */
 import { CliError } from "../errors.js";
+import { isOciUserError } from "./errors.js";
 import type { Io } from "../io.js";
 import { describeFailure, openTarget } from "./target.js";
 
@@ -37,6 +38,6 @@ export async function resolveManifestDigest(ref: string, opts: { ociLayout?: boo
     return (await opened.target.resolve(opened.reference)).digest;
   } catch (error) {
     const failure = await describeFailure(error, opened, "cannot resolve image");
-    throw failure instanceof CliError ? failure : new CliError(`cannot resolve image ${opened.display}: ${failure.message}`);
+    throw failure instanceof CliError || isOciUserError(failure) ? failure : new CliError(`cannot resolve image ${opened.display}: ${failure.message}`);
   }
 }

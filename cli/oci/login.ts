@@ -1,4 +1,5 @@
 import { CliError } from "../errors.js";
+import { isOciUserError } from "./errors.js";
 import { eraseCredential, storeCredential } from "./credentials.js";
 import { AuthClient } from "./remote/auth/client.js";
 import { checkLogin, normalizeRegistry } from "./remote/registry.js";
@@ -20,7 +21,7 @@ export async function login(
     await checkLogin(registry, { client, plainHttp: options.plainHttp });
   } catch (error) {
     const failure = await describeFailure(error, { display: registry, registry }, "login to");
-    throw failure instanceof CliError ? failure : new CliError(`login to ${registry}: ${failure.message}`);
+    throw failure instanceof CliError || isOciUserError(failure) ? failure : new CliError(`login to ${registry}: ${failure.message}`);
   }
   return { registry, storedIn: await storeCredential(registry, credential, options.env) };
 }

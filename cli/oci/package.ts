@@ -1,4 +1,4 @@
-import { UsageError } from "../errors.js";
+import { OciInputError } from "./errors.js";
 import { Annotation, describe, MediaType, sha256Parts, type Descriptor, type ImageManifest } from "./descriptor.js";
 import { MemoryStore } from "./content/memory.js";
 import type { Fetcher } from "./content/storage.js";
@@ -57,7 +57,10 @@ export function createdFromEnv(env: NodeJS.ProcessEnv): string {
   if (!epoch) return defaultCreated;
   // reproducible-builds.org: a malformed value must fail, not quietly give another digest.
   if (!/^\d+$/.test(epoch))
-    throw new UsageError(`SOURCE_DATE_EPOCH "${epoch}" is not a whole number of seconds since 1970`, "unset it, or set it to e.g. $(git log -1 --format=%ct)");
+    throw new OciInputError(
+      `SOURCE_DATE_EPOCH "${epoch}" is not a whole number of seconds since 1970`,
+      "unset it, or set it to e.g. $(git log -1 --format=%ct)",
+    );
   return new Date(Number(epoch) * 1000).toISOString().replace(/\.000Z$/, "Z");
 }
 
@@ -111,7 +114,7 @@ function runtimeConfig(wasm: Uint8Array, rootIds: string[] | undefined): WasmRun
   try {
     info = readModuleInfo(wasm);
   } catch (error) {
-    throw new UsageError(`the module is not valid WebAssembly: ${(error as Error).message}`, "build it again: as-proxy-wasm build");
+    throw new OciInputError(`the module is not valid WebAssembly: ${(error as Error).message}`, "build it again: as-proxy-wasm build");
   }
   return { type: "envoy_proxy", abiVersions: declaredAbiVersions(info).map((v) => `v${v}`), config: rootIds?.length ? { rootIds } : {} };
 }

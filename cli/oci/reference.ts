@@ -1,4 +1,4 @@
-import { UsageError } from "../errors.js";
+import { OciInputError } from "./errors.js";
 import { isDigest } from "./descriptor.js";
 
 /**
@@ -18,7 +18,7 @@ const repositoryPattern = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(
 const tagPattern = /^[\w][\w.-]{0,127}$/;
 
 export function parseReference(raw: string): Reference {
-  const invalid = (why: string) => new UsageError(`invalid reference "${raw}": ${why}`, "write it as <registry>/<repository>[:tag|@sha256:<digest>]");
+  const invalid = (why: string) => new OciInputError(`invalid reference "${raw}": ${why}`, "write it as <registry>/<repository>[:tag|@sha256:<digest>]");
   let rest = raw.replace(/^oci:\/\//, "");
   let digest: string | undefined;
   const at = rest.indexOf("@");
@@ -38,7 +38,7 @@ export function parseReference(raw: string): Reference {
   // Docker would read `localhost:5000` or `ghcr.io` as an image on Docker Hub; here it is a registry
   // given without the repository, which is what the user meant.
   if (slash < 0 && (rest.includes(".") || rest === "localhost")) {
-    throw new UsageError(`invalid reference "${raw}": names a registry but no repository`, `add the repository: ${raw.replace(/@.*/, "")}/my-filter:1.0.0`);
+    throw new OciInputError(`invalid reference "${raw}": names a registry but no repository`, `add the repository: ${raw.replace(/@.*/, "")}/my-filter:1.0.0`);
   }
   const first = slash >= 0 ? rest.slice(0, slash) : "";
   const hasRegistry = first.includes(".") || first.includes(":") || first === "localhost" || first.startsWith("[");
@@ -78,7 +78,7 @@ export function parseLayoutReference(raw: string): LayoutReference {
     // An `@` in the last path segment is a digest: a malformed one is a mistake, not a directory name.
     const digest = raw.slice(at + 1);
     if (!isDigest(digest)) {
-      throw new UsageError(`invalid OCI layout reference "${raw}": "${digest}" is not a sha256 digest`, "write it as <dir>[:tag|@sha256:<64 hex digits>]");
+      throw new OciInputError(`invalid OCI layout reference "${raw}": "${digest}" is not a sha256 digest`, "write it as <dir>[:tag|@sha256:<64 hex digits>]");
     }
     return { dir: raw.slice(0, at), reference: digest };
   }
@@ -86,7 +86,7 @@ export function parseLayoutReference(raw: string): LayoutReference {
   // A colon inside the path's last segment separates the tag; Windows drive letters ("C:") stay in the path.
   if (colon > separator && colon > 1) {
     const tag = raw.slice(colon + 1);
-    if (!tagPattern.test(tag)) throw new UsageError(`invalid OCI layout reference "${raw}": "${tag}" is not a valid tag`);
+    if (!tagPattern.test(tag)) throw new OciInputError(`invalid OCI layout reference "${raw}": "${tag}" is not a valid tag`);
     return { dir: raw.slice(0, colon), reference: tag };
   }
   return { dir: raw, reference: "latest" };

@@ -2,7 +2,7 @@ import { CliError } from "../errors.js";
 import type { Io } from "../io.js";
 import type { Target } from "./content/storage.js";
 import { credentialSource } from "./credentials.js";
-import { ContentError, NotFoundError, RegistryError } from "./errors.js";
+import { ContentError, NotFoundError, RegistryError, isOciUserError } from "./errors.js";
 import { OciLayout } from "./layout.js";
 import { apiHost, formatReference, parseLayoutReference, parseReference } from "./reference.js";
 import { AuthClient, TokenError, type Credential } from "./remote/auth/client.js";
@@ -55,7 +55,7 @@ export function openTarget(ref: string, options: TargetOptions = {}): OpenedTarg
  * registry (never the credential), missing names the image, unreachable names the host.
  */
 export async function describeFailure(error: unknown, opened: Pick<OpenedTarget, "display" | "registry" | "hasCredential">, verb: string): Promise<Error> {
-  if (error instanceof CliError) return error;
+  if (error instanceof CliError || isOciUserError(error)) return error;
   const image = opened.display;
   if (error instanceof NotFoundError) {
     // A missing manifest is the image itself; a missing blob is named by its digest.
