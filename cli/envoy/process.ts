@@ -119,13 +119,15 @@ export class EnvoyProcess {
   /**
    * Waits (up to `timeoutMs`) until the counter `name` reaches `value`, e.g. the bytes Envoy has read from a
    * connection: Envoy counts them as it reads, before its filters see the data. Stops early once `until`
-   * says the wait is moot (e.g. that connection closed).
+   * says the wait is moot (e.g. that connection closed) or Envoy has exited. An admin request that fails is
+   * asked again (a pooled connection the admin closed fails now and then under load): the wait paces a
+   * client, it never fails one.
    */
   async untilAtLeast(name: string, value: number, timeoutMs: number, until: () => boolean = () => false): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline && !this.exited && !until()) {
-      const stats = await this.stats(`^${name.replace(/[.]/g, "\\.")}$`);
-      if (Number(stats.get(name) ?? 0) >= value) return;
+      const stats = await this.stats(`^${name.replace(/[.]/g, "\\.")}$`).catch(() => undefined);
+      if (stats && Number(stats.get(name) ?? 0) >= value) return;
       await sleep(5);
     }
   }

@@ -20,10 +20,12 @@ export async function envoyTcpConnection(options: EnvoyRunOptions, scenario: Tcp
   const atUpstream = new Receiver();
   const atClient = new Receiver();
   let readFromUpstream: EnvoyRead = async () => undefined;
-  const upstream = createServer((socket) => {
+  // Half-open allowed: Node would otherwise end the socket as soon as Envoy half-closes it, sending its FIN
+  // right behind the answer's first chunk, which a loaded Envoy then reads together with that chunk.
+  const upstream = createServer({ allowHalfOpen: true }, (socket) => {
     socket.on("data", (chunk) => atUpstream.push(chunk));
     socket.on("error", () => undefined);
-    socket.on("end", () => void sendChunks(socket, scenario.upstream, readFromUpstream, atClient));
+    socket.on("end", () => void sendChunks(socket, scenario.upstream, readFromUpstream, atClient).catch(() => socket.destroy()));
   });
   await new Promise<void>((resolve) => upstream.listen(0, "127.0.0.1", resolve));
   try {
@@ -107,7 +109,10 @@ async function sendChunks(socket: Socket, chunks: string[], readByEnvoy: EnvoyRe
 /** Connects, sends the chunks, and resolves once the connection closed (or after `timeoutMs`). */
 function tcpClient(port: number, chunks: string[], readByEnvoy: EnvoyRead, received: Receiver, atUpstream: Receiver, timeoutMs: number): Promise<void> {
   return new Promise((resolve) => {
-    const socket: Socket = createConnection({ port, host: "127.0.0.1" }, () => void sendChunks(socket, chunks, readByEnvoy, atUpstream));
+    const socket: Socket = createConnection(
+      { port, host: "127.0.0.1" },
+      () => void sendChunks(socket, chunks, readByEnvoy, atUpstream).catch(() => socket.destroy()),
+    );
     const timer = setTimeout(() => socket.destroy(), timeoutMs);
     socket.on("data", (chunk) => received.push(chunk));
     socket.on("error", () => undefined);
