@@ -10,17 +10,17 @@ type Register = (program: Command, io: Io) => void;
  * flag alone or an unknown name load them all.
  */
 const commandModules: [names: string[], load: () => Promise<Register>][] = [
-  [["init"], async () => (await import("./commands/init.js")).registerInit],
-  [["build"], async () => (await import("./commands/build.js")).registerBuild],
-  [["inspect"], async () => (await import("./commands/inspect.js")).registerInspect],
-  [["run"], async () => (await import("./commands/run.js")).registerRun],
-  [["symbolize"], async () => (await import("./commands/symbolize.js")).registerSymbolize],
-  [["status"], async () => (await import("./commands/status.js")).registerStatus],
-  [["push"], async () => (await import("./commands/push.js")).registerPush],
-  [["pull"], async () => (await import("./commands/pull.js")).registerPull],
-  [["login", "logout"], async () => (await import("./commands/login.js")).registerLogin],
+  [["init"], async () => (await import("./commands/init/index.js")).registerInit],
+  [["build"], async () => (await import("./commands/build/index.js")).registerBuild],
+  [["inspect"], async () => (await import("./commands/inspect/index.js")).registerInspect],
+  [["run"], async () => (await import("./commands/run/index.js")).registerRun],
+  [["symbolize"], async () => (await import("./commands/symbolize/index.js")).registerSymbolize],
+  [["status"], async () => (await import("./commands/status/index.js")).registerStatus],
+  [["push"], async () => (await import("./commands/push/index.js")).registerPush],
+  [["pull"], async () => (await import("./commands/pull/index.js")).registerPull],
+  [["login", "logout"], async () => (await import("./commands/login/index.js")).registerLogin],
   [["manifest"], async () => (await import("./commands/manifest/index.js")).registerManifest],
-  [["keygen"], async () => (await import("./commands/keygen.js")).registerKeygen],
+  [["keygen"], async () => (await import("./commands/keygen/index.js")).registerKeygen],
 ];
 
 /**

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import type { Io } from "../io.js";
+import type { Io } from "../../io.js";
 
 export function registerInspect(program: Command, io: Io): void {
   program
@@ -17,7 +17,7 @@ Examples:
   $ as-proxy-wasm inspect build/plugin.wasm --json | jq .problems`,
     )
     .action(async (file: string, options: { json?: boolean }) => {
-      const { inspect } = await import("../wasm/inspect.js");
+      const { inspect } = await import("../../wasm/inspect.js");
       await inspect(file, options, io);
     });
 }

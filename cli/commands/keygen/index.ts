@@ -2,9 +2,9 @@ import { access, readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import type { Command } from "commander";
 import type { KeyObject } from "node:crypto";
-import { writeAtomically } from "../atomic-write.js";
-import { UsageError } from "../errors.js";
-import type { Io } from "../io.js";
+import { writeAtomically } from "../../atomic-write.js";
+import { UsageError } from "../../errors.js";
+import type { Io } from "../../io.js";
 
 /** cosign's variable for the private key's password: one setting for both tools. */
 const passwordEnv = "COSIGN_PASSWORD";
@@ -43,7 +43,7 @@ Examples:
           if (await exists(path)) throw new UsageError(`${path} already exists`, "keep it, or pass --force to replace the key pair");
         }
       }
-      const { generateKeyPair } = await import("../sign/index.js");
+      const { generateKeyPair } = await import("../../sign/index.js");
       const pair = generateKeyPair(password);
       await writeAtomically(privatePath, pair.privateKey, { mode: 0o600 });
       await writeAtomically(publicPath, pair.publicKey, { mode: 0o644 });
@@ -53,7 +53,7 @@ Examples:
 
 /** The private key of `--sign <file>`, decrypted with $COSIGN_PASSWORD (empty when unset). */
 export async function readSigningKey(file: string, io: Io): Promise<KeyObject> {
-  const { KeyError, loadPrivateKey } = await import("../sign/index.js");
+  const { KeyError, loadPrivateKey } = await import("../../sign/index.js");
   const text = await readKeyFile(file, "--sign", io);
   try {
     return loadPrivateKey(text, io.env[passwordEnv] ?? "");
@@ -68,7 +68,7 @@ export async function readSigningKey(file: string, io: Io): Promise<KeyObject> {
 
 /** The public key of `--verify <file>`. */
 export async function readVerifyKey(file: string, io: Io): Promise<KeyObject> {
-  const { KeyError, loadPublicKey } = await import("../sign/index.js");
+  const { KeyError, loadPublicKey } = await import("../../sign/index.js");
   const text = await readKeyFile(file, "--verify", io);
   try {
     return loadPublicKey(text);

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import type { Io } from "../io.js";
+import type { Io } from "../../io.js";
 
 export function registerRun(program: Command, io: Io): void {
   program
@@ -51,8 +51,8 @@ as "response" says, each callout cluster is a loopback server answering as "call
 is the emulator's (what reached the upstream, what the client got, the local reply, the filter's logs), plus
 the headers Envoy itself adds. "properties" are the emulator's only: Envoy reads the real stream.`,
     )
-    .action(async (file: string, options: import("../run/run.js").RunOptions) => {
-      const { run } = await import("../run/run.js");
+    .action(async (file: string, options: import("../../run/run.js").RunOptions) => {
+      const { run } = await import("../../run/run.js");
       await run(file, options, io);
     });
 }

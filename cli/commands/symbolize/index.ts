@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import type { Io } from "../io.js";
+import type { Io } from "../../io.js";
 
 export function registerSymbolize(program: Command, io: Io): void {
   program
@@ -20,8 +20,8 @@ Examples:
   $ kubectl logs deploy/my-app -c istio-proxy | as-proxy-wasm symbolize --wasm build/debug.wasm
   $ as-proxy-wasm symbolize envoy.log --wasm build/debug.wasm --source-map build/debug.wasm.map`,
     )
-    .action(async (logFile: string | undefined, options: import("../debug/symbolize.js").SymbolizeOptions) => {
-      const { symbolizeCommand } = await import("../debug/symbolize.js");
+    .action(async (logFile: string | undefined, options: import("../../debug/symbolize.js").SymbolizeOptions) => {
+      const { symbolizeCommand } = await import("../../debug/symbolize.js");
       await symbolizeCommand(logFile, options, io);
     });
 }

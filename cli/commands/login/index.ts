@@ -1,7 +1,7 @@
 import type { Command } from "commander";
-import { UsageError } from "../errors.js";
-import type { Io } from "../io.js";
-import { addPlainHttpOption, flagCredential } from "../oci/cli-options.js";
+import { UsageError } from "../../errors.js";
+import type { Io } from "../../io.js";
+import { addPlainHttpOption, flagCredential } from "../../oci/cli-options.js";
 
 const loginExamples = `
 Examples:
@@ -34,7 +34,7 @@ export function registerLogin(program: Command, io: Io): void {
           `pipe the password in: echo "$PASSWORD" | as-proxy-wasm login ${registryArg} -u ${flags.username} --password-stdin`,
         );
       const credential = (await flagCredential(flags, io)) as { username: string; password: string };
-      const { login } = await import("../oci/index.js");
+      const { login } = await import("../../oci/index.js");
       const { registry, storedIn } = await login(registryArg, credential, { plainHttp: flags.plainHttp, env: io.env });
       io.stdout.write(`login succeeded: ${registry} (stored in ${storedIn})\n`);
     });
@@ -46,7 +46,7 @@ export function registerLogin(program: Command, io: Io): void {
     .argument("<registry>", "registry host")
     .addHelpText("after", logoutExamples)
     .action(async (registryArg: string) => {
-      const { logout } = await import("../oci/index.js");
+      const { logout } = await import("../../oci/index.js");
       const { registry, erased } = await logout(registryArg, io.env);
       io.stdout.write(erased ? `logged out of ${registry}\n` : `not logged in to ${registry}\n`);
     });

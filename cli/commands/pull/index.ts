@@ -1,13 +1,13 @@
 import { mkdir, rmdir } from "node:fs/promises";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import type { Command } from "commander";
-import { writeAtomically } from "../atomic-write.js";
-import { CliError } from "../errors.js";
-import type { Io } from "../io.js";
-import type { ImageManifest, ImageMetadata } from "../oci/index.js";
-import type { SpoolStore } from "../oci/content/spool.js";
-import { addRegistryOptions, flagCredential, type RegistryFlags } from "../oci/cli-options.js";
-import { readVerifyKey } from "./keygen.js";
+import { writeAtomically } from "../../atomic-write.js";
+import { CliError } from "../../errors.js";
+import type { Io } from "../../io.js";
+import type { ImageManifest, ImageMetadata } from "../../oci/index.js";
+import type { SpoolStore } from "../../oci/content/spool.js";
+import { addRegistryOptions, flagCredential, type RegistryFlags } from "../../oci/cli-options.js";
+import { readVerifyKey } from "../keygen/index.js";
 
 interface PullFlags extends RegistryFlags {
   output: string;
@@ -35,8 +35,8 @@ export function registerPull(program: Command, io: Io): void {
     .option("--verify <public.key>", "refuse the image unless a cosign signature of its digest verifies with this key (nothing is written)")
     .addHelpText("after", examples);
   addRegistryOptions(command, { layout: true }).action(async (ref: string, flags: PullFlags) => {
-    const oci = await import("../oci/index.js");
-    const { SpoolStore } = await import("../oci/content/spool.js");
+    const oci = await import("../../oci/index.js");
+    const { SpoolStore } = await import("../../oci/content/spool.js");
     const verifyKey = flags.verify === undefined ? undefined : await readVerifyKey(flags.verify, io);
     const opened = oci.openTarget(flags.ociLayout ? resolve(io.cwd, ref) : ref, {
       ociLayout: flags.ociLayout,
@@ -44,7 +44,7 @@ export function registerPull(program: Command, io: Io): void {
       io,
       credential: await flagCredential(flags, io),
     });
-    const { progressHooks } = await import("../oci/progress.js");
+    const { progressHooks } = await import("../../oci/progress.js");
     // The module is received into the output directory, so it reaches plugin.wasm by a rename.
     const dir = resolve(io.cwd, flags.output);
     const created = await mkdir(dir, { recursive: true });
@@ -68,7 +68,7 @@ export function registerPull(program: Command, io: Io): void {
       const display = flags.ociLayout ? ref : opened.display;
       let signatures: number | undefined;
       if (verifyKey) {
-        const { SignatureError, signatureTag, verifyImage } = await import("../sign/index.js");
+        const { SignatureError, signatureTag, verifyImage } = await import("../../sign/index.js");
         try {
           signatures = await verifyImage(opened.target, pulled.digest, verifyKey);
         } catch (error) {
@@ -105,7 +105,7 @@ interface PulledModule {
  * The module of a pulled image: an oci layer received to disk moves into place by a rename; anything else
  * (a small layer, a compat or docker layer unpacked in memory) is written through a temporary file.
  */
-async function pulledModule(manifest: ImageManifest, local: SpoolStore, oci: typeof import("../oci/index.js")): Promise<PulledModule> {
+async function pulledModule(manifest: ImageManifest, local: SpoolStore, oci: typeof import("../../oci/index.js")): Promise<PulledModule> {
   const layer = oci.ociModuleLayer(manifest);
   if (layer) {
     const write = async (file: string) => void ((await local.moveTo(layer, file)) || (await writeAtomically(file, await local.fetch(layer))));

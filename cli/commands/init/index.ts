@@ -1,6 +1,6 @@
 import { Option, type Command } from "commander";
-import type { Io } from "../io.js";
-import { readTemplateMeta, TEMPLATES } from "../init/templates.js";
+import type { Io } from "../../io.js";
+import { readTemplateMeta, TEMPLATES } from "../../init/templates.js";
 
 export function registerInit(program: Command, io: Io): void {
   program
@@ -22,8 +22,8 @@ Examples:
   $ as-proxy-wasm init my-filter
   $ as-proxy-wasm init my-auth --template auth && cd my-auth && npm install && npm test`,
     )
-    .action(async (dir: string, options: import("../init/init.js").InitOptions) => {
-      const { init } = await import("../init/init.js");
+    .action(async (dir: string, options: import("../../init/init.js").InitOptions) => {
+      const { init } = await import("../../init/init.js");
       await init(dir, options, io);
     });
 }

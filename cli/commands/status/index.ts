@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import type { Io } from "../io.js";
+import type { Io } from "../../io.js";
 
 export function registerStatus(program: Command, io: Io): void {
   program
@@ -21,8 +21,8 @@ Examples:
   $ kubectl port-forward deploy/my-app 15000 & as-proxy-wasm status --admin http://127.0.0.1:15000
   $ as-proxy-wasm status --admin http://127.0.0.1:9901 --wasm build/plugin.wasm --json`,
     )
-    .action(async (options: import("../debug/status.js").StatusOptions) => {
-      const { status } = await import("../debug/status.js");
+    .action(async (options: import("../../debug/status.js").StatusOptions) => {
+      const { status } = await import("../../debug/status.js");
       await status(options, io);
     });
 }

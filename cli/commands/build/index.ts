@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import type { Io } from "../io.js";
+import type { Io } from "../../io.js";
 
 export function registerBuild(program: Command, io: Io): void {
   program
@@ -22,8 +22,8 @@ Examples:
   $ as-proxy-wasm build examples/add-header -o dist/add-header.wasm
   $ as-proxy-wasm build --debug --json`,
     )
-    .action(async (dir: string, options: import("../compile/build.js").BuildOptions) => {
-      const { build } = await import("../compile/build.js");
+    .action(async (dir: string, options: import("../../compile/build.js").BuildOptions) => {
+      const { build } = await import("../../compile/build.js");
       await build(dir, options, io);
     });
 }

@@ -2,10 +2,10 @@ import { createHash } from "node:crypto";
 import { open, readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { Option, type Command } from "commander";
-import { UsageError } from "../errors.js";
-import type { Io } from "../io.js";
-import { addRegistryOptions, flagCredential, type RegistryFlags } from "../oci/cli-options.js";
-import { readSigningKey } from "./keygen.js";
+import { UsageError } from "../../errors.js";
+import type { Io } from "../../io.js";
+import { addRegistryOptions, flagCredential, type RegistryFlags } from "../../oci/cli-options.js";
+import { readSigningKey } from "../keygen/index.js";
 
 interface PushFlags extends RegistryFlags {
   variant: "compat" | "oci";
@@ -60,7 +60,7 @@ export function registerPush(program: Command, io: Io): void {
     .option("--sign <private.key>", "sign the pushed manifest digest as `cosign sign --key` does (password in $COSIGN_PASSWORD)")
     .addHelpText("after", examples);
   addRegistryOptions(command, { layout: true }).action(async (file: string, ref: string, flags: PushFlags) => {
-    const oci = await import("../oci/index.js");
+    const oci = await import("../../oci/index.js");
     const wasm = await readWasm(resolve(io.cwd, file), file, flags.variant === "oci" ? oci.rememberDigest : undefined);
     if (flags.rootId?.length && flags.variant !== "oci") {
       throw new UsageError("--root-id: root ids are recorded in the oci variant's runtime config", "add --variant oci");
@@ -78,7 +78,7 @@ export function registerPush(program: Command, io: Io): void {
       credential: await flagCredential(flags, io),
       mountFrom: flags.mountFrom,
     });
-    const { progressHooks } = await import("../oci/progress.js");
+    const { progressHooks } = await import("../../oci/progress.js");
     try {
       await oci.copy(artifact.store, "local", opened.target, opened.reference, progressHooks(io.stderr, !!flags.quiet || !!flags.json));
     } catch (error) {
@@ -87,7 +87,7 @@ export function registerPush(program: Command, io: Io): void {
     const display = flags.ociLayout ? `${ref}` : opened.display;
     let signature: string | undefined;
     if (signingKey) {
-      const { signImage } = await import("../sign/index.js");
+      const { signImage } = await import("../../sign/index.js");
       try {
         signature = await signImage(opened.target, signedRepository(ref, flags.ociLayout, oci.parseReference), artifact.manifest.digest, signingKey);
       } catch (error) {
