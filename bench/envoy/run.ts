@@ -1,4 +1,4 @@
-// `npm run bench:envoy` (node --import tsx bench/envoy/run.ts): per-request cost of filters inside a real Envoy
+// `npm run bench:envoy` (node --import ./scripts/tsx.mjs bench/envoy/run.ts): per-request cost of filters inside a real Envoy
 // (`--concurrency 1`, one bootstrap for all, only the HTTP filter before the router differs), driven by `wrk`
 // with a fixed request mix against a loopback upstream (a second Envoy answering by itself). Rows: no filter;
 // Envoy's Lua filter doing the same job; the hand-written raw-ABI module; as-proxy-wasm; @solo-io/proxy-runtime;

@@ -1,4 +1,4 @@
-// `npm run bench:push-pull` (node --import tsx bench/push-pull/run.ts): `as-proxy-wasm push`/`pull` against the
+// `npm run bench:push-pull` (node --import ./scripts/tsx.mjs bench/push-pull/run.ts): `as-proxy-wasm push`/`pull` against the
 // real `oras` CLI doing the same job, as whole commands, on the same local registry (Debian's docker-registry,
 // test/helpers/registry.ts). Per module size and variant: a first push (every blob uploaded, each round to a
 // new repository), a second push of the same image (blobs already there), and a pull. The two clients run in
