@@ -84,16 +84,13 @@ test("init writes each template's project from its example; a single npm install
   }
 });
 
-// The slowest tests here (a compile each): two projects at a time, as separate processes.
-describe("each template's project: npm run build, then npm test passes", { concurrency: 2 }, () => {
+// The slowest tests here (a compile each): two projects at a time, as separate processes. Each project's own
+// `npm test` runs in test/package.test.ts, from the packed tarball as a user installs it.
+describe("each template's project builds with npm run build", { concurrency: 2 }, () => {
   for (const template of TEMPLATES) {
     test(template, async () => {
-      const dir = join(tmp, template);
-      const built = await npm(dir, ["run", "build"]);
+      const built = await npm(join(tmp, template), ["run", "build"]);
       assert.match(built.stdout, /build\/plugin\.wasm: [\d,]+ bytes, ABI 0\.2\.1 \(built in/);
-      const tested = await npm(dir, ["test"]);
-      assert.match(tested.stdout, /# fail 0/);
-      assert.doesNotMatch(tested.stdout, /# pass 0\b/);
     });
   }
 });
@@ -179,16 +176,16 @@ for (const template of TEMPLATES) {
       stderr(),
     );
     assert.match(await readFile(join(dir, "wasmplugin.yaml"), "utf8"), /^kind: WasmPlugin$/m);
-    // So does its leak gate: the template's filter serves 100,000 requests without growing.
+    // So does its leak gate: the template's filter serves 100,000 requests without growing (--json added
+    // to read what the gate measured).
     const gate = memoryIo({ cwd: dir });
-    assert.equal(
-      await runCli(
-        calls.find(([name]) => name === "run")!,
-        gate.io,
-      ),
-      0,
-      gate.stderr(),
-    );
+    const run = calls.find(([name]) => name === "run")!;
+    assert.ok(run.includes("--repeat") && run[run.indexOf("--repeat") + 1] === "100000", run.join(" "));
+    assert.equal(await runCli([...run, "--json"], gate.io), 0, gate.stderr());
+    const { memory, passed } = JSON.parse(gate.stdout());
+    assert.equal(passed, true);
+    assert.equal(memory.requests, 100_000);
+    assert.ok(memory.growthPer1000 <= 1024, JSON.stringify(memory));
   });
 }
 
