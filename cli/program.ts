@@ -1,8 +1,9 @@
-import { Command } from "commander";
+import { Command, type CommandUnknownOpts } from "@commander-js/extra-typings";
 import type { Io } from "./io.js";
 import { packageVersion } from "./package-root.js";
 
-type Register = (program: Command, io: Io) => void;
+/** Declares a command (its typed flags, arguments and help) on the program. */
+export type Register = (program: CommandUnknownOpts, io: Io) => void;
 
 /**
  * The command table, in help order: command names → the module declaring them. Only the module of the
@@ -49,7 +50,7 @@ export async function createProgram(io: Io, argv: readonly string[] = []): Promi
   return program;
 }
 
-function applyProgramSettings(command: Command, program: Command): void {
+function applyProgramSettings(command: CommandUnknownOpts, program: CommandUnknownOpts): void {
   command.copyInheritedSettings(program);
   for (const sub of command.commands) applyProgramSettings(sub, program);
 }

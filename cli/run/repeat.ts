@@ -3,7 +3,7 @@ import { Host } from "../../host/index.js";
 import type { HttpStreamResult, TcpResult } from "../../host/index.js";
 import { checkLeaks, tcpServer, type LeakReport, type StreamServer } from "../../host/leak.js";
 import { Workers } from "../../host/workers.js";
-import { ExitError, UsageError } from "../errors.js";
+import { ExitError } from "../errors.js";
 import type { Io } from "../io.js";
 import { formatMetrics, metricsJson } from "./metrics.js";
 import type { Scenario, TcpRunScenario } from "./scenario.js";
@@ -189,21 +189,4 @@ function formatRepeat(result: Served, serialised: Served | undefined, options: R
 function bytes(n: number): string {
   if (Math.abs(n) >= 1024 && Number.isInteger(n / 1024)) return `${n / 1024} KiB`;
   return `${Math.round(n)} B`;
-}
-
-/** `--repeat`, `--warmup`, `--workers`, `--seed`: positive integers (warm-up may be 0). */
-export function countOption(value: string | undefined, flag: string, fallback: number, min = 1): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < min) throw new UsageError(`${flag} ${value}: expected an integer ≥ ${min}`);
-  return n;
-}
-
-/** `--max-growth`: bytes, or with a unit (`512`, `4KiB`, `1MiB`). */
-export function growthOption(value: string | undefined): number {
-  if (value === undefined) return DEFAULT_MAX_GROWTH;
-  const match = /^(\d+(?:\.\d+)?)\s*(B|KiB|MiB)?$/i.exec(value);
-  if (!match) throw new UsageError(`--max-growth ${value}: expected bytes per 1,000 streams, e.g. 1024 or 4KiB`);
-  const unit = { b: 1, kib: 1024, mib: 1024 * 1024 }[(match[2] ?? "b").toLowerCase() as "b" | "kib" | "mib"];
-  return Number(match[1]) * unit;
 }

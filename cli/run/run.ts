@@ -7,7 +7,7 @@ import type { Io, Output } from "../io.js";
 import { loadWasmFile } from "../wasm/load.js";
 import { formatDifferences, type Difference } from "../envoy/compare.js";
 import { formatMetrics, metricsJson } from "./metrics.js";
-import { countOption, growthOption, runRepeated, type RepeatOptions } from "./repeat.js";
+import { DEFAULT_MAX_GROWTH, runRepeated, type RepeatOptions } from "./repeat.js";
 import { defaultScenario, defaultTcpScenario, readScenario, toScenario, toTcpScenario, type Scenario, type TcpRunScenario } from "./scenario.js";
 
 export interface RunOptions {
@@ -22,11 +22,12 @@ export interface RunOptions {
   /** Run it through both hosts and print where they differ (exit 1 when they do). */
   compare?: boolean;
   /** Serve the scenario this many times (leak gate, with --workers a concurrency check). */
-  repeat?: string;
-  warmup?: string;
-  maxGrowth?: string;
-  workers?: string;
-  seed?: string;
+  repeat?: number;
+  warmup?: number;
+  /** Bytes per 1,000 streams. */
+  maxGrowth?: number;
+  workers?: number;
+  seed?: number;
   quiet?: boolean;
   /** Run under Node's inspector, with the module's source map (`<file>.map`), waiting for a debugger. */
   inspect?: boolean;
@@ -93,11 +94,11 @@ export async function run(file: string, options: RunOptions, io: Io): Promise<vo
 
 function repeatOptions(options: RunOptions, tcp: boolean): RepeatOptions {
   return {
-    repeat: countOption(options.repeat, "--repeat", 1000),
-    workers: countOption(options.workers, "--workers", 1),
-    seed: countOption(options.seed, "--seed", 1, 0),
-    warmup: options.warmup === undefined ? undefined : countOption(options.warmup, "--warmup", 0, 0),
-    maxGrowth: growthOption(options.maxGrowth),
+    repeat: options.repeat ?? 1000,
+    workers: options.workers ?? 1,
+    seed: options.seed ?? 1,
+    warmup: options.warmup,
+    maxGrowth: options.maxGrowth ?? DEFAULT_MAX_GROWTH,
     json: options.json,
     quiet: options.quiet,
     tcp,

@@ -1,7 +1,7 @@
-import type { Command } from "commander";
+import type { CommandUnknownOpts } from "@commander-js/extra-typings";
 import type { Io } from "../../io.js";
 
-export function registerBuild(program: Command, io: Io): void {
+export function registerBuild(program: CommandUnknownOpts, io: Io): void {
   program
     .command("build")
     .description("compile a filter project to a .wasm module and check that Envoy/Istio can load it")
@@ -22,7 +22,7 @@ Examples:
   $ as-proxy-wasm build examples/add-header -o dist/add-header.wasm
   $ as-proxy-wasm build --debug --json`,
     )
-    .action(async (dir: string, options: import("../../compile/build.js").BuildOptions) => {
+    .action(async (dir, options) => {
       const { build } = await import("../../compile/build.js");
       await build(dir, options, io);
     });

@@ -1,8 +1,8 @@
-import { Option, type Command } from "commander";
+import { Option, type CommandUnknownOpts } from "@commander-js/extra-typings";
 import type { Io } from "../../io.js";
 import { readTemplateMeta, TEMPLATES } from "../../init/templates.js";
 
-export function registerInit(program: Command, io: Io): void {
+export function registerInit(program: CommandUnknownOpts, io: Io): void {
   program
     .command("init")
     .description("create a new filter project (source, tests, config schema, CI workflow) from a template")
@@ -22,7 +22,7 @@ Examples:
   $ as-proxy-wasm init my-filter
   $ as-proxy-wasm init my-auth --template auth && cd my-auth && npm install && npm test`,
     )
-    .action(async (dir: string, options: import("../../init/init.js").InitOptions) => {
+    .action(async (dir, options) => {
       const { init } = await import("../../init/init.js");
       await init(dir, options, io);
     });

@@ -1,7 +1,7 @@
-import type { Command } from "commander";
+import type { CommandUnknownOpts } from "@commander-js/extra-typings";
 import type { Io } from "../../io.js";
 
-export function registerInspect(program: Command, io: Io): void {
+export function registerInspect(program: CommandUnknownOpts, io: Io): void {
   program
     .command("inspect")
     .description("show a module's ABI version, imports, exports and size, and whether Envoy/Istio can load it")
@@ -16,7 +16,7 @@ Examples:
   $ as-proxy-wasm inspect build/plugin.wasm
   $ as-proxy-wasm inspect build/plugin.wasm --json | jq .problems`,
     )
-    .action(async (file: string, options: { json?: boolean }) => {
+    .action(async (file, options) => {
       const { inspect } = await import("../../wasm/inspect.js");
       await inspect(file, options, io);
     });

@@ -1,6 +1,6 @@
 import { access, readFile } from "node:fs/promises";
 import { resolve } from "node:path";
-import type { Command } from "commander";
+import type { CommandUnknownOpts } from "@commander-js/extra-typings";
 import type { KeyObject } from "node:crypto";
 import { writeAtomically } from "../../atomic-write.js";
 import { UsageError } from "../../errors.js";
@@ -9,7 +9,7 @@ import type { Io } from "../../io.js";
 /** cosign's variable for the private key's password: one setting for both tools. */
 const passwordEnv = "COSIGN_PASSWORD";
 
-export function registerKeygen(program: Command, io: Io): void {
+export function registerKeygen(program: CommandUnknownOpts, io: Io): void {
   program
     .command("keygen")
     .summary("create a cosign-compatible signing key pair (for push --sign / pull --verify)")
@@ -28,7 +28,7 @@ Examples:
   $ as-proxy-wasm pull ghcr.io/acme/filter:v1 --verify cosign.pub
   $ cosign verify --key cosign.pub ghcr.io/acme/filter:v1`,
     )
-    .action(async (options: { outputKeyPrefix: string; force?: boolean }) => {
+    .action(async (options) => {
       const password = io.env[passwordEnv];
       if (password === undefined) {
         throw new UsageError(

@@ -1,7 +1,7 @@
-import type { Command } from "commander";
+import type { CommandUnknownOpts } from "@commander-js/extra-typings";
 import { UsageError } from "../../errors.js";
 import type { Io } from "../../io.js";
-import { addPlainHttpOption, flagCredential } from "../../oci/cli-options.js";
+import { addPlainHttpOption, stdinCredential } from "../../oci/cli-options.js";
 
 const loginExamples = `
 Examples:
@@ -16,7 +16,7 @@ const logoutExamples = `
 Example:
   $ as-proxy-wasm logout ghcr.io`;
 
-export function registerLogin(program: Command, io: Io): void {
+export function registerLogin(program: CommandUnknownOpts, io: Io): void {
   addPlainHttpOption(
     program
       .command("login")
@@ -27,13 +27,13 @@ export function registerLogin(program: Command, io: Io): void {
       .option("--password-stdin", "read the password or token from standard input (required: never pass secrets as arguments)"),
   )
     .addHelpText("after", loginExamples)
-    .action(async (registryArg: string, flags: { username: string; passwordStdin?: boolean; plainHttp?: boolean }) => {
+    .action(async (registryArg, flags) => {
       if (!flags.passwordStdin)
         throw new UsageError(
           "login needs --password-stdin",
           `pipe the password in: echo "$PASSWORD" | as-proxy-wasm login ${registryArg} -u ${flags.username} --password-stdin`,
         );
-      const credential = (await flagCredential(flags, io)) as { username: string; password: string };
+      const credential = await stdinCredential(flags.username, io);
       const { login } = await import("../../oci/index.js");
       const { registry, storedIn } = await login(registryArg, credential, { plainHttp: flags.plainHttp, env: io.env });
       io.stdout.write(`login succeeded: ${registry} (stored in ${storedIn})\n`);
@@ -45,7 +45,7 @@ export function registerLogin(program: Command, io: Io): void {
     .description("Remove the credentials of <registry> from the docker config.json and its credential helper")
     .argument("<registry>", "registry host")
     .addHelpText("after", logoutExamples)
-    .action(async (registryArg: string) => {
+    .action(async (registryArg) => {
       const { logout } = await import("../../oci/index.js");
       const { registry, erased } = await logout(registryArg, io.env);
       io.stdout.write(erased ? `logged out of ${registry}\n` : `not logged in to ${registry}\n`);

@@ -1,7 +1,7 @@
 // The static Envoy bootstrap, and the wasm filter Envoy runs (shared with Istio's EnvoyFilter).
 import { UsageError } from "../../errors.js";
 import type { Io } from "../../io.js";
-import { parseCluster, parseEnv, parseFailure, parseHostPort, parseInteger, parseStatsTag } from "./flags.js";
+import { parseCluster, parseEnv, parseFailure, parseHostPort, parseStatsTag } from "./flags.js";
 import type { WasmCode, WasmFilterInput, WasmSource } from "../../manifests/index.js";
 import { checkedConfig } from "./config.js";
 import { classify, filterType, httpSha256, isFile, manifests } from "./module.js";
@@ -42,15 +42,15 @@ export async function envoyYaml(options: EnvoyOptions, io: Io): Promise<string> 
   return m.toYaml(
     m.buildEnvoyBootstrap({
       filter,
-      port: parseInteger(options.port),
+      port: options.port,
       address: options.address,
-      adminPort: parseInteger(options.adminPort),
+      adminPort: options.adminPort,
       upstream: options.upstream === undefined ? undefined : parseHostPort(options.upstream, "--upstream"),
       clusters: (options.cluster ?? []).map((value) => parseCluster(value)),
       grpcClusters: (options.grpcCluster ?? []).map((value) => parseCluster(value, "--grpc-cluster")),
       service,
       statsTags: (options.statsTag ?? []).map(parseStatsTag),
-      bufferLimit: options.bufferLimit === undefined ? undefined : parseInteger(options.bufferLimit),
+      bufferLimit: options.bufferLimit,
     }),
   );
 }

@@ -1,7 +1,7 @@
 // Envoy Gateway's EnvoyExtensionPolicy and Higress's WasmPlugin.
 import { UsageError } from "../../errors.js";
 import type { Io } from "../../io.js";
-import { parseEnv, parseInteger, parseMatchRule, parseTargetRef } from "./flags.js";
+import { parseEnv, parseMatchRule, parseTargetRef } from "./flags.js";
 import type { EnvoyExtensionPolicyInput, HigressWasmPluginInput } from "../../manifests/index.js";
 import { checkedConfig, readConfig } from "./config.js";
 import { classify, digestOnlyForImages, httpFilterOnly, httpSha256, manifests, ociDigest, pinnedSha256 } from "./module.js";
@@ -68,7 +68,7 @@ export async function higressYaml(options: HigressOptions, io: Io): Promise<stri
     imagePullSecret: options.imagePullSecret,
     pluginName: options.pluginName,
     phase: options.phase,
-    priority: options.priority === undefined ? undefined : parseInteger(options.priority),
+    priority: options.priority,
     failStrategy: options.failStrategy,
     env: parseEnv(options.env ?? [], options.envFromHost ?? []),
     defaultConfig: await checkedConfig(options, source, io),

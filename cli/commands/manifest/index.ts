@@ -1,5 +1,5 @@
 // `manifest <kind>`: each generator's flags and help; the generators live beside this file.
-import type { Command } from "commander";
+import type { CommandUnknownOpts } from "@commander-js/extra-typings";
 import { CliError } from "../../errors.js";
 import type { Io } from "../../io.js";
 import { envoyGatewayHint, flagHint, flagged, higressHint } from "./hints.js";
@@ -8,37 +8,14 @@ import { envoyYaml } from "./envoy.js";
 import { envoyGatewayYaml, higressYaml } from "./gateways.js";
 import { envoyFilterYaml, wasmPluginYaml } from "./istio.js";
 import { manifests } from "./module.js";
-import {
-  addCommonOptions,
-  addImagePinOptions,
-  collect,
-  envoyFailStrategies,
-  failureHelp,
-  failurePolicyHelp,
-  type EnvoyFilterOptions,
-  type EnvoyGatewayOptions,
-  type EnvoyOptions,
-  type HigressOptions,
-  type WasmPluginOptions,
-} from "./options.js";
+import { declareEnvoy, declareEnvoyFilter, declareEnvoyGateway, declareHigress, declareWasmPlugin, failureHelp } from "./options.js";
 
-export function registerManifest(program: Command, io: Io): void {
+export function registerManifest(program: CommandUnknownOpts, io: Io): void {
   const manifest = program
     .command("manifest")
     .description("generate Istio, Envoy Gateway, Higress and Envoy manifests that deploy a filter (validated before output)");
 
-  const wasmplugin = addCommonOptions(
-    manifest.command("wasmplugin").description("an Istio WasmPlugin (extensions.istio.io/v1alpha1), sha256 pinned"),
-    "FAIL_CLOSE | FAIL_OPEN | FAIL_RELOAD",
-  ).option("--namespace <ns>", "metadata.namespace");
-  addImagePinOptions(wasmplugin)
-    .option("--phase <phase>", "AUTHN | AUTHZ | STATS | UNSPECIFIED_PHASE")
-    .option("--priority <n>", "ordering within the phase (higher first)")
-    .option("--selector <key=value,...>", "workload selector matchLabels (repeatable)", collect)
-    .option("--target-ref <[group/]Kind/name>", "attach to a Gateway, GatewayClass, Service or ServiceEntry (repeatable)", collect)
-    .option("--image-pull-policy <policy>", "IfNotPresent | Always | UNSPECIFIED_POLICY")
-    .option("--image-pull-secret <secret>", "name of a docker pull secret in the plugin's namespace")
-    .option("--match <MODE[:PORT,...]>", "traffic selector: CLIENT | SERVER | CLIENT_AND_SERVER | UNDEFINED, with ports (repeatable)", collect);
+  const wasmplugin = declareWasmPlugin(manifest);
   wasmplugin.addHelpText(
     "after",
     `
@@ -51,18 +28,9 @@ Examples:
   $ as-proxy-wasm manifest wasmplugin --image ghcr.io/acme/add-header:v1 --digest "$(as-proxy-wasm push build/plugin.wasm ghcr.io/acme/add-header:v1 --json | jq -r .digest)"
   $ as-proxy-wasm manifest wasmplugin --image ghcr.io/acme/auth:v1 --target-ref Gateway/ingress --phase AUTHN -o auth.yaml`,
   );
-  wasmplugin.action(async (options: WasmPluginOptions) => emit(await flagged(flagHint, () => wasmPluginYaml(options, io)), options, io));
+  wasmplugin.action(async (options) => emit(await flagged(flagHint, () => wasmPluginYaml(options, io)), options, io));
 
-  const envoygateway = addCommonOptions(
-    manifest
-      .command("envoygateway")
-      .description("an Envoy Gateway EnvoyExtensionPolicy (gateway.envoyproxy.io/v1alpha1) with one wasm extension, sha256 pinned"),
-    "FAIL_CLOSE | FAIL_OPEN (writes failOpen)",
-  ).option("--namespace <ns>", "metadata.namespace (the Gateway's or route's namespace)");
-  addImagePinOptions(envoygateway)
-    .option("--target-ref <[group/]Kind/name>", "attach to a Gateway, HTTPRoute, GRPCRoute, TCPRoute, TLSRoute or UDPRoute (repeatable, required)", collect)
-    .option("--image-pull-policy <policy>", "IfNotPresent | Always")
-    .option("--image-pull-secret <secret>", "name of a docker pull secret in the policy's namespace (see `manifest pull-secret`)");
+  const envoygateway = declareEnvoyGateway(manifest);
   envoygateway.addHelpText(
     "after",
     `
@@ -74,23 +42,9 @@ Examples:
   $ as-proxy-wasm manifest envoygateway --image ghcr.io/acme/add-header:v1 --target-ref Gateway/eg --config @config.yaml
   $ as-proxy-wasm manifest envoygateway --image ghcr.io/acme/auth:v1 --target-ref HTTPRoute/backend --image-pull-secret ghcr-pull`,
   );
-  envoygateway.action(async (options: EnvoyGatewayOptions) => emit(await flagged(envoyGatewayHint, () => envoyGatewayYaml(options, io)), options, io));
+  envoygateway.action(async (options) => emit(await flagged(envoyGatewayHint, () => envoyGatewayYaml(options, io)), options, io));
 
-  const higress = addCommonOptions(
-    manifest.command("higress").description("a Higress WasmPlugin (extensions.higress.io/v1alpha1), sha256 pinned"),
-    "FAIL_CLOSE | FAIL_OPEN",
-  ).option("--namespace <ns>", "metadata.namespace (Higress watches higress-system)");
-  addImagePinOptions(higress)
-    .option("--phase <phase>", "AUTHN | AUTHZ | STATS | UNSPECIFIED_PHASE")
-    .option("--priority <n>", "ordering within the phase (higher first)")
-    .option("--image-pull-policy <policy>", "IfNotPresent | Always | UNSPECIFIED_POLICY")
-    .option("--image-pull-secret <secret>", "name of a docker pull secret in the plugin's namespace (see `manifest pull-secret`)")
-    .option(
-      "--match-rule <KIND=NAME,…[;CONFIG]>",
-      "a rule for domains, ingresses or services: its own configuration (@file or JSON) or `disable` (repeatable)",
-      collect,
-    )
-    .option("--default-config-disable", "run the plugin only where a --match-rule selects");
+  const higress = declareHigress(manifest);
   higress.addHelpText(
     "after",
     `
@@ -103,7 +57,7 @@ Examples:
   $ as-proxy-wasm manifest higress --image ghcr.io/acme/auth:v1 --phase AUTHN --priority 100 \
       --match-rule 'domain=api.example.com;@api.yaml' --match-rule 'ingress=default/public;disable'`,
   );
-  higress.action(async (options: HigressOptions) => emit(await flagged(higressHint, () => higressYaml(options, io)), options, io));
+  higress.action(async (options) => emit(await flagged(higressHint, () => higressYaml(options, io)), options, io));
 
   manifest
     .command("pull-secret")
@@ -123,7 +77,7 @@ Examples:
   $ as-proxy-wasm manifest pull-secret --registry ghcr.io --namespace istio-system | kubectl apply -f -
   $ as-proxy-wasm manifest pull-secret --registry ghcr.io --name ghcr-pull -o ghcr-pull.yaml`,
     )
-    .action(async (options: { registry: string; name?: string; namespace?: string; output?: string }) => {
+    .action(async (options) => {
       const m = await manifests();
       const { configKey, storedCredential } = await import("../../oci/index.js");
       const { registry, credential } = await storedCredential(options.registry, io.env);
@@ -142,20 +96,7 @@ Examples:
       await emit(m.toYaml(secret), options, io, { mode: 0o600 });
     });
 
-  const envoyfilter = addCommonOptions(
-    manifest
-      .command("envoyfilter")
-      .description("an Istio EnvoyFilter (networking.istio.io/v1alpha3) inserting the wasm filter before the router (HTTP) or tcp_proxy (NETWORK)"),
-    envoyFailStrategies,
-  )
-    .option("--namespace <ns>", "metadata.namespace")
-    .option("--context <context>", "SIDECAR_INBOUND | SIDECAR_OUTBOUND | GATEWAY", "SIDECAR_INBOUND")
-    .option("--priority <n>", "order among EnvoyFilters")
-    .option("--selector <key=value,...>", "workloadSelector labels (repeatable)", collect)
-    .option("--target-ref <[group/]Kind/name>", "attach to a resource instead of a selector (repeatable)", collect)
-    .option("--fetch-cluster <name>", "an existing cluster to fetch an http(s) module through (default: add one)")
-    .option("--fetch-timeout <duration>", "timeout of the http(s) fetch", "10s")
-    .option("--failure-policy <policy>", failurePolicyHelp);
+  const envoyfilter = declareEnvoyFilter(manifest);
   envoyfilter.addHelpText(
     "after",
     `
@@ -169,35 +110,9 @@ Examples:
   $ as-proxy-wasm manifest envoyfilter --image https://cdn.example.com/filter.wasm --wasm build/plugin.wasm --context GATEWAY
   $ as-proxy-wasm manifest envoyfilter --image /var/local/wasm/tcp.wasm --type NETWORK --selector app=db`,
   );
-  envoyfilter.action(async (options: EnvoyFilterOptions) => emit(await flagged(flagHint, () => envoyFilterYaml(options, io)), options, io));
+  envoyfilter.action(async (options) => emit(await flagged(flagHint, () => envoyFilterYaml(options, io)), options, io));
 
-  const envoy = addCommonOptions(
-    manifest.command("envoy").description("a static Envoy bootstrap that runs the filter locally: envoy -c envoy.yaml"),
-    envoyFailStrategies,
-  )
-    .option("--port <port>", "listener port", "10000")
-    .option("--address <ip>", "listener address", "0.0.0.0")
-    .option("--admin-port <port>", "admin interface port (on 127.0.0.1)", "9901")
-    .option("--upstream <host:port>", "route requests here (default: answer 200 directly); required for a NETWORK filter")
-    .option("--cluster <name=host:port>", "a cluster the filter's HTTP callouts name (repeatable)", collect)
-    .option("--grpc-cluster <name=host:port>", "a cluster the filter's gRPC calls name, speaking HTTP/2 (repeatable)", collect)
-    .option("--service-vm-id <id>", "also run the module as a singleton wasm service on the main thread, in its own VM with this vm_id")
-    .option("--service-config <json|@file>", "the wasm service's configuration: inline JSON, or @file (JSON or YAML); needs --service-vm-id")
-    .option(
-      "--module-path <path>",
-      "the module's path as written into the bootstrap (default: --image made absolute); relative paths are read from envoy's working directory",
-    )
-    .option(
-      "--stats-tag <name=regex>",
-      "an Envoy stats tag: the regex's first group is cut from the stat name, its second is the tag value (repeatable)",
-      collect,
-    )
-    .option(
-      "--buffer-limit <bytes>",
-      "the listener's per-connection buffer limit (Envoy's default 1048576): the most of a body a filter can hold, with the chunk arriving on top",
-    )
-    .option("--fetch-timeout <duration>", "timeout of an http(s) module fetch", "10s")
-    .option("--failure-policy <policy>", failurePolicyHelp);
+  const envoy = declareEnvoy(manifest);
   envoy.addHelpText(
     "after",
     `
@@ -214,5 +129,5 @@ Examples:
   $ as-proxy-wasm manifest envoy --image build/plugin.wasm --config @producer.json --service-vm-id consumer --service-config @consumer.json
   $ as-proxy-wasm manifest envoy --image build/tcp.wasm --type NETWORK --upstream 127.0.0.1:5432 --port 15432`,
   );
-  envoy.action(async (options: EnvoyOptions) => emit(await flagged(flagHint, () => envoyYaml(options, io)), options, io));
+  envoy.action(async (options) => emit(await flagged(flagHint, () => envoyYaml(options, io)), options, io));
 }

@@ -1,6 +1,6 @@
 // Istio's WasmPlugin and EnvoyFilter.
 import type { Io } from "../../io.js";
-import { parseEnv, parseInteger, parseLabels, parseMatch, parseTargetRef } from "./flags.js";
+import { parseEnv, parseLabels, parseMatch, parseTargetRef } from "./flags.js";
 import type { WasmPluginInput } from "../../manifests/index.js";
 import { checkedConfig } from "./config.js";
 import { wasmFilterInput } from "./envoy.js";
@@ -18,7 +18,7 @@ export async function wasmPluginYaml(options: WasmPluginOptions, io: Io): Promis
     pluginConfig: await checkedConfig(options, source, io),
     pluginName: options.pluginName,
     phase: options.phase,
-    priority: options.priority === undefined ? undefined : parseInteger(options.priority),
+    priority: options.priority,
     selector: options.selector ? parseLabels(options.selector, "--selector") : undefined,
     targetRefs: (options.targetRef ?? []).map(parseTargetRef),
     failStrategy: options.failStrategy,
@@ -48,7 +48,7 @@ export async function envoyFilterYaml(options: EnvoyFilterOptions, io: Io): Prom
       existingFetchCluster: options.fetchCluster !== undefined,
       selector: options.selector ? parseLabels(options.selector, "--selector") : undefined,
       targetRefs: (options.targetRef ?? []).map(parseTargetRef),
-      priority: options.priority === undefined ? undefined : parseInteger(options.priority),
+      priority: options.priority,
     }),
   );
 }

@@ -1,26 +1,9 @@
-import type { Command } from "commander";
+import type { CommandUnknownOpts } from "@commander-js/extra-typings";
 import type { Io } from "../../io.js";
+import { declareRun } from "./options.js";
 
-export function registerRun(program: Command, io: Io): void {
-  program
-    .command("run")
-    .description("drive one HTTP request through a filter in the host emulator and show what happened")
-    .argument("<file.wasm>", "the filter module")
-    .option("--request <scenario>", "scenario file (.json or .yaml): request, upstream response, properties, callouts, vm_config")
-    .option("--config <json|@file>", "plugin configuration, inline or @file")
-    .option("--tcp", "a TCP connection through a network filter instead (scenario: downstream, upstream, vm_config)")
-    .option("--root-id <id>", "the plugin's root_id, for modules that pick their root context by it")
-    .option("--json", "print { request, response, localResponse, logs, reset } as JSON")
-    .option("--envoy [path]", "run the scenario through a real Envoy instead (default: ENVOY_BIN, envoy on PATH)")
-    .option("--compare", "run it through the emulator and a real Envoy; print the differences, exit 1 when they differ")
-    .option("--repeat <n>", "serve the scenario n times and report statuses, metrics and memory growth (leak gate)")
-    .option("--warmup <n>", "with --repeat: streams before the memory baseline (default: a tenth, at most 1000)")
-    .option("--max-growth <bytes>", "with --repeat: fail (exit 1) when memory grows more per 1,000 streams (default 1024; 4KiB…)")
-    .option("--workers <k>", "k VMs of one vm_id sharing shared data and queues, as Envoy's worker threads (default --repeat 1000)")
-    .option("--seed <n>", "with --workers: the seed of the order in which workers take streams (default 1)")
-    .option("--quiet", "no progress line")
-    .option("--inspect", "run under Node's inspector with the module's source map (<file.wasm>.map): breakpoints in assembly/*.ts")
-    .option("--inspect-brk", "the same, paused before the filter's first callback")
+export function registerRun(program: CommandUnknownOpts, io: Io): void {
+  declareRun(program)
     .addHelpText(
       "after",
       `
@@ -51,7 +34,7 @@ as "response" says, each callout cluster is a loopback server answering as "call
 is the emulator's (what reached the upstream, what the client got, the local reply, the filter's logs), plus
 the headers Envoy itself adds. "properties" are the emulator's only: Envoy reads the real stream.`,
     )
-    .action(async (file: string, options: import("../../run/run.js").RunOptions) => {
+    .action(async (file, options) => {
       const { run } = await import("../../run/run.js");
       await run(file, options, io);
     });

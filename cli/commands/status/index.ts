@@ -1,7 +1,7 @@
-import type { Command } from "commander";
+import type { CommandUnknownOpts } from "@commander-js/extra-typings";
 import type { Io } from "../../io.js";
 
-export function registerStatus(program: Command, io: Io): void {
+export function registerStatus(program: CommandUnknownOpts, io: Io): void {
   program
     .command("status")
     .description("is the filter loaded? each Wasm filter of a running Envoy or istio-proxy: source, sha256, VM state, metrics")
@@ -21,7 +21,7 @@ Examples:
   $ kubectl port-forward deploy/my-app 15000 & as-proxy-wasm status --admin http://127.0.0.1:15000
   $ as-proxy-wasm status --admin http://127.0.0.1:9901 --wasm build/plugin.wasm --json`,
     )
-    .action(async (options: import("../../debug/status.js").StatusOptions) => {
+    .action(async (options) => {
       const { status } = await import("../../debug/status.js");
       await status(options, io);
     });

@@ -1,7 +1,7 @@
-import type { Command } from "commander";
+import type { CommandUnknownOpts } from "@commander-js/extra-typings";
 import type { Io } from "../../io.js";
 
-export function registerSymbolize(program: Command, io: Io): void {
+export function registerSymbolize(program: CommandUnknownOpts, io: Io): void {
   program
     .command("symbolize")
     .description("name the frames of the Wasm backtraces in Envoy's log, with file:line from the module's source map")
@@ -20,7 +20,7 @@ Examples:
   $ kubectl logs deploy/my-app -c istio-proxy | as-proxy-wasm symbolize --wasm build/debug.wasm
   $ as-proxy-wasm symbolize envoy.log --wasm build/debug.wasm --source-map build/debug.wasm.map`,
     )
-    .action(async (logFile: string | undefined, options: import("../../debug/symbolize.js").SymbolizeOptions) => {
+    .action(async (logFile, options) => {
       const { symbolizeCommand } = await import("../../debug/symbolize.js");
       await symbolizeCommand(logFile, options, io);
     });
