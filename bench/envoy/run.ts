@@ -193,9 +193,17 @@ function addComparisons(rows: Row[]): void {
   for (const r of rows) {
     const lua = rows.find((x) => x.group === r.group && x.kind === "lua" && x.addedP50Us !== undefined);
     if (!lua || r.addedP50Us === undefined) continue;
-    r.addedP50VsLua = r.addedP50Us / lua.addedP50Us!;
-    r.addedCpuVsLua = r.addedCpuUs! / lua.addedCpuUs!;
+    r.addedP50VsLua = ratio(r.addedP50Us, lua.addedP50Us!);
+    r.addedCpuVsLua = ratio(r.addedCpuUs!, lua.addedCpuUs!);
   }
+}
+
+/**
+ * `added / reference`, or undefined when the reference added nothing measurable (≤ 0: its cost is inside the
+ * noise of this run), where a quotient would be meaningless or infinite.
+ */
+function ratio(added: number, reference: number): number | undefined {
+  return reference > 0 ? added / reference : undefined;
 }
 
 function report(rows: Row[]): void {
@@ -270,9 +278,10 @@ function targets(rows: Row[]): string {
     const find = (prefix: string) => rows.find((r) => r.group === group && r.name.startsWith(prefix) && r.addedP50Us !== undefined);
     const ours = find("as-proxy-wasm");
     if (!ours) continue;
+    const times = (n: number | undefined) => (n === undefined ? "n/a (its own ≤ 0, inside the noise)" : `${n.toFixed(2)}×`);
     const vs = (label: string, other: Row | undefined) =>
       other
-        ? `${label} ${(ours.addedP50Us! / other.addedP50Us!).toFixed(2)}× (CPU ${(ours.addedCpuUs! / other.addedCpuUs!).toFixed(2)}×)`
+        ? `${label} ${times(ratio(ours.addedP50Us!, other.addedP50Us!))} (CPU ${times(ratio(ours.addedCpuUs!, other.addedCpuUs!))})`
         : `${label} not measured`;
     lines.push(
       `  ${group}: +p50 ${ours.addedP50Us!.toFixed(0)} µs, +CPU ${ours.addedCpuUs!.toFixed(1)} µs/req; ours against ${[vs("Go SDK", find("Go SDK")), vs("proxy-runtime", find("@solo-io")), vs("Lua", find("Envoy Lua"))].join(", ")}`,
