@@ -123,7 +123,7 @@ test("what Higress would refuse is refused with the field and the flag", async (
   await refused([...image, "--match-rule", "domain=;{}"], '--match-rule: expected domain|ingress|service=NAME[,NAME…][;CONFIG] (got "domain=;{}")');
   run = await refused([...image, "--match-rule", "domain=a.com;[1]"], "spec.matchRules[0].config: must be object");
   assert.match(run.stderr, /hint: set by --match-rule/);
-  await refused([...image, "--match-rule", "domain=a.com;@missing.yaml"], `--match-rule: cannot read ${join(dir, "missing.yaml")}`);
+  await refused([...image, "--match-rule", "domain=a.com;@missing.yaml"], "--match-rule @missing.yaml: no such file");
   await refused([...image, "--type", "NETWORK"], "--type: Higress runs HTTP filters only (this is a NETWORK filter)");
 });
 

@@ -208,7 +208,9 @@ test("--config takes inline JSON or a JSON/YAML file", async () => {
   const jsonConfig = await wasmplugin("--image", "r.io/f:1", "--digest", digest, "--config", "@config.json");
   assert.deepEqual(jsonConfig.spec.pluginConfig, { header: "x-json", list: [1, 2] });
   await refused(["--image", "r.io/f:1", "--digest", digest, "--config", "{header:"], /^error: --config: not valid JSON: /);
-  await refused(["--image", "r.io/f:1", "--digest", digest, "--config", "@missing.yaml"], `--config: cannot read ${join(dir, "missing.yaml")}`);
+  // The same words as run's for the same flag (one reader, cli/config-input.ts).
+  await refused(["--image", "r.io/f:1", "--digest", digest, "--config", "@missing.yaml"], "--config @missing.yaml: no such file");
+  await refused(["--image", "r.io/f:1", "--digest", digest, "--config", "@."], "--config @.: is a directory, expected a file");
   await refused(["--image", "r.io/f:1", "--digest", digest, "--config", "[1,2]"], "spec.pluginConfig: must be object");
 });
 

@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { createColors } from "picocolors";
 import { Host, HostError, type HeaderList, type HttpStreamResult, type TcpResult } from "../../host/index.js";
+import { readConfigInput } from "../config-input.js";
 import { CliError, ExitError, UsageError } from "../errors.js";
 import type { Io, Output } from "../io.js";
 import { loadWasmFile } from "../wasm/load.js";
@@ -43,7 +44,7 @@ export async function run(file: string, options: RunOptions, io: Io): Promise<vo
     throw new UsageError("--inspect debugs the filter in the emulator: not with --envoy or --compare");
   const { debugModule } = inspecting ? await import("../debug/inspect.js") : { debugModule: undefined };
   const bytes = debugModule ? await debugModule(file, fileBytes, !!options.inspectBrk, io) : fileBytes;
-  const configuration = options.config === undefined ? undefined : await readConfig(options.config, io.cwd);
+  const configuration = options.config === undefined ? undefined : (await readConfigInput(options.config, io.cwd)).text;
   const repeated = options.repeat !== undefined || options.workers !== undefined;
   if (repeated && (options.envoy !== undefined || options.compare)) {
     throw new UsageError(`--repeat and --workers run in the emulator: not with ${options.compare ? "--compare" : "--envoy"}`);
@@ -174,17 +175,6 @@ async function hostCall<T>(call: () => T | Promise<T>): Promise<T> {
   } catch (error) {
     if (error instanceof HostError) throw new CliError(`run failed: ${error.message}`);
     throw error;
-  }
-}
-
-/** `--config` is the plugin configuration itself, or `@file` to read it from a file. */
-async function readConfig(value: string, cwd: string): Promise<string> {
-  if (!value.startsWith("@")) return value;
-  const file = value.slice(1);
-  try {
-    return await readFile(resolve(cwd, file), "utf8");
-  } catch (error) {
-    throw new UsageError(`--config ${value}: ${(error as NodeJS.ErrnoException).code === "EISDIR" ? "is a directory, expected a file" : "no such file"}`);
   }
 }
 

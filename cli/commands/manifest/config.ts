@@ -3,7 +3,8 @@
 import { existsSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { writeAtomically } from "../../atomic-write.js";
-import { CliError, UsageError } from "../../errors.js";
+import { parseConfigInput, parseJson, readConfigInput } from "../../config-input.js";
+import { CliError } from "../../errors.js";
 import type { Io } from "../../io.js";
 import type { WasmSource } from "../../manifests/index.js";
 import { localModule, manifests, readInput } from "./module.js";
@@ -20,7 +21,7 @@ export async function checkedConfig(
   const config = await readConfig(value, io, flag);
   const schemaPath = options.configSchema ? resolve(io.cwd, options.configSchema) : projectConfigSchema(source, options, io);
   if (schemaPath) {
-    const schema = parseJson(await readInput(schemaPath, "--config-schema"), schemaPath);
+    const schema = parseJson((await readInput(schemaPath, "--config-schema")).toString("utf8"), schemaPath);
     (await manifests()).validatePluginConfig(schema, config, field, basename(schemaPath));
   }
   return config;
@@ -44,26 +45,9 @@ function projectConfigSchema(source: WasmSource, options: CommonOptions, io: Io)
   }
 }
 
-/** `--config '{"a":1}'` (JSON) or `--config @file` (JSON or YAML). */
+/** `--config '{"a":1}'` (JSON) or `--config @file` (JSON, or YAML for other file names). */
 export async function readConfig(value: string, io: Io, flag = "--config"): Promise<unknown> {
-  if (!value.startsWith("@")) return parseJson(value, flag);
-  const path = resolve(io.cwd, value.slice(1));
-  const text = (await readInput(path, flag)).toString("utf8");
-  if (path.endsWith(".json")) return parseJson(text, path);
-  const { parse } = await import("yaml");
-  try {
-    return parse(text);
-  } catch (error) {
-    throw new UsageError(`${flag}: ${path} is not valid YAML: ${(error as Error).message.split("\n")[0]}`);
-  }
-}
-
-function parseJson(text: string | Buffer, what: string): unknown {
-  try {
-    return JSON.parse(text.toString());
-  } catch (error) {
-    throw new UsageError(`${what}: not valid JSON: ${(error as Error).message}`);
-  }
+  return parseConfigInput(await readConfigInput(value, io.cwd, flag));
 }
 
 /** Writes only once everything is built and valid, and atomically, so a failure leaves no partial output. */
