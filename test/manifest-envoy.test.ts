@@ -8,8 +8,7 @@ import { runCli } from "../cli/index.js";
 import { memoryIo } from "../cli/io.js";
 import { buildEnvoyBootstrap } from "../cli/manifests/envoy-bootstrap.js";
 import { envoyFilterSchema } from "../cli/manifests/schemas/envoyfilter.js";
-import { validateManifest } from "../cli/manifests/validate.js";
-import { manifest, tinyWasm } from "./fixtures/manifests/cli.js";
+import { generated, manifest, refusedWith, tinyWasm } from "./fixtures/manifests/cli.js";
 
 const wasmSha256 = createHash("sha256").update(tinyWasm).digest("hex");
 let dir: string;
@@ -23,20 +22,8 @@ before(async () => {
 
 after(() => rm(dir, { recursive: true, force: true }));
 
-async function generate(kind: "envoyfilter" | "envoy", ...args: string[]) {
-  const run = await manifest([kind, ...args], dir);
-  assert.equal(run.stderr, "");
-  assert.equal(run.code, 0);
-  if (kind === "envoyfilter") validateManifest(envoyFilterSchema, run.document);
-  return run.document;
-}
-
-async function refused(kind: "envoyfilter" | "envoy", args: string[], error: string) {
-  const run = await manifest([kind, ...args], dir);
-  assert.equal(run.stdout, "", "no YAML on error");
-  assert.equal(run.stderr.split("\n")[0], `error: ${error}`);
-  assert.equal(run.code, 2);
-}
+const generate = (kind: "envoyfilter" | "envoy", ...args: string[]) => generated([kind, ...args], dir, kind === "envoyfilter" ? envoyFilterSchema : undefined);
+const refused = (kind: "envoyfilter" | "envoy", args: string[], error: string) => refusedWith([kind, ...args], dir, error);
 
 const wasmFilterType = "type.googleapis.com/envoy.extensions.filters.http.wasm.v3.Wasm";
 const stringValueType = "type.googleapis.com/google.protobuf.StringValue";

@@ -7,8 +7,7 @@ import { join } from "node:path";
 import { runCli } from "../cli/index.js";
 import { memoryIo } from "../cli/io.js";
 import { envoyExtensionPolicySchema } from "../cli/manifests/schemas/envoyextensionpolicy.js";
-import { validateManifest } from "../cli/manifests/validate.js";
-import { manifest, tinyWasm } from "./fixtures/manifests/cli.js";
+import { generated, refusedWith, tinyWasm } from "./fixtures/manifests/cli.js";
 import { verdict } from "./fixtures/manifests/verdict.js";
 import { startRegistry, type TestRegistry } from "./helpers/registry.js";
 
@@ -31,21 +30,8 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function envoygateway(...args: string[]) {
-  const run = await manifest(["envoygateway", ...args], dir);
-  assert.equal(run.stderr, "");
-  assert.equal(run.code, 0);
-  validateManifest(envoyExtensionPolicySchema, run.document);
-  return run.document;
-}
-
-async function refused(args: string[], error: string) {
-  const run = await manifest(["envoygateway", ...args], dir);
-  assert.equal(run.stdout, "", "no YAML on error");
-  assert.equal(run.stderr.split("\n")[0], `error: ${error}`);
-  assert.equal(run.code, 2);
-  return run;
-}
+const envoygateway = (...args: string[]) => generated(["envoygateway", ...args], dir, envoyExtensionPolicySchema);
+const refused = (args: string[], error: string) => refusedWith(["envoygateway", ...args], dir, error);
 
 test("every EnvoyExtensionPolicy field from its flag", async () => {
   const document = await envoygateway(

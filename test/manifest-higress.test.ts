@@ -5,8 +5,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { higressWasmPluginSchema } from "../cli/manifests/schemas/higress-wasmplugin.js";
-import { validateManifest } from "../cli/manifests/validate.js";
-import { manifest, tinyWasm } from "./fixtures/manifests/cli.js";
+import { generated, refusedWith, tinyWasm } from "./fixtures/manifests/cli.js";
 import { verdict } from "./fixtures/manifests/verdict.js";
 
 // `manifest higress`: Higress's WasmPlugin (extensions.higress.io), validated against Higress's CRD schema.
@@ -22,21 +21,8 @@ before(async () => {
 
 after(() => rm(dir, { recursive: true, force: true }));
 
-async function higress(...args: string[]) {
-  const run = await manifest(["higress", ...args], dir);
-  assert.equal(run.stderr, "");
-  assert.equal(run.code, 0);
-  validateManifest(higressWasmPluginSchema, run.document);
-  return run.document;
-}
-
-async function refused(args: string[], error: string) {
-  const run = await manifest(["higress", ...args], dir);
-  assert.equal(run.stdout, "", "no YAML on error");
-  assert.equal(run.stderr.split("\n")[0], `error: ${error}`);
-  assert.equal(run.code, 2);
-  return run;
-}
+const higress = (...args: string[]) => generated(["higress", ...args], dir, higressWasmPluginSchema);
+const refused = (args: string[], error: string) => refusedWith(["higress", ...args], dir, error);
 
 test("every Higress WasmPlugin field from its flag, match rules per domain, ingress and service", async () => {
   const document = await higress(

@@ -7,9 +7,8 @@ import { join } from "node:path";
 import { moduleFilterType } from "../cli/manifests/filter-type.js";
 import { envoyTcpProxySchema, envoyWasmNetworkFilterSchema } from "../cli/manifests/schemas/envoy.js";
 import { envoyFilterSchema } from "../cli/manifests/schemas/envoyfilter.js";
-import { validateManifest } from "../cli/manifests/validate.js";
 import { assembleModule } from "./fixtures/cli/assemble.js";
-import { manifest, tinyWasm } from "./fixtures/manifests/cli.js";
+import { generated, refusedWith, tinyWasm } from "./fixtures/manifests/cli.js";
 import { verdict } from "./fixtures/manifests/verdict.js";
 
 // Network (TCP) filters: `--type NETWORK`, or a local module that exports connection callbacks and no
@@ -37,22 +36,9 @@ before(async () => {
 
 after(() => rm(dir, { recursive: true, force: true }));
 
-async function generate(kind: "envoyfilter" | "envoy" | "wasmplugin", ...args: string[]) {
-  const run = await manifest([kind, ...args], dir);
-  assert.equal(run.stderr, "");
-  assert.equal(run.code, 0);
-  if (kind === "envoyfilter") validateManifest(envoyFilterSchema, run.document);
-  return run.document;
-}
-
-async function refused(kind: "envoyfilter" | "envoy", args: string[], error: string, hint?: string) {
-  const run = await manifest([kind, ...args], dir);
-  assert.equal(run.stdout, "", "no YAML on error");
-  const [line, hintLine] = run.stderr.split("\n");
-  assert.equal(line, `error: ${error}`);
-  if (hint) assert.match(hintLine, new RegExp(hint));
-  assert.equal(run.code, 2);
-}
+const generate = (kind: "envoyfilter" | "envoy" | "wasmplugin", ...args: string[]) =>
+  generated([kind, ...args], dir, kind === "envoyfilter" ? envoyFilterSchema : undefined);
+const refused = (kind: "envoyfilter" | "envoy", args: string[], error: string, hint?: string) => refusedWith([kind, ...args], dir, error, hint);
 
 test("the filter type a module's exports show", () => {
   assert.equal(moduleFilterType(tcpModule), "NETWORK");

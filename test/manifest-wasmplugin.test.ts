@@ -8,8 +8,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parse } from "yaml";
 import { wasmPluginSchema } from "../cli/manifests/schemas/wasmplugin.js";
-import { validateManifest } from "../cli/manifests/validate.js";
-import { manifest, tinyWasm } from "./fixtures/manifests/cli.js";
+import { generated, manifest, refusedWith, tinyWasm } from "./fixtures/manifests/cli.js";
 
 const digest = "c".repeat(64);
 const wasmSha256 = createHash("sha256").update(tinyWasm).digest("hex");
@@ -25,25 +24,8 @@ before(async () => {
 
 after(() => rm(dir, { recursive: true, force: true }));
 
-/** Runs the command expecting success: no stderr, YAML that validates against the CRD schema. */
-async function wasmplugin(...args: string[]) {
-  const run = await manifest(["wasmplugin", ...args], dir);
-  assert.equal(run.stderr, "");
-  assert.equal(run.code, 0);
-  validateManifest(wasmPluginSchema, run.document);
-  return run.document;
-}
-
-/** Runs the command expecting a refusal: exit 2, one error line naming the field, nothing on stdout. */
-async function refused(args: string[], error: string | RegExp, cwd = dir) {
-  const run = await manifest(["wasmplugin", ...args], cwd);
-  assert.equal(run.stdout, "", "no YAML on error");
-  const line = run.stderr.split("\n")[0];
-  if (typeof error === "string") assert.equal(line, `error: ${error}`);
-  else assert.match(line, error);
-  assert.equal(run.code, 2);
-  return run;
-}
+const wasmplugin = (...args: string[]) => generated(["wasmplugin", ...args], dir, wasmPluginSchema);
+const refused = (args: string[], error: string | RegExp, cwd = dir) => refusedWith(["wasmplugin", ...args], cwd, error);
 
 test("every WasmPlugin field from its flag", async () => {
   const document = await wasmplugin(
