@@ -1,5 +1,6 @@
 // A real Envoy process for `run --envoy`, the tests and the bench: started on a bootstrap with ports the
 // kernel picks, its log parsed line by line, its admin read (stats, readiness), stopped and cleaned up.
+// Long because it is one process's whole life (start, log, admin, counters, stop) behind one class.
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
