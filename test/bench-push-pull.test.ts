@@ -9,10 +9,14 @@ import { packageRoot } from "../cli/package-root.js";
 import type { Row } from "../bench/push-pull/run.js";
 
 test("bench/push-pull --quick --json: ours and oras side by side for push, push again and pull of both variants", async () => {
-  const { stdout, stderr } = await promisify(execFile)(process.execPath, ["--import", "./scripts/tsx.mjs", "bench/push-pull/run.ts", "--quick", "--sizes", "1", "--json"], {
-    cwd: packageRoot,
-    timeout: 300_000,
-  });
+  const { stdout, stderr } = await promisify(execFile)(
+    process.execPath,
+    ["--import", "./scripts/tsx.mjs", "bench/push-pull/run.ts", "--quick", "--sizes", "1", "--json"],
+    {
+      cwd: packageRoot,
+      timeout: 300_000,
+    },
+  );
   assert.equal(stderr, "", "no skip note: oras and the registry ran");
   const { rows, machine } = JSON.parse(stdout) as { rows: Row[]; machine: string };
   assert.match(machine, /Node v\d+.*oras v\d+\.\d+\.\d+/);

@@ -25,7 +25,9 @@ const examples = readdirSync(join(packageRoot, "examples"))
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 async function bench(...flags: string[]): Promise<string> {
-  const { stdout, stderr } = await promisify(execFile)(process.execPath, ["--import", "./scripts/tsx.mjs", "bench/run.ts", "--quick", ...flags], { cwd: packageRoot });
+  const { stdout, stderr } = await promisify(execFile)(process.execPath, ["--import", "./scripts/tsx.mjs", "bench/run.ts", "--quick", ...flags], {
+    cwd: packageRoot,
+  });
   assert.equal(stderr, "");
   return stdout;
 }
