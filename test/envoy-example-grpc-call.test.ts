@@ -10,12 +10,10 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
-import { parse as parseYaml } from "yaml";
 import { packageRoot } from "../cli/package-root.js";
 import { envoyForTests, validateEnvoyConfig, withValidatedEnvoy } from "./helpers/envoy.js";
 import { header, send, startHttpUpstream, type HttpUpstream } from "./helpers/envoy-upstream.js";
-import { exampleProject, type Bootstrap } from "./helpers/example-envoy.js";
-import { cli } from "./helpers/filters.js";
+import { atProject, checkedInBootstrap, exampleBootstrap, exampleProject } from "./helpers/example-envoy.js";
 
 const envoy = envoyForTests();
 const skip = envoy.skip;
@@ -55,27 +53,6 @@ async function startAuthz(check: Check): Promise<{ port: number; requests: Check
   return { port, requests, close: () => server.forceShutdown() };
 }
 
-/** What the example's README adds to `manifest envoy`'s bootstrap: gRPC needs the authz cluster to speak HTTP/2. */
-function withHttp2Cluster(bootstrap: Bootstrap, cluster: string): Bootstrap {
-  const clusters = (bootstrap.static_resources as { clusters: Record<string, unknown>[] }).clusters;
-  const target = clusters.find((c) => c.name === cluster);
-  assert.ok(target, `the bootstrap has cluster ${cluster}`);
-  target.typed_extension_protocol_options = {
-    "envoy.extensions.upstreams.http.v3.HttpProtocolOptions": {
-      "@type": "type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions",
-      explicit_http_config: { http2_protocol_options: {} },
-    },
-  };
-  return bootstrap;
-}
-
-/** `manifest envoy` for the module in `cwd` with `args`, parsed. */
-async function manifest(cwd: string, args: string[]): Promise<Bootstrap> {
-  const result = await cli(["manifest", "envoy", "--image", "build/plugin.wasm", ...args], cwd);
-  assert.equal(result.code, 0, result.stderr);
-  return parseYaml(result.stdout) as Bootstrap;
-}
-
 describe("examples/grpc-call in Envoy", { skip }, () => {
   let project = "";
   let upstream: HttpUpstream;
@@ -86,31 +63,13 @@ describe("examples/grpc-call in Envoy", { skip }, () => {
   after(() => upstream?.close());
 
   test("its envoy.yaml passes envoy --mode validate (the module path pointed at the build)", async () => {
-    const text = (await readFile(join(example, "envoy.yaml"), "utf8")).replaceAll(
-      "filename: build/plugin.wasm",
-      `filename: ${join(project, "build", "plugin.wasm")}`,
-    );
-    const validation = await validateEnvoyConfig(envoy.binary!, parseYaml(text) as Bootstrap);
+    const validation = await validateEnvoyConfig(envoy.binary!, await checkedInBootstrap("grpc-call", atProject(project)));
     assert.ok(validation.ok, validation.problems.join("\n"));
   });
 
-  async function bootstrap(authzPort: number, config: Record<string, unknown>): Promise<Bootstrap> {
-    const generated = await manifest(project, [
-      "--config",
-      JSON.stringify(config),
-      "--port",
-      "0",
-      "--admin-port",
-      "0",
-      "--address",
-      "127.0.0.1",
-      "--upstream",
-      `127.0.0.1:${upstream.port}`,
-      "--cluster",
-      `authz=127.0.0.1:${authzPort}`,
-    ]);
-    return withHttp2Cluster(generated, "authz");
-  }
+  // --grpc-cluster: the authz cluster speaks HTTP/2, as the example's envoy.yaml has it.
+  const bootstrap = (authzPort: number, config: Record<string, unknown>) =>
+    exampleBootstrap(project, upstream.port, JSON.stringify(config), ["--grpc-cluster", `authz=127.0.0.1:${authzPort}`]);
 
   test("allow (headers set, spoofed ones replaced), deny with the service's status, gRPC error and timeout fail closed", async () => {
     const authz = await startAuthz(async (request) => {

@@ -7,62 +7,13 @@
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { readFile } from "node:fs/promises";
-import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { parse as parseYaml } from "yaml";
-import { packageRoot } from "../cli/package-root.js";
 import { envoyForTests, validateEnvoyConfig, withValidatedEnvoy, type EnvoyProcess } from "./helpers/envoy.js";
 import { send, startHttpUpstream, type HttpUpstream } from "./helpers/envoy-upstream.js";
-import { exampleProject, type Bootstrap } from "./helpers/example-envoy.js";
-import { cli } from "./helpers/filters.js";
+import { atProject, checkedInBootstrap, exampleBootstrap, exampleProject } from "./helpers/example-envoy.js";
 
 const envoy = envoyForTests();
 const skip = envoy.skip;
-const example = join(packageRoot, "examples", "shared-queue");
-
-/** The module file the HTTP filter of `bootstrap` loads. */
-function filterModuleFile(bootstrap: Bootstrap): string {
-  const match = /"filename":"([^"]+)"/.exec(JSON.stringify(bootstrap));
-  assert.ok(match, "the bootstrap loads a local module");
-  return match[1]!;
-}
-
-/**
- * What the example's README adds to `manifest envoy`'s bootstrap: the same module as a singleton wasm
- * service (Envoy's main thread) in its own VM, configured as the consumer.
- */
-function withConsumerService(bootstrap: Bootstrap, consumerConfig: string): Bootstrap {
-  const { consumerVmId } = JSON.parse(producerConfigOf(bootstrap)) as { consumerVmId: string };
-  bootstrap.bootstrap_extensions = [
-    {
-      name: "envoy.bootstrap.wasm",
-      typed_config: {
-        "@type": "type.googleapis.com/envoy.extensions.wasm.v3.WasmService",
-        singleton: true,
-        config: {
-          name: consumerVmId,
-          vm_config: { vm_id: consumerVmId, runtime: "envoy.wasm.runtime.v8", code: { local: { filename: filterModuleFile(bootstrap) } } },
-          configuration: { "@type": "type.googleapis.com/google.protobuf.StringValue", value: consumerConfig },
-        },
-      },
-    },
-  ];
-  return bootstrap;
-}
-
-/** The producer's configuration in `bootstrap` (the HTTP filter's). */
-function producerConfigOf(bootstrap: Bootstrap): string {
-  const match = /"configuration":\{"@type":"type.googleapis.com\/google.protobuf.StringValue","value":("(?:[^"\\]|\\.)*")/.exec(JSON.stringify(bootstrap));
-  assert.ok(match, "the HTTP filter has a configuration");
-  return JSON.parse(match[1]!) as string;
-}
-
-async function manifest(cwd: string, args: string[]): Promise<Bootstrap> {
-  const result = await cli(["manifest", "envoy", "--image", "build/plugin.wasm", ...args], cwd);
-  assert.equal(result.code, 0, result.stderr);
-  return parseYaml(result.stdout) as Bootstrap;
-}
 
 /** Polls /stats until counter `name` (wasmcustom.shared_queue.<name>) reaches `value`, at most 10 s. */
 async function counterReaches(proxy: EnvoyProcess, name: string, value: number): Promise<number> {
@@ -89,31 +40,21 @@ describe("examples/shared-queue in Envoy", { skip }, () => {
   });
 
   test("its envoy.yaml passes envoy --mode validate (the module path pointed at the build)", async () => {
-    const text = (await readFile(join(example, "envoy.yaml"), "utf8")).replaceAll(
-      "filename: build/plugin.wasm",
-      `filename: ${join(project, "build", "plugin.wasm")}`,
-    );
-    const validation = await validateEnvoyConfig(envoy.binary!, parseYaml(text) as Bootstrap);
+    const validation = await validateEnvoyConfig(envoy.binary!, await checkedInBootstrap("shared-queue", atProject(project)));
     assert.ok(validation.ok, validation.problems.join("\n"));
   });
 
-  async function bootstrap(producer: Record<string, unknown>, consumer: Record<string, unknown>): Promise<Bootstrap> {
-    const generated = await manifest(project, [
-      "--config",
-      JSON.stringify(producer),
-      "--port",
-      "0",
-      "--admin-port",
-      "0",
-      "--address",
-      "127.0.0.1",
-      "--upstream",
-      `127.0.0.1:${upstream.port}`,
+  // The producer as the HTTP filter and, as the README deploys it, the same module as a singleton Wasm
+  // service (Envoy's main thread) in its own VM, configured as the consumer.
+  const bootstrap = (producer: { consumerVmId: string }, consumer: Record<string, unknown>) =>
+    exampleBootstrap(project, upstream.port, JSON.stringify(producer), [
       "--cluster",
       `collector=127.0.0.1:${collector.port}`,
+      "--service-vm-id",
+      producer.consumerVmId,
+      "--service-config",
+      JSON.stringify(consumer),
     ]);
-    return withConsumerService(generated, JSON.stringify(consumer));
-  }
 
   test("records from two workers reach the singleton consumer, which logs and POSTs each window's summary", async () => {
     const producer = { role: "producer", queue: "request_records", consumerVmId: "shared-queue-consumer" };

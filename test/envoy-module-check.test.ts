@@ -6,15 +6,14 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parse as parseYaml } from "yaml";
 import { EnvoyStartError } from "../cli/envoy/process.js";
 import { checkModule } from "../host/module-check.js";
 import { readWasmInterface } from "../host/wasm-binary.js";
 import { envoyForTests, startEnvoy } from "./helpers/envoy.js";
-import { cli } from "./helpers/filters.js";
+import { exampleBootstrap } from "./helpers/example-envoy.js";
 import { assembleModule } from "./fixtures/cli/assemble.js";
 
 const envoy = envoyForTests();
@@ -31,26 +30,8 @@ async function envoyLoads(name: string, wasm: Uint8Array): Promise<{ loaded: boo
   await mkdir(join(dir, "build"), { recursive: true });
   // The bootstrap is written for a loadable module (manifest checks it), then the module is swapped in.
   await writeFile(join(dir, "build/plugin.wasm"), firstMarker("proxy_abi_version_0_2_1", "proxy_abi_version_0_1_0"));
-  const args = [
-    "manifest",
-    "envoy",
-    "--image",
-    "build/plugin.wasm",
-    "--port",
-    "0",
-    "--admin-port",
-    "0",
-    "--address",
-    "127.0.0.1",
-    "--upstream",
-    "127.0.0.1:9",
-    "-o",
-    "envoy.yaml",
-  ];
-  const written = await cli(args, dir);
-  assert.equal(written.code, 0, written.stderr);
+  const bootstrap = await exampleBootstrap(dir, 9);
   await writeFile(join(dir, "build/plugin.wasm"), wasm);
-  const bootstrap = parseYaml(await readFile(join(dir, "envoy.yaml"), "utf8")) as Record<string, unknown>;
   try {
     const proxy = await startEnvoy({ binary: envoy.binary!, bootstrap });
     await proxy.stop();

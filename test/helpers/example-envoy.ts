@@ -29,10 +29,14 @@ export async function exampleProject(name: string): Promise<string> {
   return project;
 }
 
-/** The bootstrap `manifest envoy` writes for the module in `project`, configured with `config` (JSON). */
-export async function exampleBootstrap(project: string, upstreamPort: number, config: string): Promise<Bootstrap> {
-  const args = ["manifest", "envoy", "--image", "build/plugin.wasm", "--config", config, "--port", "0", "--admin-port", "0"];
-  args.push("--address", "127.0.0.1", "--upstream", `127.0.0.1:${upstreamPort}`, "-o", "envoy.yaml");
+/**
+ * The bootstrap `manifest envoy` writes (as envoy.yaml) for the module in `project` — listener and admin on
+ * free loopback ports, routed to the test's upstream — configured with `config` (JSON), with `extra` flags
+ * (`--grpc-cluster`, `--service-vm-id`…).
+ */
+export async function exampleBootstrap(project: string, upstreamPort: number, config?: string, extra: string[] = []): Promise<Bootstrap> {
+  const args = ["manifest", "envoy", "--image", "build/plugin.wasm", ...(config === undefined ? [] : ["--config", config])];
+  args.push("--port", "0", "--admin-port", "0", "--address", "127.0.0.1", "--upstream", `127.0.0.1:${upstreamPort}`, ...extra, "-o", "envoy.yaml");
   const result = await cli(args, project);
   assert.equal(result.code, 0, result.stderr);
   return parseYaml(await readFile(join(project, "envoy.yaml"), "utf8")) as Bootstrap;
