@@ -3,12 +3,12 @@
 export type HeaderList = [name: string, value: string][];
 export type Bytes = string | Uint8Array;
 
-const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
+/** UTF-8 bytes of `value` (a short string's come from Node's buffer pool: cheaper than an array of its own). */
 export function toBytes(value: Bytes | undefined): Uint8Array {
   if (value === undefined) return new Uint8Array(0);
-  return typeof value === "string" ? encoder.encode(value) : value;
+  return typeof value === "string" ? Buffer.from(value) : value;
 }
 
 export function toText(bytes: Uint8Array): string {
@@ -26,27 +26,25 @@ export function concatBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
 
 /**
  * `u32 count`, `count × (u32 key_len, u32 value_len)`, then each `key \0 value \0` (little-endian).
- * An empty map serializes to zero bytes, as cpp-host returns it.
+ * An empty map serializes to zero bytes, as cpp-host returns it. Written straight into one buffer (no
+ * per-string arrays): the host serializes a map on nearly every callback.
  */
 export function serializeHeaders(headers: HeaderList): Uint8Array {
   if (headers.length === 0) return new Uint8Array(0);
-  const encoded = headers.map(([k, v]) => [encoder.encode(k), encoder.encode(v)] as const);
-  let size = 4 + 8 * encoded.length;
-  for (const [k, v] of encoded) size += k.length + v.length + 2;
-  const out = new Uint8Array(size);
-  const view = new DataView(out.buffer);
-  view.setUint32(0, encoded.length, true);
-  let offset = 4;
-  for (const [k, v] of encoded) {
-    view.setUint32(offset, k.length, true);
-    view.setUint32(offset + 4, v.length, true);
-    offset += 8;
-  }
-  for (const [k, v] of encoded) {
-    out.set(k, offset);
-    offset += k.length + 1;
-    out.set(v, offset);
-    offset += v.length + 1;
+  let size = 4 + 10 * headers.length;
+  for (const [k, v] of headers) size += Buffer.byteLength(k) + Buffer.byteLength(v);
+  const out = Buffer.alloc(size); // zero-filled: the separators
+  out.writeUInt32LE(headers.length, 0);
+  let lengths = 4;
+  let offset = 4 + 8 * headers.length;
+  for (const [k, v] of headers) {
+    const keyLength = out.write(k, offset);
+    offset += keyLength + 1;
+    const valueLength = out.write(v, offset);
+    offset += valueLength + 1;
+    out.writeUInt32LE(keyLength, lengths);
+    out.writeUInt32LE(valueLength, lengths + 4);
+    lengths += 8;
   }
   return out;
 }
@@ -54,18 +52,18 @@ export function serializeHeaders(headers: HeaderList): Uint8Array {
 /** Parses a serialized map; malformed input gives an empty list, as cpp-host's `PairsUtil::toPairs` does. */
 export function parseHeaders(data: Uint8Array): HeaderList {
   if (data.length < 4) return [];
-  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
-  const count = view.getUint32(0, true);
+  const bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  const count = bytes.readUInt32LE(0);
   if (count > (data.length - 4) / 8) return [];
   let offset = 4 + count * 8;
   const out: HeaderList = [];
   for (let i = 0; i < count; i++) {
-    const keyLen = view.getUint32(4 + i * 8, true);
-    const valueLen = view.getUint32(8 + i * 8, true);
+    const keyLen = bytes.readUInt32LE(4 + i * 8);
+    const valueLen = bytes.readUInt32LE(8 + i * 8);
     if (offset + keyLen + valueLen + 2 > data.length) return [];
-    const key = toText(data.subarray(offset, offset + keyLen));
+    const key = bytes.toString("utf8", offset, offset + keyLen);
     offset += keyLen + 1;
-    const value = toText(data.subarray(offset, offset + valueLen));
+    const value = bytes.toString("utf8", offset, offset + valueLen);
     offset += valueLen + 1;
     out.push([key, value]);
   }
@@ -80,6 +78,6 @@ export function lowercaseNames(headers: HeaderList | undefined): HeaderList {
 /** Envoy's `HeaderMap::byteSize()`: the sum of key and value lengths. */
 export function headersByteSize(headers: HeaderList): number {
   let size = 0;
-  for (const [k, v] of headers) size += encoder.encode(k).length + encoder.encode(v).length;
+  for (const [k, v] of headers) size += Buffer.byteLength(k) + Buffer.byteLength(v);
   return size;
 }

@@ -1,7 +1,7 @@
 // The host functions a module imports from `env`, as Envoy 1.40 answers them: one entry per function of
 // the ABI (host/abi.ts lists them), which is why the file is long; the state they act on lives elsewhere.
 import { BUFFER_TYPE_MAX, LOG_LEVEL_NAMES, MAP_TYPE_MAX, STREAM_TYPE_MAX, WasmResult, StreamType } from "./abi.js";
-import { headersByteSize, lowercaseNames, parseHeaders, serializeHeaders, toBytes, toText, type HeaderList } from "./codec.js";
+import { headersByteSize, lowercaseNames, parseHeaders, serializeHeaders, toBytes, type HeaderList } from "./codec.js";
 import { writeBuffer } from "./context.js";
 import { faultsAs } from "./errors.js";
 import type { Vm } from "./vm.js";
@@ -13,7 +13,7 @@ export function envImports(vm: Vm): Record<string, HostFunction> {
   const host = vm.host;
   const mem = () => vm.memory;
   const ctx = () => vm.context();
-  const text = (ptr: number, size: number) => toText(mem().read(ptr, size));
+  const text = (ptr: number, size: number) => mem().readText(ptr, size);
   const u32 = (n: number) => n >>> 0;
   // As cpp-host: the map type is checked first, then the module's memory is read, then the map looked up.
   const badMapType = (type: number) => u32(type) > MAP_TYPE_MAX;

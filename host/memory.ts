@@ -10,6 +10,20 @@ export class GuestMemory {
     private readonly allocator: (size: number) => number,
   ) {}
 
+  // Views of the current buffer, made again only after the memory grew (which replaces its buffer): a host
+  // call reads or writes a few words each time.
+  private buffer: ArrayBuffer | undefined;
+  private dataView: DataView | undefined;
+
+  private view(): DataView {
+    const buffer = this.memory.buffer;
+    if (buffer !== this.buffer) {
+      this.buffer = buffer;
+      this.dataView = new DataView(buffer);
+    }
+    return this.dataView!;
+  }
+
   private check(ptr: number, size: number): void {
     if (ptr < 0 || size < 0 || ptr + size > this.memory.buffer.byteLength) throw new MemoryFault(ptr, size);
   }
@@ -20,6 +34,12 @@ export class GuestMemory {
     return new Uint8Array(this.memory.buffer, ptr, size).slice();
   }
 
+  /** The UTF-8 text of `size` bytes at `ptr` (decoded in place, no copy). */
+  readText(ptr: number, size: number): string {
+    this.check(ptr, size);
+    return Buffer.from(this.memory.buffer, ptr, size).toString("utf8");
+  }
+
   write(ptr: number, data: Uint8Array): void {
     this.check(ptr, data.length);
     new Uint8Array(this.memory.buffer, ptr, data.length).set(data);
@@ -27,17 +47,17 @@ export class GuestMemory {
 
   readU32(ptr: number): number {
     this.check(ptr, 4);
-    return new DataView(this.memory.buffer).getUint32(ptr, true);
+    return this.view().getUint32(ptr, true);
   }
 
   writeU32(ptr: number, value: number): void {
     this.check(ptr, 4);
-    new DataView(this.memory.buffer).setUint32(ptr, value >>> 0, true);
+    this.view().setUint32(ptr, value >>> 0, true);
   }
 
   writeU64(ptr: number, value: bigint): void {
     this.check(ptr, 8);
-    new DataView(this.memory.buffer).setBigUint64(ptr, BigInt.asUintN(64, value), true);
+    this.view().setBigUint64(ptr, BigInt.asUintN(64, value), true);
   }
 
   /** Copies `data` into memory allocated by the module; returns its address (0 for empty data). */
