@@ -113,7 +113,7 @@ export function onContextCreate(id: u32, parentId: u32): void {
   let ctx: BaseContext | null = null;
   if (parentId == 0) {
     const create = createRoot;
-    if (!create) abort("registerRootContext was not called");
+    if (!create) abort("registerRootContext not called");
     else ctx = create(id);
   } else {
     const parent = root(parentId);
