@@ -1,4 +1,7 @@
-import { open, readFile, rename, rm } from "node:fs/promises";
+import { once } from "node:events";
+import { createWriteStream } from "node:fs";
+import { readFile, rename, rm } from "node:fs/promises";
+import { finished } from "node:stream/promises";
 import { join } from "node:path";
 import { rememberDigest, type Descriptor } from "../descriptor.js";
 import { MemoryStore } from "./memory.js";
@@ -43,11 +46,25 @@ export class SpoolStore extends MemoryStore implements ChunkPusher {
     }
     const file = join(this.dir, `.${descriptor.digest.replace(/^sha256:/, "").slice(0, 16)}.${process.pid}.tmp`);
     this.pending.add(file);
-    const handle = await open(file, "w");
+    // A write stream, not one awaited write per chunk: the download goes on while earlier chunks are written
+    // (in batches), and waits only when a MiB is queued.
+    const out = createWriteStream(file, { highWaterMark: 1024 * 1024 });
+    out.on("error", () => {}); // kept in `out.errored`, thrown below
     try {
-      await receiveVerified(descriptor, chunks, async (chunk) => void (await handle.write(chunk)), options.onProgress);
-    } finally {
-      await handle.close();
+      await receiveVerified(
+        descriptor,
+        chunks,
+        async (chunk) => {
+          if (out.errored) throw out.errored;
+          if (!out.write(chunk)) await once(out, "drain");
+        },
+        options.onProgress,
+      );
+      out.end();
+      await finished(out);
+    } catch (error) {
+      out.destroy();
+      throw error;
     }
     this.files.set(descriptor.digest, file);
   }
