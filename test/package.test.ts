@@ -122,7 +122,7 @@ test("installed from the tarball alone: npx as-proxy-wasm init writes every temp
 // Two projects at a time: each is a few processes (npm, the compiler, node --test), mostly one core each.
 describe("each template's project, as a user runs it", { concurrency: 2 }, () => {
   for (const name of TEMPLATES) {
-    test(`${name}: npm test, then npm run build, inspect, run, push --oci-layout and manifest wasmplugin with the installed CLI`, async () => {
+    test(`${name}: npm test, then build, inspect, run, push --oci-layout and manifest wasmplugin with the installed CLI`, async () => {
       const dir = join(work, name);
       const meta = readTemplateMeta(name);
       const tested = await sh(dir, "npm", ["test"]);
@@ -130,7 +130,7 @@ describe("each template's project, as a user runs it", { concurrency: 2 }, () =>
       assert.doesNotMatch(tested.stdout, /# pass 0\b/);
       // The installed binary itself (what `npx as-proxy-wasm` runs, without npx's own start-up each time).
       const cli = (...args: string[]) => sh(dir, join(dir, "node_modules/.bin/as-proxy-wasm"), args);
-      assert.match((await sh(dir, "npm", ["run", "build"])).stdout, /build\/plugin\.wasm: .*up to date|build\/plugin\.wasm: [\d,]+ bytes/);
+      assert.match((await cli("build")).stdout, /build\/plugin\.wasm: .*up to date|build\/plugin\.wasm: [\d,]+ bytes/);
       const report = JSON.parse((await cli("inspect", "build/plugin.wasm", "--json")).stdout);
       assert.equal(report.loadable, true);
       const ran = await cli("run", "build/plugin.wasm", ...flags(meta.runFlags), "--config", "@config.example.json", "--json");
