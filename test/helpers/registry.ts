@@ -16,6 +16,9 @@
  * Loopback hosts speak plain HTTP, which every client here allows for 127.0.0.1 (skopeo needs
  * `--tls-verify=false`, the ORAS client `--plain-http`). When the Debian packages are missing, `requireTool`
  * throws saying what to install: these tests never skip silently.
+ *
+ * Long because it is one real registry's whole harness: the process and its config per auth mode, the token
+ * server, and the recording proxy that can kill and restart it mid-request.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { createHash, createPublicKey, createSign, randomUUID } from "node:crypto";
