@@ -3,16 +3,19 @@
 export type HeaderList = [name: string, value: string][];
 export type Bytes = string | Uint8Array;
 
-const decoder = new TextDecoder();
-
 /** UTF-8 bytes of `value` (a short string's come from Node's buffer pool: cheaper than an array of its own). */
 export function toBytes(value: Bytes | undefined): Uint8Array {
   if (value === undefined) return new Uint8Array(0);
   return typeof value === "string" ? Buffer.from(value) : value;
 }
 
+/**
+ * The text of UTF-8 `bytes`, decoded as `TextDecoder` does (invalid sequences become U+FFFD, a leading BOM is
+ * dropped) but through Node's buffer decoder, without a copy: the host decodes names and values on every call.
+ */
 export function toText(bytes: Uint8Array): string {
-  return decoder.decode(bytes);
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8");
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 
 export function concatBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
@@ -61,9 +64,9 @@ export function parseHeaders(data: Uint8Array): HeaderList {
     const keyLen = bytes.readUInt32LE(4 + i * 8);
     const valueLen = bytes.readUInt32LE(8 + i * 8);
     if (offset + keyLen + valueLen + 2 > data.length) return [];
-    const key = bytes.toString("utf8", offset, offset + keyLen);
+    const key = toText(bytes.subarray(offset, offset + keyLen));
     offset += keyLen + 1;
-    const value = bytes.toString("utf8", offset, offset + valueLen);
+    const value = toText(bytes.subarray(offset, offset + valueLen));
     offset += valueLen + 1;
     out.push([key, value]);
   }

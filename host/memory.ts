@@ -1,3 +1,4 @@
+import { toText } from "./codec.js";
 import { MemoryFault } from "./errors.js";
 
 /**
@@ -37,7 +38,7 @@ export class GuestMemory {
   /** The UTF-8 text of `size` bytes at `ptr` (decoded in place, no copy). */
   readText(ptr: number, size: number): string {
     this.check(ptr, size);
-    return Buffer.from(this.memory.buffer, ptr, size).toString("utf8");
+    return toText(new Uint8Array(this.memory.buffer, ptr, size));
   }
 
   write(ptr: number, data: Uint8Array): void {
