@@ -1,10 +1,9 @@
 // The release size of every gallery example (each examples/<name> with an example.json), compiled as `build`
-// compiles a project (its entry and asconfig; compiles are cached in .test-cache), beside the size target.
+// compiles its project (compiles are cached in .test-cache), beside the size target.
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { compileCached } from "../cli/asc.js";
-import { readProject } from "../cli/compile/project.js";
 import { packageRoot } from "../cli/package-root.js";
+import { templateModule } from "../test/helpers/template-module.js";
 import { formatTable, integer, ratio } from "./table.js";
 
 export interface ExampleSize {
@@ -20,10 +19,7 @@ export async function exampleSizes(): Promise<ExampleSize[]> {
     .filter((name) => existsSync(join(examplesDir, name, "example.json")))
     .sort();
   const sizes: ExampleSize[] = [];
-  for (const name of names) {
-    const project = await readProject(join(examplesDir, name), packageRoot);
-    sizes.push({ name, bytes: (await compileCached({ entry: project.entry, config: project.config })).length });
-  }
+  for (const name of names) sizes.push({ name, bytes: (await templateModule(name)).length });
   return sizes;
 }
 

@@ -2,18 +2,15 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
 import { join } from "node:path";
-import { runCli } from "../cli/index.js";
-import { memoryIo } from "../cli/io.js";
-import { packageRoot } from "../cli/package-root.js";
 import { buildFixture } from "./fixtures/host/build.js";
 import { manifest } from "./fixtures/manifests/cli.js";
 import { envoyForTests, startEnvoy, validateEnvoyConfig, withValidatedEnvoy, type EnvoyProcess } from "./helpers/envoy.js";
 import { send, startHttpUpstream } from "./helpers/envoy-upstream.js";
-import { filterModule } from "./helpers/filters.js";
+import { filterModule, templateProject } from "./helpers/filters.js";
 
 // What `manifest envoy` and `manifest envoyfilter` print, proven on real Envoy: `envoy --mode validate` loads
 // and configures each real module, and a bootstrap run answers requests and shows the filter's metrics.
@@ -27,8 +24,7 @@ const modules = { addHeader: "", metrics: "", tcp: "", callout: "" };
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), "manifest-envoy-validate-"));
   if (skip) return;
-  modules.addHeader = join(dir, "add-header.wasm");
-  await cli(["build", join(packageRoot, "examples/add-header"), "-o", modules.addHeader]);
+  modules.addHeader = await filterModule("example/add-header");
   modules.metrics = join(dir, "metrics.wasm");
   await writeFile(modules.metrics, await buildFixture("metrics"));
   modules.tcp = await templateProject("tcp");
@@ -36,21 +32,6 @@ before(async () => {
 });
 
 after(() => rm(dir, { recursive: true, force: true }));
-
-async function cli(args: string[], cwd = dir): Promise<void> {
-  const { io, stderr } = memoryIo({ cwd });
-  assert.equal(await runCli(args, io), 0, stderr());
-}
-
-/** An `init` project built against this repository (its node_modules link, as `npm install` makes it). */
-async function templateProject(template: string): Promise<string> {
-  await cli(["init", template, "--template", template]);
-  const project = join(dir, template);
-  await mkdir(join(project, "node_modules"));
-  await symlink(packageRoot, join(project, "node_modules", "as-proxy-wasm"));
-  await cli(["build", project]);
-  return project;
-}
 
 /** `manifest <kind> …` in `cwd`, which must succeed; Envoy listens on free loopback ports. */
 async function generate(kind: "envoy" | "envoyfilter", args: string[], cwd = dir): Promise<any> {

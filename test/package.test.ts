@@ -13,6 +13,7 @@ import { join, relative } from "node:path";
 import { promisify } from "node:util";
 import { packageRoot, packageVersion } from "../cli/package-root.js";
 import { META, readTemplateMeta, TEMPLATES, templateDir } from "../cli/init/templates.js";
+import { templateModule } from "./helpers/template-module.js";
 
 const exec = promisify(execFile);
 const tmp = await mkdtemp(join(tmpdir(), "package-"));
@@ -119,6 +120,14 @@ test("installed from the tarball alone: npx as-proxy-wasm init writes every temp
   }
 });
 
+// What each template's `build` must write: its module as the other suites take it (compiled here one at a
+// time, while the first tests run, unless the shared cache has it).
+const templateModules = (async () => {
+  const modules = new Map<string, Uint8Array>();
+  for (const name of TEMPLATES) modules.set(name, await templateModule(name));
+  return modules;
+})();
+
 // Two projects at a time: each is a few processes (npm, the compiler, node --test), mostly one core each.
 describe("each template's project, as a user runs it", { concurrency: 2 }, () => {
   for (const name of TEMPLATES) {
@@ -131,6 +140,8 @@ describe("each template's project, as a user runs it", { concurrency: 2 }, () =>
       // The installed binary itself (what `npx as-proxy-wasm` runs, without npx's own start-up each time).
       const cli = (...args: string[]) => sh(dir, join(dir, "node_modules/.bin/as-proxy-wasm"), args);
       assert.match((await cli("build")).stdout, /build\/plugin\.wasm: .*up to date|build\/plugin\.wasm: [\d,]+ bytes/);
+      // The bytes every other suite runs as this template's module (test/helpers/template-module.ts).
+      assert.deepEqual(new Uint8Array(await readFile(join(dir, "build/plugin.wasm"))), (await templateModules).get(name));
       const report = JSON.parse((await cli("inspect", "build/plugin.wasm", "--json")).stdout);
       assert.equal(report.loadable, true);
       const ran = await cli("run", "build/plugin.wasm", ...flags(meta.runFlags), "--config", "@config.example.json", "--json");

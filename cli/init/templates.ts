@@ -10,7 +10,7 @@ export const COMMON = "_common";
 /** The describing file of a template; not copied into the project. */
 export const META = "example.json";
 /** The default template. */
-const DEFAULT = "add-header";
+export const DEFAULT_TEMPLATE = "add-header";
 /** A skeleton to start from, not a real filter: kept out of the gallery, under templates/. */
 const SKELETON = "minimal";
 
@@ -27,9 +27,9 @@ export interface TemplateMeta {
 
 /** The names `init --template` takes, in the order `--help` lists them: the default, the gallery, the skeleton. */
 export const TEMPLATES: readonly string[] = [
-  DEFAULT,
+  DEFAULT_TEMPLATE,
   ...readdirSync(examplesDir)
-    .filter((name) => name !== DEFAULT && existsSync(join(examplesDir, name, META)))
+    .filter((name) => name !== DEFAULT_TEMPLATE && existsSync(join(examplesDir, name, META)))
     .sort(),
   SKELETON,
 ];

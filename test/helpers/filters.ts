@@ -1,8 +1,9 @@
 /**
  * Real filter modules for the Envoy suites, built once per process: the SDK's test fixtures
  * (`test/fixtures/sdk/<name>/index.ts`), the gallery's examples compiled where they are (`example/<name>`),
- * and the `init` templates (every example, and `minimal`) built as a user's project would be (`init`, the
- * SDK and the example's own dependencies linked into node_modules, `build` to the project's build/plugin.wasm).
+ * and the `init` templates (every example, and `minimal`) as a user's project (`init`, the SDK and the
+ * example's own dependencies linked into node_modules) holding the module its `build` writes (see
+ * template-module.ts) in build/plugin.wasm.
  */
 import { rmSync } from "node:fs";
 import { mkdir, mkdtemp, symlink, writeFile } from "node:fs/promises";
@@ -12,8 +13,8 @@ import { compileCached } from "../../cli/asc.js";
 import { runCli } from "../../cli/index.js";
 import { memoryIo } from "../../cli/io.js";
 import { packageRoot } from "../../cli/package-root.js";
-import { readProject } from "../../cli/compile/project.js";
 import { readTemplateMeta } from "../../cli/init/templates.js";
+import { templateModule } from "./template-module.js";
 
 const built = new Map<string, Promise<string>>();
 let workDir: Promise<string> | undefined;
@@ -47,23 +48,18 @@ async function work(): Promise<string> {
 
 async function build(spec: string): Promise<string> {
   const [kind, name] = spec.split("/") as [string, string];
-  if (kind !== "template") {
-    // Fixtures, and examples compiled as `build` compiles a project (its entry and asconfig), through the
-    // shared compile cache: the bench's example sizes and every suite then compile each one once.
-    const example = kind === "example" ? await readProject(join(packageRoot, "examples", name), packageRoot) : undefined;
-    const bytes = await compileCached(
-      example ? { entry: example.entry, config: example.config } : { entry: join(packageRoot, "test", "fixtures", kind, name, "index.ts") },
-    );
-    const path = join(await work(), `${kind}-${name}.wasm`);
-    await writeFile(path, bytes);
-    return path;
+  if (kind === "template") {
+    // The project as a user's, holding the module where `build` writes it.
+    const project = await initTemplate(name);
+    const output = join(project, "build", "plugin.wasm");
+    await mkdir(dirname(output));
+    await writeFile(output, await templateModule(name));
+    return output;
   }
-  // A template builds where its project expects the module, with `build` as a user runs it.
-  const project = await initTemplate(name);
-  const output = join(project, "build", "plugin.wasm");
-  const built = await cli(["build", project, "--quiet", "-o", output], project);
-  if (built.code !== 0) throw new Error(`building ${spec} failed:\n${built.stderr}`);
-  return output;
+  const bytes = kind === "example" ? await templateModule(name) : await compileCached({ entry: join(packageRoot, "test", "fixtures", kind, name, "index.ts") });
+  const path = join(await work(), `${kind}-${name}.wasm`);
+  await writeFile(path, bytes);
+  return path;
 }
 
 /** Runs the CLI in-process in `cwd`, as a user would in a shell there. */

@@ -1,13 +1,13 @@
 import { Option, type CommandUnknownOpts } from "@commander-js/extra-typings";
 import type { Io } from "../../io.js";
-import { readTemplateMeta, TEMPLATES } from "../../init/templates.js";
+import { DEFAULT_TEMPLATE, readTemplateMeta, TEMPLATES } from "../../init/templates.js";
 
 export function registerInit(program: CommandUnknownOpts, io: Io): void {
   program
     .command("init")
     .description("create a new filter project (source, tests, config schema, CI workflow) from a template")
     .argument("<dir>", "the new project's directory (must be empty or absent)")
-    .addOption(new Option("-t, --template <name>", "what the filter does").choices(TEMPLATES).default(TEMPLATES[0]))
+    .addOption(new Option("-t, --template <name>", "what the filter does").choices(TEMPLATES).default(DEFAULT_TEMPLATE))
     .option(
       "--sdk <path>",
       "depend on this local copy of as-proxy-wasm (a file: path) instead of the npm version range; the default from a git checkout of as-proxy-wasm",
