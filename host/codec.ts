@@ -10,11 +10,13 @@ export function toBytes(value: Bytes | undefined): Uint8Array {
 }
 
 /**
- * The text of UTF-8 `bytes`, decoded as `TextDecoder` does (invalid sequences become U+FFFD, a leading BOM is
- * dropped) but through Node's buffer decoder, without a copy: the host decodes names and values on every call.
+ * The text of UTF-8 `bytes` (of `bytes[start, end)`), decoded as `TextDecoder` does (invalid sequences become
+ * U+FFFD, a leading BOM is dropped) but through Node's buffer decoder, without a copy: the host decodes names
+ * and values on every call.
  */
-export function toText(bytes: Uint8Array): string {
-  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8");
+export function toText(bytes: Uint8Array, start = 0, end = bytes.byteLength): string {
+  const buffer = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const text = buffer.toString("utf8", start, end);
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 
@@ -64,9 +66,9 @@ export function parseHeaders(data: Uint8Array): HeaderList {
     const keyLen = bytes.readUInt32LE(4 + i * 8);
     const valueLen = bytes.readUInt32LE(8 + i * 8);
     if (offset + keyLen + valueLen + 2 > data.length) return [];
-    const key = toText(bytes.subarray(offset, offset + keyLen));
+    const key = toText(bytes, offset, offset + keyLen);
     offset += keyLen + 1;
-    const value = toText(bytes.subarray(offset, offset + valueLen));
+    const value = toText(bytes, offset, offset + valueLen);
     offset += valueLen + 1;
     out.push([key, value]);
   }

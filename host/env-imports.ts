@@ -1,7 +1,7 @@
 // The host functions a module imports from `env`, as Envoy 1.40 answers them: one entry per function of
 // the ABI (host/abi.ts lists them), which is why the file is long; the state they act on lives elsewhere.
 import { BUFFER_TYPE_MAX, LOG_LEVEL_NAMES, MAP_TYPE_MAX, STREAM_TYPE_MAX, WasmResult, StreamType } from "./abi.js";
-import { headersByteSize, lowercaseNames, parseHeaders, serializeHeaders, toBytes, type HeaderList } from "./codec.js";
+import { headersByteSize, lowercaseNames, serializeHeaders, toBytes, type HeaderList } from "./codec.js";
 import { writeBuffer } from "./context.js";
 import { faultsAs } from "./errors.js";
 import type { Vm } from "./vm.js";
@@ -140,11 +140,11 @@ export function envImports(vm: Vm): Record<string, HostFunction> {
     },
     proxy_set_header_map_pairs: (type: number, ptr: number, size: number) => {
       if (badMapType(type)) return WasmResult.BadArgument;
-      const data = mem().read(ptr, size);
+      const pairs = lowercaseNames(mem().readHeaders(ptr, size));
       const map = mutableMap(type);
       if (!map) return WasmResult.BadArgument;
       map.splice(0);
-      for (const [key, value] of lowercaseNames(parseHeaders(data))) insertHeader(map, key, value);
+      for (const [key, value] of pairs) insertHeader(map, key, value);
       return WasmResult.Ok;
     },
     proxy_get_header_map_value: getHeaderMapValue,
@@ -176,7 +176,7 @@ export function envImports(vm: Vm): Record<string, HostFunction> {
     ) => {
       const details = text(detailsPtr, detailsSize).replace(/\s/g, "_");
       const body = mem().read(bodyPtr, bodySize);
-      const headers = lowercaseNames(parseHeaders(mem().read(headersPtr, headersSize)));
+      const headers = lowercaseNames(mem().readHeaders(headersPtr, headersSize));
       ctx().sendLocalResponse({ status: u32(status), details, body, headers, grpcStatus: grpcStatus | 0 });
       return WasmResult.Ok;
     },
@@ -199,9 +199,9 @@ export function envImports(vm: Vm): Record<string, HostFunction> {
       tokenPtr: number,
     ) => {
       const cluster = text(uriPtr, uriSize);
-      const headers = parseHeaders(mem().read(headersPtr, headersSize));
+      const headers = mem().readHeaders(headersPtr, headersSize);
       const body = mem().read(bodyPtr, bodySize);
-      const trailers = parseHeaders(mem().read(trailersPtr, trailersSize));
+      const trailers = mem().readHeaders(trailersPtr, trailersSize);
       mem().writeU32(tokenPtr, 0);
       const { status, id } = vm.callouts.httpCall(ctx(), cluster, headers, body, trailers, timeout);
       mem().writeU32(tokenPtr, id);
@@ -227,7 +227,7 @@ export function envImports(vm: Vm): Record<string, HostFunction> {
         cluster: text(svcPtr, svcSize),
         service: text(namePtr, nameSize),
         method: text(methodPtr, methodSize),
-        initialMetadata: parseHeaders(mem().read(mdPtr, mdSize)),
+        initialMetadata: mem().readHeaders(mdPtr, mdSize),
         message: mem().read(msgPtr, msgSize),
         timeoutMs: u32(timeout),
         stream: false,
@@ -251,7 +251,7 @@ export function envImports(vm: Vm): Record<string, HostFunction> {
         cluster: text(svcPtr, svcSize),
         service: text(namePtr, nameSize),
         method: text(methodPtr, methodSize),
-        initialMetadata: parseHeaders(mem().read(mdPtr, mdSize)),
+        initialMetadata: mem().readHeaders(mdPtr, mdSize),
         message: new Uint8Array(0),
         timeoutMs: 0,
         stream: true,

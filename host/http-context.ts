@@ -274,7 +274,10 @@ export class HttpContext extends StreamContext {
 
   override sendLocalResponse(response: LocalResponse): void {
     // Envoy sends one local reply per stream; the module's later ones are ignored.
-    if (!this.localResponse) this.localResponse = { ...response, during: this.phase, afterResponseHeaders: this.responseHeadersSent };
+    if (this.localResponse) return;
+    const { status, headers, body, details, grpcStatus } = response;
+    // Written out: a spread here took 2 µs a call (V8's slow object-clone path), most of a 100,000-stream gate's host time for a filter that answers locally.
+    this.localResponse = { status, headers, body, details, grpcStatus, during: this.phase, afterResponseHeaders: this.responseHeadersSent };
   }
 
   override calloutOverride(cluster: string): CalloutHandler | undefined {

@@ -1,4 +1,4 @@
-import { toText } from "./codec.js";
+import { parseHeaders, toText, type HeaderList } from "./codec.js";
 import { MemoryFault } from "./errors.js";
 
 /**
@@ -15,50 +15,55 @@ export class GuestMemory {
   // call reads or writes a few words each time.
   private buffer: ArrayBuffer | undefined;
   private dataView: DataView | undefined;
+  private bytes: Buffer | undefined;
 
-  private view(): DataView {
+  /**
+   * The bytes of the whole memory (`dataView` then views the same buffer), once `size` bytes at `ptr` are
+   * known to lie inside it. `memory.buffer` is read once (each read is a call into the engine).
+   */
+  private checked(ptr: number, size: number): Buffer {
     const buffer = this.memory.buffer;
     if (buffer !== this.buffer) {
       this.buffer = buffer;
       this.dataView = new DataView(buffer);
+      this.bytes = Buffer.from(buffer);
     }
-    return this.dataView!;
-  }
-
-  private check(ptr: number, size: number): void {
-    if (ptr < 0 || size < 0 || ptr + size > this.memory.buffer.byteLength) throw new MemoryFault(ptr, size);
+    if (ptr < 0 || size < 0 || ptr + size > buffer.byteLength) throw new MemoryFault(ptr, size);
+    return this.bytes!;
   }
 
   /** A copy of `size` bytes at `ptr` (the view would dangle when memory grows). */
   read(ptr: number, size: number): Uint8Array {
-    this.check(ptr, size);
-    return new Uint8Array(this.memory.buffer, ptr, size).slice();
+    return new Uint8Array(this.checked(ptr, size).subarray(ptr, ptr + size));
   }
 
   /** The UTF-8 text of `size` bytes at `ptr` (decoded in place, no copy). */
   readText(ptr: number, size: number): string {
-    this.check(ptr, size);
-    return toText(new Uint8Array(this.memory.buffer, ptr, size));
+    return toText(this.checked(ptr, size), ptr, ptr + size);
+  }
+
+  /** The header map serialized in `size` bytes at `ptr` (parsed in place, no copy). */
+  readHeaders(ptr: number, size: number): HeaderList {
+    return parseHeaders(this.checked(ptr, size).subarray(ptr, ptr + size));
   }
 
   write(ptr: number, data: Uint8Array): void {
-    this.check(ptr, data.length);
-    new Uint8Array(this.memory.buffer, ptr, data.length).set(data);
+    this.checked(ptr, data.length).set(data, ptr);
   }
 
   readU32(ptr: number): number {
-    this.check(ptr, 4);
-    return this.view().getUint32(ptr, true);
+    this.checked(ptr, 4);
+    return this.dataView!.getUint32(ptr, true);
   }
 
   writeU32(ptr: number, value: number): void {
-    this.check(ptr, 4);
-    this.view().setUint32(ptr, value >>> 0, true);
+    this.checked(ptr, 4);
+    this.dataView!.setUint32(ptr, value >>> 0, true);
   }
 
   writeU64(ptr: number, value: bigint): void {
-    this.check(ptr, 8);
-    this.view().setBigUint64(ptr, BigInt.asUintN(64, value), true);
+    this.checked(ptr, 8);
+    this.dataView!.setBigUint64(ptr, BigInt.asUintN(64, value), true);
   }
 
   /** Copies `data` into memory allocated by the module; returns its address (0 for empty data). */
@@ -72,8 +77,8 @@ export class GuestMemory {
 
   /** cpp-host's `copyToPointerSize`: allocate, copy, then store address and size through the out-pointers. */
   copyOut(data: Uint8Array, ptrPtr: number, sizePtr: number): void {
-    this.check(ptrPtr, 4);
-    this.check(sizePtr, 4);
+    this.checked(ptrPtr, 4);
+    this.checked(sizePtr, 4);
     const ptr = this.allocateAndWrite(data);
     this.writeU32(ptrPtr, ptr);
     this.writeU32(sizePtr, data.length);

@@ -194,9 +194,16 @@ export class Vm {
     return next;
   }
 
+  // Looked up once per name: reading `instance.exports` by a different name on each call is a slow
+  // (megamorphic) property load, and a stream makes several callbacks.
+  private readonly functions = new Map<string, GuestFunction | undefined>();
+
   private exportedFunction(name: string): GuestFunction | undefined {
+    if (this.functions.has(name)) return this.functions.get(name);
     const f = this.instance.exports[name];
-    return typeof f === "function" ? (f as GuestFunction) : undefined;
+    const found = typeof f === "function" ? (f as GuestFunction) : undefined;
+    this.functions.set(name, found);
+    return found;
   }
 
   /** Calls a callback if the module exports it (undefined otherwise); returns its i32 result as unsigned. */
