@@ -42,6 +42,7 @@ export async function buildModules(): Promise<BenchModule[]> {
   const specs: [string, BenchModule["group"], () => Promise<Uint8Array>, PluginSetup?][] = [
     ["raw ABI, no GC (baseline)", "add-header", () => raw("add-header")],
     ["raw ABI, minimal GC runtime", "add-header", () => raw("add-header", ["--runtime", "minimal"])],
+    ["raw ABI + an object per stream, minimal GC", "add-header", () => raw("add-header-object", ["--runtime", "minimal"])],
     ["as-proxy-wasm (add-header without config)", "add-header", () => ours(join(packageRoot, "test/fixtures/sdk/add-header-lean"), "index.ts")],
     ["@solo-io/proxy-runtime 0.1.8 (asc 0.17)", "add-header", () => buildSoloAddHeader(soloSource), soloPlugin],
     ["raw ABI, no GC (baseline)", "heavy", () => raw("heavy")],

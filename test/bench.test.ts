@@ -11,6 +11,7 @@ import { packageRoot } from "../cli/package-root.js";
 const modules: [group: string, name: string][] = [
   ["add-header", "raw ABI, no GC (baseline)"],
   ["add-header", "raw ABI, minimal GC runtime"],
+  ["add-header", "raw ABI + an object per stream, minimal GC"],
   ["add-header", "as-proxy-wasm (add-header without config)"],
   ["add-header", "@solo-io/proxy-runtime 0.1.8 (asc 0.17)"],
   ["heavy", "raw ABI, no GC (baseline)"],
