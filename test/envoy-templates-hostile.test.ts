@@ -1,8 +1,8 @@
 /**
  * The rate-limit and body-rewrite templates in a real Envoy under the cases that broke them (issue "Examples
  * gallery"): two worker threads sharing one rate limit, and responses body-rewrite must leave alone (a gzip
- * body, a server-sent event stream, a body over its cap). Each template is built as a user's project (`init`,
- * the SDK linked as node_modules/as-proxy-wasm, `build`) and runs behind the bootstrap `manifest envoy`
+ * body, a server-sent event stream, a body over its cap). Each template is a user's project (`init`, the SDK
+ * linked as node_modules/as-proxy-wasm, the module its `build` writes) and runs behind the bootstrap `manifest envoy`
  * writes for it. No assertion depends on timing: the rate limit counts a burst inside a one-minute budget, and
  * the event stream is held open by the upstream until the client has its first event.
  */

@@ -1,7 +1,7 @@
 /**
  * Every filter the project ships runs in a real Envoy: each `init` template without a suite of its own
- * (test/envoy-example-<name>.test.ts), built as a user's project (`init`, the SDK linked as
- * node_modules/as-proxy-wasm, `build`), and the config-less add-header the size target measures, behind the
+ * (test/envoy-example-<name>.test.ts), as a user's project (`init`, the SDK linked as
+ * node_modules/as-proxy-wasm, the module its `build` writes: test/helpers/template-module.ts), and the config-less add-header the size target measures, behind the
  * bootstrap `manifest envoy` writes for it, checked with `envoy --mode validate` first. Loopback servers
  * stand in for the upstream (and the http-callout template's authorization service) and record what they
  * received; the assertions are what each template's own emulator tests and README.md promise. A promise

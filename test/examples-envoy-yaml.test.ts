@@ -1,7 +1,7 @@
 /**
  * Every gallery example's envoy.yaml is what `manifest envoy` writes now, by the command its first lines
- * record (no hand additions), and Envoy accepts it: the example scaffolded and built as a user's project
- * (`init --template <name>`, `build`), the recorded command run there as the user runs it, and the bootstrap
+ * record (no hand additions), and Envoy accepts it: the example scaffolded as a user's project
+ * (`init --template <name>`, with the module its `build` writes), the recorded command run there as the user runs it, and the bootstrap
  * it writes passed to `envoy --mode validate` with the module path pointed at the project's build.
  */
 import { describe, test } from "node:test";
