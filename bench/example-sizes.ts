@@ -13,7 +13,7 @@ export interface ExampleSize {
 
 const examplesDir = join(packageRoot, "examples");
 
-/** Builds every example, one compile at a time (the in-process compiler is not known to be re-entrant). */
+/** Builds every example (compiles are cached). */
 export async function exampleSizes(): Promise<ExampleSize[]> {
   const names = readdirSync(examplesDir)
     .filter((name) => existsSync(join(examplesDir, name, "example.json")))

@@ -35,8 +35,7 @@ const raw = (name: string, flags?: string[]) =>
 const ours = (dir: string, entry: string, config?: string) => compileCached({ entry: join(dir, entry), config: config && join(dir, config) });
 
 /**
- * Builds every benchmarked module, one compile at a time (the in-process compiler is not known to be
- * re-entrant). Each group's first module is its baseline: the hand-written raw-ABI filter.
+ * Builds every benchmarked module. Each group's first module is its baseline: the hand-written raw-ABI filter.
  */
 export async function buildModules(): Promise<BenchModule[]> {
   const specs: [string, BenchModule["group"], () => Promise<Uint8Array>, PluginSetup?][] = [

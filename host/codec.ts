@@ -15,9 +15,13 @@ export function toBytes(value: Bytes | undefined): Uint8Array {
  * and values on every call.
  */
 export function toText(bytes: Uint8Array, start = 0, end = bytes.byteLength): string {
-  const buffer = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const text = buffer.toString("utf8", start, end);
+  const text = asBuffer(bytes).toString("utf8", start, end);
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
+/** `bytes` seen as a Buffer (the same memory, no copy), for Node's decoders and readers. */
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 export function concatBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
@@ -57,7 +61,7 @@ export function serializeHeaders(headers: HeaderList): Uint8Array {
 /** Parses a serialized map; malformed input gives an empty list, as cpp-host's `PairsUtil::toPairs` does. */
 export function parseHeaders(data: Uint8Array): HeaderList {
   if (data.length < 4) return [];
-  const bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  const bytes = asBuffer(data);
   const count = bytes.readUInt32LE(0);
   if (count > (data.length - 4) / 8) return [];
   let offset = 4 + count * 8;

@@ -120,14 +120,6 @@ test("installed from the tarball alone: npx as-proxy-wasm init writes every temp
   }
 });
 
-// What each template's `build` must write: its module as the other suites take it (compiled here one at a
-// time, while the first tests run, unless the shared cache has it).
-const templateModules = (async () => {
-  const modules = new Map<string, Uint8Array>();
-  for (const name of TEMPLATES) modules.set(name, await templateModule(name));
-  return modules;
-})();
-
 // Two projects at a time: each is a few processes (npm, the compiler, node --test), mostly one core each.
 describe("each template's project, as a user runs it", { concurrency: 2 }, () => {
   for (const name of TEMPLATES) {
@@ -141,7 +133,7 @@ describe("each template's project, as a user runs it", { concurrency: 2 }, () =>
       const cli = (...args: string[]) => sh(dir, join(dir, "node_modules/.bin/as-proxy-wasm"), args);
       assert.match((await cli("build")).stdout, /build\/plugin\.wasm: .*up to date|build\/plugin\.wasm: [\d,]+ bytes/);
       // The bytes every other suite runs as this template's module (test/helpers/template-module.ts).
-      assert.deepEqual(new Uint8Array(await readFile(join(dir, "build/plugin.wasm"))), (await templateModules).get(name));
+      assert.deepEqual(new Uint8Array(await readFile(join(dir, "build/plugin.wasm"))), await templateModule(name));
       const report = JSON.parse((await cli("inspect", "build/plugin.wasm", "--json")).stdout);
       assert.equal(report.loadable, true);
       const ran = await cli("run", "build/plugin.wasm", ...flags(meta.runFlags), "--config", "@config.example.json", "--json");
