@@ -49,6 +49,10 @@ import { Header } from "./internal/headers";
   }
 }
 
+// A replacement from 0 drains up to this many bytes first: all of them, without asking the buffer's size
+// (one host call fewer; the Go SDK passes the same), since hosts drain what there is.
+const WHOLE: usize = <usize>i32.MAX_VALUE;
+
 /** A data buffer of the host: an HTTP body, TCP data, a callout or gRPC message, configuration. */
 @final export class DataBuffer {
   constructor(public readonly type: BufferType) {}
@@ -71,14 +75,12 @@ import { Header } from "./internal/headers";
 
   /** Replaces the whole content with `data`; false when unavailable. */
   set(data: ArrayBuffer): bool {
-    const size = host.getBufferSize(this.type);
-    return size >= 0 && host.setBufferBytes(this.type, 0, <usize>size, data);
+    return host.setBufferBytes(this.type, 0, WHOLE, data);
   }
 
   /** Replaces the whole content with the UTF-8 of `text`; false when unavailable. */
   setText(text: string): bool {
-    const size = host.getBufferSize(this.type);
-    return size >= 0 && host.setBufferText(this.type, 0, <usize>size, text);
+    return host.setBufferText(this.type, 0, WHOLE, text);
   }
 
   /** Appends `data`; false when unavailable. */

@@ -3,9 +3,10 @@
 // with a fixed request mix against a loopback upstream (a second Envoy answering by itself). Rows: no filter;
 // Envoy's Lua filter doing the same job; the hand-written raw-ABI module; as-proxy-wasm; @solo-io/proxy-runtime;
 // the Go SDK — for the add-header filter and for the heavier one. Configurations run interleaved (A, B, C, …,
-// A, B, C) so they share the machine's noise. Flags: `--quick` (1 s warm-up, one 1 s round), `--json`,
-// `--connections N` (default 8), `--rounds N` (default 3), `--seconds N` (per round, default 5), `--warmup N`
-// (default 3). Never fails on a time; a missing Envoy, wrk or Go skips rows with a note (exit 0).
+// A, B, C) so they share the machine's noise; each Envoy chains `--stack` copies of its filter, and what they
+// add over no filter, round by round, is divided by that number. Flags: `--quick` (1 s warm-up, one 1 s
+// round), `--json`, `--connections N` (default 8), `--rounds N` (default 3), `--seconds N` (per round, default
+// 5), `--warmup N` (default 3), `--stack N` (default 10). Never fails on a time; a missing Envoy, wrk or Go skips rows with a note (exit 0).
 // Long because it is the whole run: building every row's module and bootstrap, the rounds, the report.
 import { execFile } from "node:child_process";
 import { readFile } from "node:fs/promises";
@@ -31,6 +32,7 @@ const settings = {
   warmupSeconds: option("--warmup", quick ? 1 : 3),
   rounds: option("--rounds", quick ? 1 : 3),
   seconds: option("--seconds", quick ? 1 : 5),
+  stack: option("--stack", 10),
 };
 const write = (text: string) => void process.stdout.write(text);
 const note = (text: string) => (json ? process.stderr.write(`${text}\n`) : write(`${text}\n`));
@@ -41,15 +43,20 @@ export interface Row {
   kind: EnvoyConfig["kind"];
   bytes?: number;
   skipped?: string;
-  /** Medians over the rounds. */
+  /** Medians over the rounds (of the whole chain of `stack` filters). */
   requestsPerSecond?: number;
   p50Us?: number;
   p99Us?: number;
-  /** Over the no-filter row, and that divided by the Lua filter's (same group). */
+  /** Each round's figures, in the order the rounds ran. */
+  rounds?: { p50Us: number; p99Us: number; cpuUsPerRequest: number }[];
+  /**
+   * What one filter adds over the no-filter row: the median over rounds of (this row − no filter, same round)
+   * divided by the chain's length; and that divided by the Lua filter's (same group).
+   */
   addedP50Us?: number;
   addedP99Us?: number;
   addedP50VsLua?: number;
-  /** Envoy's CPU time (all threads, /proc) per request over all rounds; over no filter; ratio to Lua's. */
+  /** Envoy's CPU time (all threads, /proc) per request over all rounds; one filter's over no filter; ratio to Lua's. */
   cpuUsPerRequest?: number;
   addedCpuUs?: number;
   addedCpuVsLua?: number;
@@ -68,7 +75,8 @@ interface Live {
   envoy: EnvoyProcess;
   url: string;
   results: LoadResult[];
-  cpuTicks: number;
+  /** Envoy's CPU ticks in each round. */
+  cpuTicks: number[];
 }
 
 async function main(): Promise<void> {
@@ -88,7 +96,7 @@ async function main(): Promise<void> {
     write(`as-proxy-wasm: per-request cost inside Envoy${quick ? " (quick mode: figures are noisy)" : ""}\n`);
     write(`  Envoy ${meta.envoy}, --concurrency 1; wrk, ${settings.connections} keep-alive connections, request mix of bench/envoy/mix.lua; `);
     write(
-      `${settings.warmupSeconds} s warm-up + ${settings.rounds} × ${settings.seconds} s interleaved rounds; ${meta.cpus} × ${meta.cpuModel}; Node ${meta.node}\n\n`,
+      `${settings.warmupSeconds} s warm-up + ${settings.rounds} × ${settings.seconds} s interleaved rounds; each filter chained ${settings.stack} times; ${meta.cpus} × ${meta.cpuModel}; Node ${meta.node}\n\n`,
     );
   }
   if (!envoyBin || !wrk) {
@@ -107,11 +115,11 @@ async function main(): Promise<void> {
       if (config.skipped) continue;
       let envoy: EnvoyProcess | undefined;
       try {
-        envoy = await startEnvoy({ binary: envoyBin, bootstrap: bootstrapFor(config, upstreamPort), concurrency: 1, wasmLogLevel: "warning" });
+        envoy = await startEnvoy({ binary: envoyBin, bootstrap: bootstrapFor(config, upstreamPort, settings.stack), concurrency: 1, wasmLogLevel: "warning" });
         const url = `http://127.0.0.1:${envoy.listenerPort("listener_http")}`;
         const problem = await check(url, config.expect);
         if (problem) throw new Error(`does not do the work: ${problem}${envoy.reason() ? ` (${envoy.reason()})` : ""}`);
-        live.push({ config, envoy, url, results: [], cpuTicks: 0 });
+        live.push({ config, envoy, url, results: [], cpuTicks: [] });
       } catch (error) {
         await envoy?.stop();
         const why = error instanceof Error ? error.message.split("\n")[0]! : String(error);
@@ -129,7 +137,7 @@ async function main(): Promise<void> {
         const l = live[(k + round) % live.length]!;
         const before = await cpuTicks(l.envoy);
         l.results.push(await drive(wrk, l.url, settings.seconds, settings.connections));
-        l.cpuTicks += (await cpuTicks(l.envoy)) - before;
+        l.cpuTicks.push((await cpuTicks(l.envoy)) - before);
       }
     }
     const memory = new Map<Live, { rssKiB: number; allocatedKiB: number; wasmStats: Record<string, string> }>();
@@ -140,20 +148,22 @@ async function main(): Promise<void> {
       const l = live.find((x) => x.config === config);
       if (!l) return { ...base, skipped: config.skipped ?? skipped.get(config) ?? "not run" };
       const requests = l.results.reduce((n, r) => n + r.requests, 0);
+      const ticks = l.cpuTicks.reduce((n, t) => n + t, 0);
       const m = memory.get(l)!;
       return {
         ...base,
         requestsPerSecond: median(l.results.map((r) => r.requests / (r.durationUs / 1e6))),
         p50Us: median(l.results.map((r) => r.p50Us)),
         p99Us: median(l.results.map((r) => r.p99Us)),
-        cpuUsPerRequest: (l.cpuTicks * 1e6) / ticksPerSecond / requests,
+        rounds: l.results.map((r, i) => ({ p50Us: r.p50Us, p99Us: r.p99Us, cpuUsPerRequest: cpuUs(l.cpuTicks[i]!, r.requests) })),
+        cpuUsPerRequest: cpuUs(ticks, requests),
         rssKiB: m.rssKiB,
         allocatedKiB: m.allocatedKiB,
         wasmStats: m.wasmStats,
         errors: l.results.reduce((n, r) => n + r.errors + r.non2xx, 0),
       };
     });
-    addComparisons(rows);
+    addComparisons(rows, settings.stack);
     if (json) write(`${JSON.stringify({ meta, rows }, null, 2)}\n`);
     else report(rows);
   } finally {
@@ -167,26 +177,36 @@ async function check(url: string, expect: Expect): Promise<string | undefined> {
   const response = await fetch(`${url}/check`, { headers: { "user-agent": CHECK_AGENT }, signal: AbortSignal.timeout(5000) });
   const body = await response.text();
   if (response.status !== 200) return `status ${response.status}`;
-  if (expect.header && response.headers.get(expect.header[0]) !== expect.header[1]) {
+  if (expect.header && !eachIs(response.headers.get(expect.header[0]), expect.header[1])) {
     return `response header ${expect.header[0]} is ${JSON.stringify(response.headers.get(expect.header[0]))}, not ${JSON.stringify(expect.header[1])}`;
   }
   if (expect.body !== undefined && body !== expect.body) return `response body is ${JSON.stringify(body.slice(0, 60))}`;
   for (const [name, value] of Object.entries(expect.upstreamSaw ?? {})) {
     const saw = response.headers.get(`x-upstream-saw-${name.slice(2)}`);
-    if (saw !== value) return `the upstream saw ${name}: ${JSON.stringify(saw)}, not ${JSON.stringify(value)}`;
+    if (!eachIs(saw, value)) return `the upstream saw ${name}: ${JSON.stringify(saw)}, not ${JSON.stringify(value)}`;
   }
   return undefined;
 }
 
-/** Fills in what each row adds over the no-filter row, and that against its group's Lua filter. */
-function addComparisons(rows: Row[]): void {
-  const none = rows.find((r) => r.kind === "none" && r.p50Us !== undefined);
+/** A header's value is `want`, once or (a chain of filters each adding it) repeated: fetch joins repeats with ", ". */
+function eachIs(value: string | null, want: string): boolean {
+  return value !== null && value.split(", ").every((v) => v === want);
+}
+
+/**
+ * Fills in what one filter of each row adds over the no-filter row, and that against its group's Lua filter.
+ * Differences are taken within a round (both measured minutes apart at most, so a slow phase of the machine
+ * cancels out) and their median quoted.
+ */
+function addComparisons(rows: Row[], stack: number): void {
+  const none = rows.find((r) => r.kind === "none" && r.rounds !== undefined);
   if (!none) return;
   for (const r of rows) {
-    if (r.p50Us === undefined || r.kind === "none") continue;
-    r.addedP50Us = r.p50Us - none.p50Us!;
-    r.addedP99Us = r.p99Us! - none.p99Us!;
-    r.addedCpuUs = r.cpuUsPerRequest! - none.cpuUsPerRequest!;
+    if (r.rounds === undefined || r.kind === "none") continue;
+    const added = (figure: keyof NonNullable<Row["rounds"]>[number]) => median(r.rounds!.map((round, i) => (round[figure] - none.rounds![i]![figure]) / stack));
+    r.addedP50Us = added("p50Us");
+    r.addedP99Us = added("p99Us");
+    r.addedCpuUs = added("cpuUsPerRequest");
     r.addedRssKiB = r.rssKiB! - none.rssKiB!;
     r.addedAllocatedKiB = r.allocatedKiB! - none.allocatedKiB!;
   }
@@ -211,7 +231,9 @@ function report(rows: Row[]): void {
   const x = (n: number | undefined) => (n === undefined || !Number.isFinite(n) ? "" : `${n.toFixed(2)}×`);
   const signed = (n: number | undefined, digits = 0) => (n === undefined ? "" : `${n >= 0 ? "+" : ""}${n.toFixed(digits)}`);
   const measured = rows.filter((r) => !r.skipped);
-  write(`\nThroughput and latency (medians of the rounds; "+" is over the no-filter row, "× Lua" divides that by the Lua filter's)\n`);
+  write(
+    `\nThroughput and latency of the chain of ${settings.stack} (medians of the rounds); "+" is what one filter adds over the no-filter row (per round, divided by ${settings.stack}; the median), "× Lua" divides that by the Lua filter's\n`,
+  );
   write(
     `${formatTable(
       [
@@ -232,13 +254,13 @@ function report(rows: Row[]): void {
         integer(r.requestsPerSecond!),
         integer(r.p50Us!),
         integer(r.p99Us!),
-        signed(r.addedP50Us),
-        signed(r.addedP99Us),
+        signed(r.addedP50Us, 1),
+        signed(r.addedP99Us, 1),
         x(r.addedP50VsLua),
       ]),
     )}\n\n`,
   );
-  write(`Envoy CPU per request (all threads, /proc; over all rounds) and memory after the run\n`);
+  write(`Envoy CPU per request (all threads, /proc; over all rounds; "+": one filter's, as above) and memory after the run\n`);
   write(
     `${formatTable(
       [
@@ -284,13 +306,14 @@ function targets(rows: Row[]): string {
         ? `${label} ${times(ratio(ours.addedP50Us!, other.addedP50Us!))} (CPU ${times(ratio(ours.addedCpuUs!, other.addedCpuUs!))})`
         : `${label} not measured`;
     lines.push(
-      `  ${group}: +p50 ${ours.addedP50Us!.toFixed(0)} µs, +CPU ${ours.addedCpuUs!.toFixed(1)} µs/req; ours against ${[vs("Go SDK", find("Go SDK")), vs("proxy-runtime", find("@solo-io")), vs("Lua", find("Envoy Lua"))].join(", ")}`,
+      `  ${group}: +p50 ${ours.addedP50Us!.toFixed(1)} µs, +CPU ${ours.addedCpuUs!.toFixed(1)} µs/req; ours against ${[vs("Go SDK", find("Go SDK")), vs("proxy-runtime", find("@solo-io")), vs("Lua", find("Envoy Lua"))].join(", ")}`,
     );
   }
   return lines.join("\n");
 }
 
 const ticksPerSecond = 100; // Linux's USER_HZ, what /proc/<pid>/stat counts in
+const cpuUs = (ticks: number, requests: number) => (ticks * 1e6) / ticksPerSecond / requests;
 
 function pidOf(envoy: EnvoyProcess): number {
   return envoy.pid!;
