@@ -4,9 +4,11 @@
 // Envoy's Lua filter doing the same job; the hand-written raw-ABI module; as-proxy-wasm; @solo-io/proxy-runtime;
 // the Go SDK — for the add-header filter and for the heavier one. Configurations run interleaved (A, B, C, …,
 // A, B, C) so they share the machine's noise; each Envoy chains `--stack` copies of its filter, and what they
-// add over no filter, round by round, is divided by that number. Flags: `--quick` (1 s warm-up, one 1 s
-// round), `--json`, `--connections N` (default 8), `--rounds N` (default 3), `--seconds N` (per round, default
-// 5), `--warmup N` (default 3), `--stack N` (default 10). Never fails on a time; a missing Envoy, wrk or Go skips rows with a note (exit 0).
+// add over no filter, round by round, is divided by that number. One connection by default: latency without
+// queueing (with more, p50 is mostly time spent waiting behind other requests). Flags: `--quick` (1 s warm-up,
+// one 1 s round), `--json`, `--save <file>`, `--connections N` (default 1), `--rounds N` (default 5),
+// `--seconds N` (per round, default 5), `--warmup N` (default 3), `--stack N` (default 20). Never fails on a
+// time; a missing Envoy, wrk or Go skips rows with a note (exit 0).
 // Long because it is the whole run: building every row's module and bootstrap, the rounds, the report.
 import { execFile } from "node:child_process";
 import { readFile } from "node:fs/promises";
@@ -14,7 +16,9 @@ import { cpus } from "node:os";
 import { promisify } from "node:util";
 import { findEnvoy } from "../../cli/envoy/locate.js";
 import { startEnvoy, type EnvoyProcess } from "../../cli/envoy/process.js";
+import { figuresOutput } from "../output.js";
 import { formatTable, integer } from "../table.js";
+import { envoyTargets, formatTargets } from "../targets.js";
 import { bootstrapFor, buildConfigs, CHECK_AGENT, upstreamBootstrap, type EnvoyConfig, type Expect } from "./configs.js";
 import { drive, findWrk, type LoadResult } from "./load.js";
 
@@ -26,13 +30,14 @@ const option = (name: string, fallback: number) => {
   return Number.isFinite(value) && value > 0 ? Math.floor(value) : fallback;
 };
 const quick = flag("--quick");
-const json = flag("--json");
+const output = figuresOutput(argv);
+const json = output.json;
 const settings = {
-  connections: option("--connections", 8),
+  connections: option("--connections", 1),
   warmupSeconds: option("--warmup", quick ? 1 : 3),
-  rounds: option("--rounds", quick ? 1 : 3),
+  rounds: option("--rounds", quick ? 1 : 5),
   seconds: option("--seconds", quick ? 1 : 5),
-  stack: option("--stack", 10),
+  stack: option("--stack", 20),
 };
 const write = (text: string) => void process.stdout.write(text);
 const note = (text: string) => (json ? process.stderr.write(`${text}\n`) : write(`${text}\n`));
@@ -94,14 +99,16 @@ async function main(): Promise<void> {
   };
   if (!json) {
     write(`as-proxy-wasm: per-request cost inside Envoy${quick ? " (quick mode: figures are noisy)" : ""}\n`);
-    write(`  Envoy ${meta.envoy}, --concurrency 1; wrk, ${settings.connections} keep-alive connections, request mix of bench/envoy/mix.lua; `);
+    write(
+      `  Envoy ${meta.envoy}, --concurrency 1; wrk, ${settings.connections} keep-alive connection${settings.connections === 1 ? "" : "s"}, request mix of bench/envoy/mix.lua; `,
+    );
     write(
       `${settings.warmupSeconds} s warm-up + ${settings.rounds} × ${settings.seconds} s interleaved rounds; each filter chained ${settings.stack} times; ${meta.cpus} × ${meta.cpuModel}; Node ${meta.node}\n\n`,
     );
   }
   if (!envoyBin || !wrk) {
     note(`skipped: ${!envoyBin ? "no Envoy found (ENVOY_BIN, envoy on PATH, .venv/bin/envoy)" : "no wrk on PATH (apt-get install -y wrk)"}`);
-    if (json) write(`${JSON.stringify({ meta, rows: [], skipped: !envoyBin ? "no Envoy" : "no wrk" }, null, 2)}\n`);
+    await output.emit({ meta, rows: [], skipped: !envoyBin ? "no Envoy" : "no wrk" });
     return;
   }
 
@@ -117,7 +124,7 @@ async function main(): Promise<void> {
       try {
         envoy = await startEnvoy({ binary: envoyBin, bootstrap: bootstrapFor(config, upstreamPort, settings.stack), concurrency: 1, wasmLogLevel: "warning" });
         const url = `http://127.0.0.1:${envoy.listenerPort("listener_http")}`;
-        const problem = await check(url, config.expect);
+        const problem = await check(url, config.expect, settings.stack);
         if (problem) throw new Error(`does not do the work: ${problem}${envoy.reason() ? ` (${envoy.reason()})` : ""}`);
         live.push({ config, envoy, url, results: [], cpuTicks: [] });
       } catch (error) {
@@ -164,33 +171,33 @@ async function main(): Promise<void> {
       };
     });
     addComparisons(rows, settings.stack);
-    if (json) write(`${JSON.stringify({ meta, rows }, null, 2)}\n`);
-    else report(rows);
+    await output.emit({ meta, rows });
+    if (!json) report(rows);
   } finally {
     for (const l of live) await l.envoy.stop();
     await upstream.stop();
   }
 }
 
-/** One request through the Envoy: the response must show the filter's work (so no row can win by doing nothing). */
-async function check(url: string, expect: Expect): Promise<string | undefined> {
+/**
+ * One request through the Envoy: the response must show the filters' work (so no row can win by doing
+ * nothing): the response header once from each of the `copies` chained filters.
+ */
+async function check(url: string, expect: Expect, copies: number): Promise<string | undefined> {
   const response = await fetch(`${url}/check`, { headers: { "user-agent": CHECK_AGENT }, signal: AbortSignal.timeout(5000) });
   const body = await response.text();
   if (response.status !== 200) return `status ${response.status}`;
-  if (expect.header && !eachIs(response.headers.get(expect.header[0]), expect.header[1])) {
-    return `response header ${expect.header[0]} is ${JSON.stringify(response.headers.get(expect.header[0]))}, not ${JSON.stringify(expect.header[1])}`;
+  const [name, value] = expect.header ?? [];
+  // fetch joins a header's repeated values with ", ".
+  if (name && response.headers.get(name) !== Array.from({ length: copies }, () => value).join(", ")) {
+    return `response header ${name} is ${JSON.stringify(response.headers.get(name))}, not ${JSON.stringify(value)} from each of ${copies} filters`;
   }
   if (expect.body !== undefined && body !== expect.body) return `response body is ${JSON.stringify(body.slice(0, 60))}`;
-  for (const [name, value] of Object.entries(expect.upstreamSaw ?? {})) {
-    const saw = response.headers.get(`x-upstream-saw-${name.slice(2)}`);
-    if (!eachIs(saw, value)) return `the upstream saw ${name}: ${JSON.stringify(saw)}, not ${JSON.stringify(value)}`;
+  for (const [header, want] of Object.entries(expect.upstreamSaw ?? {})) {
+    const saw = response.headers.get(`x-upstream-saw-${header.slice(2)}`);
+    if (saw !== want) return `the upstream saw ${header}: ${JSON.stringify(saw)}, not ${JSON.stringify(want)}`;
   }
   return undefined;
-}
-
-/** A header's value is `want`, once or (a chain of filters each adding it) repeated: fetch joins repeats with ", ". */
-function eachIs(value: string | null, want: string): boolean {
-  return value !== null && value.split(", ").every((v) => v === want);
 }
 
 /**
@@ -290,26 +297,7 @@ function report(rows: Row[]): void {
   const errors = measured.filter((r) => r.errors);
   if (errors.length) write(`\n  errors or non-2xx answers: ${errors.map((r) => `${r.group} / ${r.name}: ${r.errors}`).join("; ")}\n`);
   for (const r of rows.filter((r) => r.skipped)) write(`  skipped: ${r.group} / ${r.name}: ${r.skipped}\n`);
-  write(`\n${targets(rows)}\n`);
-}
-
-/** Issue 13's latency targets beside what was measured (information, not a verdict). */
-function targets(rows: Row[]): string {
-  const lines = ["Targets (issue 13): as-proxy-wasm's added latency ≤ the Go SDK's and ≤ proxy-runtime's, within 1.5× of Lua's"];
-  for (const group of ["add-header", "heavy"] as const) {
-    const find = (prefix: string) => rows.find((r) => r.group === group && r.name.startsWith(prefix) && r.addedP50Us !== undefined);
-    const ours = find("as-proxy-wasm");
-    if (!ours) continue;
-    const times = (n: number | undefined) => (n === undefined ? "n/a (its own ≤ 0, inside the noise)" : `${n.toFixed(2)}×`);
-    const vs = (label: string, other: Row | undefined) =>
-      other
-        ? `${label} ${times(ratio(ours.addedP50Us!, other.addedP50Us!))} (CPU ${times(ratio(ours.addedCpuUs!, other.addedCpuUs!))})`
-        : `${label} not measured`;
-    lines.push(
-      `  ${group}: +p50 ${ours.addedP50Us!.toFixed(1)} µs, +CPU ${ours.addedCpuUs!.toFixed(1)} µs/req; ours against ${[vs("Go SDK", find("Go SDK")), vs("proxy-runtime", find("@solo-io")), vs("Lua", find("Envoy Lua"))].join(", ")}`,
-    );
-  }
-  return lines.join("\n");
+  write(`\nTargets\n${formatTargets(envoyTargets({ rows }))}\n`);
 }
 
 const ticksPerSecond = 100; // Linux's USER_HZ, what /proc/<pid>/stat counts in

@@ -3,7 +3,7 @@
 // test/helpers/registry.ts). Per module size and variant: a first push (every blob uploaded, each round to a
 // new repository), a second push of the same image (blobs already there), and a pull. The two clients run in
 // turn (ours, oras, ours, oras …) so they share the machine's noise; the figure quoted is the median, and the
-// ratio is the median of the pairs' ratios. Flags: `--quick` (one round, no warm-up), `--json`,
+// ratio is the median of the pairs' ratios. Flags: `--quick` (one round, no warm-up), `--json`, `--save <file>`,
 // `--rounds N` (default 5), `--sizes 16,64` (MiB), `--ours <bin>` (another build's bin/as-proxy-wasm.js, to
 // compare before and after a change). Never fails on a time; a missing oras or registry is a note.
 import { spawn } from "node:child_process";
@@ -13,6 +13,7 @@ import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { packageRoot } from "../../cli/package-root.js";
 import { startRegistry } from "../../test/helpers/registry.js";
+import { figuresOutput } from "../output.js";
 import { formatTable, integer } from "../table.js";
 import { benchModule } from "./module.js";
 import { orasCli, orasVersion } from "./oras.js";
@@ -20,7 +21,8 @@ import { orasCli, orasVersion } from "./oras.js";
 const argv = process.argv.slice(2);
 const option = (name: string) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : undefined);
 const quick = argv.includes("--quick");
-const json = argv.includes("--json");
+const output = figuresOutput(argv);
+const json = output.json;
 const rounds = quick ? 1 : Math.max(1, Number(option("--rounds") ?? 5) || 5);
 const sizes = (option("--sizes") ?? "16,64")
   .split(",")
@@ -79,10 +81,12 @@ const median = (values: number[]) => {
 const oras = await orasCli();
 if ("missing" in oras) {
   note(`push/pull bench skipped: ${oras.missing}`);
+  await output.emit({ skipped: oras.missing, rows: [] });
   process.exit(0);
 }
 if (!existsSync(join(packageRoot, "dist", "cli", "index.js"))) {
   note("push/pull bench skipped: the CLI is not built (run npm run build:ts)");
+  await output.emit({ skipped: "the CLI is not built", rows: [] });
   process.exit(0);
 }
 
@@ -170,8 +174,8 @@ try {
 }
 
 const machine = `${cpus().length} × ${cpus()[0]?.model.trim() ?? "unknown CPU"}, Node ${process.version}, oras ${orasVersion}`;
-if (json) write(`${JSON.stringify({ machine, date: new Date().toISOString(), rounds, rows }, null, 2)}\n`);
-else {
+await output.emit({ machine, date: new Date().toISOString(), rounds, rows });
+if (!json) {
   write(
     `Push and pull, as-proxy-wasm vs oras ${orasVersion} (whole commands, local docker-registry; median of ${rounds} round(s); ratio = median of ours/oras per pair, ≤ 1.00× is the target)\n`,
   );
