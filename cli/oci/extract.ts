@@ -1,4 +1,4 @@
-import { gunzipSync } from "node:zlib";
+import { createGunzip } from "node:zlib";
 import { MediaType, type Descriptor, type ImageManifest } from "./descriptor.js";
 import { ContentError } from "./errors.js";
 import type { Fetcher } from "./content/storage.js";
@@ -40,14 +40,17 @@ export function ociModuleLayer(manifest: ImageManifest): Descriptor | undefined 
 }
 
 async function pluginFromTarGz(layer: Descriptor, fetcher: Fetcher): Promise<Uint8Array> {
-  let tar: Uint8Array;
+  const gunzip = createGunzip({ chunkSize: 256 * 1024 });
+  gunzip.end(await fetcher.fetch(layer));
+  let wasm: Uint8Array | undefined;
   try {
-    tar = gunzipSync(await fetcher.fetch(layer));
+    wasm = await findInTar(gunzip, pluginFileName);
   } catch (error) {
     if (error instanceof ContentError) throw error;
     throw new ContentError(`${layer.digest}: layer is not gzip: ${(error as Error).message}`);
+  } finally {
+    gunzip.destroy();
   }
-  const wasm = findInTar(tar, pluginFileName);
   if (!wasm) throw new ContentError(`${layer.digest}: ${pluginFileName} not found in the layer`);
   return wasm;
 }

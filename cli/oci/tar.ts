@@ -30,36 +30,74 @@ function writeOctal(header: Buffer, offset: number, length: number, value: numbe
 }
 
 /**
- * Finds the first regular file whose base name is `baseName` in a tar archive (ustar, with GNU long names
- * and PAX `path` records, which docker-built layers use). Returns undefined when absent.
+ * Reads a tar archive as it streams in (ustar, with GNU long names and PAX `path` records, which docker-built
+ * layers use) and returns the content of the first regular file whose base name is `baseName`, or undefined
+ * when there is none. Only that file is kept: the archive is never held whole, so the other files of a layer
+ * (a docker image's whole filesystem, say) cost a pull no memory beyond the chunk being read.
  */
-export function findInTar(archive: Uint8Array, baseName: string): Uint8Array | undefined {
-  const bytes = Buffer.from(archive.buffer, archive.byteOffset, archive.byteLength);
-  let offset = 0;
+export async function findInTar(archive: AsyncIterable<Uint8Array>, baseName: string): Promise<Uint8Array | undefined> {
+  const reader = new ExactReader(archive[Symbol.asyncIterator]());
+  const header = new Uint8Array(block);
   let longName: string | undefined;
-  while (offset + block <= bytes.byteLength) {
-    const header = bytes.subarray(offset, offset + block);
-    if (header.every((b) => b === 0)) return undefined;
+  for (;;) {
+    const got = await reader.read(header);
+    if (got === 0 || (got === block && header.every((b) => b === 0))) return undefined;
+    if (got < block) throw truncated();
     const size = parseOctal(header.subarray(124, 136));
+    const padding = Math.ceil(size / block) * block - size;
     const type = String.fromCharCode(header[156] || 0x30);
-    const dataStart = offset + block;
-    const data = bytes.subarray(dataStart, dataStart + size);
-    if (data.byteLength < size) throw new ContentError("tar archive is truncated");
-    offset = dataStart + Math.ceil(size / block) * block;
-    if (type === "L") {
-      longName = data.toString("utf8").replace(/\0.*$/s, "");
-      continue;
-    }
-    if (type === "x") {
-      longName = /\d+ path=([^\n]*)\n/.exec(data.toString("utf8"))?.[1] ?? longName;
+    if (type === "L" || type === "x") {
+      const text = Buffer.from(await reader.take(size)).toString("utf8");
+      await reader.skip(padding);
+      longName = type === "L" ? text.replace(/\0.*$/s, "") : (/\d+ path=([^\n]*)\n/.exec(text)?.[1] ?? longName);
       continue;
     }
     const prefix = cString(header.subarray(345, 500));
     const name = longName ?? (prefix ? `${prefix}/${cString(header.subarray(0, 100))}` : cString(header.subarray(0, 100)));
     longName = undefined;
-    if ((type === "0" || type === "\0") && name.split("/").pop() === baseName) return data;
+    if ((type === "0" || type === "\0") && name.split("/").pop() === baseName) return reader.take(size);
+    await reader.skip(size + padding);
   }
-  return undefined;
+}
+
+const truncated = () => new ContentError("tar archive is truncated");
+
+/** Exact byte counts out of a stream of chunks of any size. */
+class ExactReader {
+  private chunk: Uint8Array = new Uint8Array(0);
+  private at = 0;
+
+  constructor(private readonly source: AsyncIterator<Uint8Array>) {}
+
+  /** The next `size` bytes, in a buffer of their own. */
+  async take(size: number): Promise<Uint8Array> {
+    const bytes = new Uint8Array(size);
+    if ((await this.read(bytes)) < size) throw truncated();
+    return bytes;
+  }
+
+  async skip(size: number): Promise<void> {
+    if ((await this.read(size)) < size) throw truncated();
+  }
+
+  /** Fills `target`, or passes over `target` bytes; how many there were (fewer only at the end of the stream). */
+  async read(target: Uint8Array | number): Promise<number> {
+    const want = typeof target === "number" ? target : target.byteLength;
+    let done = 0;
+    while (done < want) {
+      if (this.at === this.chunk.byteLength) {
+        const next = await this.source.next();
+        if (next.done) break;
+        [this.chunk, this.at] = [next.value, 0];
+        continue;
+      }
+      const n = Math.min(want - done, this.chunk.byteLength - this.at);
+      if (typeof target !== "number") target.set(this.chunk.subarray(this.at, this.at + n), done);
+      this.at += n;
+      done += n;
+    }
+    return done;
+  }
 }
 
 function cString(field: Uint8Array): string {
