@@ -1,9 +1,12 @@
-// Smoke test of `npm run bench`: the quick mode builds every module, checks each does the benchmark's work,
-// and prints a row per module in each table with numeric figures, and the size of every example. No assertion on a time.
+// Smoke test of the emulator bench (bench/run.ts, the first of `npm run bench`; the others: bench-push-pull and
+// envoy-bench): the quick mode builds every module, checks each does the benchmark's work, and prints a row per
+// module in each table with numeric figures, and the size of every example. No assertion on a time.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { packageRoot } from "../cli/package-root.js";
@@ -69,8 +72,13 @@ test("bench --quick prints the release size of every example beside the 6,144-by
   }
 });
 
-test("bench --json prints the figures of every module and the size of every example", async () => {
-  const figures = JSON.parse(await bench("--json")) as { modules: Record<string, unknown>[]; examples: { name: string; bytes: number }[] };
+test("bench --json prints the figures of every module and the size of every example; --save writes them too", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "bench-save-"));
+  const saved = join(dir, "figures.json");
+  const printed = await bench("--json", "--save", saved);
+  const figures = JSON.parse(printed) as { modules: Record<string, unknown>[]; examples: { name: string; bytes: number }[] };
+  assert.equal(await readFile(saved, "utf8"), printed, "the file holds what was printed (what bench/all.ts gathers)");
+  await rm(dir, { recursive: true, force: true });
   assert.deepEqual(
     figures.modules.map((f) => [f.group, f.name]),
     modules,
