@@ -84,11 +84,17 @@ function pushPullTargets(pushPull: AllFigures["pushPull"]): Target[] {
   }));
 }
 
+/** Two decimals, or three when two would show a ratio just over its limit as equal to it (1.004 → 1.004, not 1.00). */
+function shownRatio(ratio: number, limit: number): string {
+  const two = ratio.toFixed(2);
+  return ratio > limit && Number(two) <= limit ? ratio.toFixed(3) : two;
+}
+
 export function formatTargets(targets: Target[]): string {
   const rows = targets.map((t) => [
     t.target,
     t.measured,
-    t.ratio === undefined ? "" : `${t.ratio.toFixed(2)}×`,
+    t.ratio === undefined ? "" : `${shownRatio(t.ratio, t.limit)}×`,
     `${t.limit.toFixed(2)}×`,
     t.ratio === undefined ? "?" : t.ratio <= t.limit ? "met" : "not met",
   ]);

@@ -103,6 +103,8 @@ test("the table says met, not met, or ? for each target", () => {
   assert.match(line("pull 64 MiB (compat)"), /0\.80×\s+1\.00×\s+met$/);
   assert.match(line("push 16 MiB (oci)"), /2\.00×\s+1\.00×\s+not met$/);
   assert.match(line("Envoy, heavy: added p50 ≤ 1.5× Lua's"), /1\.50×\s+\?$/);
+  const justOver = formatTargets([{ target: "t", measured: "m", ratio: 1.004, limit: 1 }]);
+  assert.match(justOver, /1\.004×\s+1\.00×\s+not met$/, "a ratio over its limit never shows as equal to it");
 });
 
 test("a bench that did not run leaves its targets not measured, with its reason", () => {
