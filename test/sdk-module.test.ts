@@ -66,17 +66,14 @@ const CORE_EXPORTS = [
   "proxy_on_delete",
   "proxy_on_vm_start",
   "proxy_on_configure",
-  "proxy_on_tick",
-  "proxy_on_queue_ready",
-  "proxy_on_foreign_function",
   "proxy_on_http_call_response",
   "proxy_on_grpc_receive_initial_metadata",
   "proxy_on_grpc_receive",
   "proxy_on_grpc_receive_trailing_metadata",
   "proxy_on_grpc_close",
 ];
-/** Per-stream callbacks, exported only when the filter overrides the method (sdk/transform). */
-const STREAM_EXPORTS: Record<string, string[]> = {
+/** Per-stream callbacks and the root's timer, queue and foreign-function ones: exported only when the filter overrides the method (sdk/transform). */
+const OPTIONAL_EXPORTS: Record<string, string[]> = {
   "add-header": ["proxy_on_response_headers"],
   http: [
     "proxy_on_request_headers",
@@ -87,8 +84,8 @@ const STREAM_EXPORTS: Record<string, string[]> = {
     "proxy_on_response_trailers",
     "proxy_on_log",
   ],
-  callouts: ["proxy_on_request_headers", "proxy_on_response_headers"],
-  root: ["proxy_on_request_headers", "proxy_on_done"],
+  callouts: ["proxy_on_request_headers", "proxy_on_response_headers", "proxy_on_tick"],
+  root: ["proxy_on_request_headers", "proxy_on_done", "proxy_on_tick", "proxy_on_queue_ready", "proxy_on_foreign_function"],
   tcp: [
     "proxy_on_new_connection",
     "proxy_on_downstream_data",
@@ -108,11 +105,11 @@ before(async () => {
   for (const name of ["http", "callouts", "root", "tcp"]) modules.set(name, await buildFixture(name));
 });
 
-test("every SDK module exports what a host looks for (stream callbacks only when overridden) and imports only what Envoy/Istio provide", () => {
+test("every SDK module exports what a host looks for (optional callbacks only when overridden) and imports only what Envoy/Istio provide", () => {
   for (const [name, wasm] of modules) {
     const module = new WebAssembly.Module(wasm as Uint8Array<ArrayBuffer>);
     const exports = WebAssembly.Module.exports(module).map((e) => e.name);
-    assert.deepEqual(exports.sort(), [...CORE_EXPORTS, ...STREAM_EXPORTS[name]].sort(), `${name}: exports`);
+    assert.deepEqual(exports.sort(), [...CORE_EXPORTS, ...OPTIONAL_EXPORTS[name]].sort(), `${name}: exports`);
     for (const imp of WebAssembly.Module.imports(module)) {
       const ok = (imp.module === "env" && PROXY_0_2_1.has(imp.name)) || (imp.module === "wasi_snapshot_preview1" && WASI.has(imp.name));
       assert.ok(ok, `${name} imports ${imp.module}.${imp.name}, which a proxy-wasm host does not provide`);

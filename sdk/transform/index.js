@@ -1,12 +1,14 @@
-// AssemblyScript compiler transform (loaded by the root asconfig.json): drops the exports of per-stream
-// callbacks that no context class of the filter overrides. A host calls every exported callback on every
-// request; a callback the filter does not override would only return the default action, so leaving it out
-// saves the host a call per request (and the module its code). Callbacks that keep SDK state (context
-// create/delete, callout answers) and the once-per-plugin ones always stay. If it cannot find the SDK's
-// context classes it changes nothing.
+// AssemblyScript compiler transform (loaded by the root asconfig.json): drops the exports of callbacks that no
+// context class of the filter overrides. A host calls every exported per-stream callback on every request; a
+// callback the filter does not override would only return the default action, so leaving it out saves the host
+// a call per request (and the module its code). The root's timer, queue and foreign-function callbacks go the
+// same way when not overridden (their defaults do nothing, and Envoy calls each only if exported), which
+// trims every filter that uses none of them. Callbacks that keep SDK state (context create/delete, callout
+// answers) and the once-per-plugin ones always stay. If it cannot find the SDK's context classes it changes
+// nothing.
 import { Transform } from "assemblyscript/transform";
 
-/** Per-stream callback export → the context method that handles it. */
+/** Callback export → the context method that handles it. */
 const OPTIONAL = {
   proxy_on_request_headers: "onRequestHeaders",
   proxy_on_request_body: "onRequestBody",
@@ -21,6 +23,9 @@ const OPTIONAL = {
   proxy_on_upstream_connection_close: "onUpstreamConnectionClose",
   proxy_on_log: "onLog",
   proxy_on_done: "onDone",
+  proxy_on_tick: "onTick",
+  proxy_on_queue_ready: "onQueueReady",
+  proxy_on_foreign_function: "onForeignFunction",
 };
 
 const SDK_CONTEXT = /(^|\/)sdk\/context\/(BaseContext|RootContext|HttpStream|TcpStream|HttpContext|TcpContext)$/;
