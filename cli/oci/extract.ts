@@ -40,8 +40,9 @@ export function ociModuleLayer(manifest: ImageManifest): Descriptor | undefined 
 }
 
 async function pluginFromTarGz(layer: Descriptor, fetcher: Fetcher): Promise<Uint8Array> {
+  const compressed = await fetcher.fetch(layer);
   const gunzip = createGunzip({ chunkSize: 256 * 1024 });
-  gunzip.end(await fetcher.fetch(layer));
+  gunzip.end(compressed);
   let wasm: Uint8Array | undefined;
   try {
     wasm = await findInTar(gunzip, pluginFileName);
