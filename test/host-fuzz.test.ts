@@ -8,21 +8,12 @@ import { before, test } from "node:test";
 import assert from "node:assert/strict";
 import { Host, HostError, type CalloutAnswer, type GrpcAnswer, type HttpContext, type Plugin, type TcpContext } from "../host/index.js";
 import { buildFixture } from "./fixtures/host/build.js";
+import { prng } from "./helpers/prng.js";
 
 let wasm: Uint8Array;
 before(async () => {
   wasm = await buildFixture("fuzz");
 });
-
-/** mulberry32. */
-function prng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 async function fuzz(seed: number, steps: number) {
   const random = prng(seed);

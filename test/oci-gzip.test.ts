@@ -5,12 +5,9 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { gunzipSync, gzipSync } from "node:zlib";
 import { gzipDeterministic } from "../cli/oci/gzip.js";
-import { prng } from "./helpers/prng.js";
+import { prngBytes } from "./helpers/prng.js";
 
-const bytes = (length: number, seed: number) => {
-  const next = prng(seed);
-  return Buffer.from(Array.from({ length }, () => (next() * 16) | 0));
-};
+const bytes = (length: number, seed: number) => prngBytes(length, seed, 16);
 
 test("parts straddling member boundaries: gzip -dc and zlib read back the concatenation", async () => {
   const parts = [bytes(512, 1), bytes(5 * 1024 * 1024 + 77, 2), bytes(3 * 1024 * 1024, 3), Buffer.alloc(1536)];

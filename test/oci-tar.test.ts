@@ -8,12 +8,7 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { findInTar, tarOneFile } from "../cli/oci/tar.js";
-import { prng } from "./helpers/prng.js";
-
-const bytes = (length: number, seed: number) => {
-  const next = prng(seed);
-  return Buffer.from(Array.from({ length }, () => (next() * 256) | 0));
-};
+import { prngBytes as bytes } from "./helpers/prng.js";
 
 /** `archive` as a stream of chunks of `size` bytes (the last one shorter). */
 async function* chunked(archive: Uint8Array, size: number): AsyncIterable<Uint8Array> {

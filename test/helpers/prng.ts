@@ -7,3 +7,11 @@ export function prng(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+/** `length` seeded pseudo-random bytes, each below `symbols` (fewer symbols compress like real content). */
+export function prngBytes(length: number, seed: number, symbols = 256): Buffer {
+  const next = prng(seed);
+  const bytes = Buffer.alloc(length);
+  for (let i = 0; i < length; i++) bytes[i] = (next() * symbols) | 0;
+  return bytes;
+}
