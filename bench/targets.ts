@@ -2,11 +2,17 @@
 // within the limit. Information for the reader, never a verdict on the run: `npm run bench` exits 0 either way.
 import type { Row as EnvoyRow } from "./envoy/run.js";
 import type { Row as PushPullRow } from "./push-pull/run.js";
-import type { BenchFigures } from "./report.js";
+import type { BenchFigures, ModuleFigures } from "./report.js";
 import { formatTable, integer } from "./table.js";
 
 /** The size limit for the add-header filter and the default template (DESIGN.md, issue 13). */
 export const SIZE_LIMIT = 6 * 1024;
+
+/** The add-header group's baseline (its first module, the hand-written one) and this SDK's module. */
+export function addHeaderModules(modules: ModuleFigures[]): { raw?: ModuleFigures; ours?: ModuleFigures } {
+  const group = modules.filter((m) => m.group === "add-header");
+  return { raw: group[0], ours: group.find((m) => m.name.startsWith("as-proxy-wasm")) };
+}
 
 export interface Target {
   target: string;
@@ -36,8 +42,7 @@ function sizeAndGuestTargets(emulator: BenchFigures | undefined, defaultTemplate
     bytes === undefined
       ? notMeasured(`${what} ≤ ${integer(SIZE_LIMIT)} bytes`, 1, "no emulator bench figures")
       : { target: `${what} ≤ ${integer(SIZE_LIMIT)} bytes`, limit: 1, ratio: bytes / SIZE_LIMIT, measured: `${integer(bytes)} bytes` };
-  const group = emulator?.modules.filter((m) => m.group === "add-header") ?? [];
-  const [raw, ours] = [group[0], group.find((m) => m.name.startsWith("as-proxy-wasm"))];
+  const { raw, ours } = addHeaderModules(emulator?.modules ?? []);
   const guest = "guest-only add-header ≤ 1.5× the hand-written module";
   return [
     sizeTarget("add-header (no configuration)", ours?.bytes),
